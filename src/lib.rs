@@ -1,2 +1,10 @@
 //! wirelens: capture, engine, store, exports and the terminal UI.
+//!
+//! Data flows one way: capture -> engine -> (output | store -> tui | export).
 pub use wirelens_dissectors as dissectors;
+
+pub mod capture;
+pub mod commands;
+pub mod engine;
+pub mod flow;
+pub mod output;

@@ -13,3 +13,8 @@ pub mod util;
 
 pub use error::{DissectError, Expert, Severity};
 pub use tree::{NodeId, Tree, Value};
+pub mod annot;
+pub mod frame;
+
+pub use annot::{Anchor, AnnotNode, Annotations};
+pub use frame::{build_tree, columns, dissect, Decoded, Decoder, FrameMeta, Ip, Transport};

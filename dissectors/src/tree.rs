@@ -108,13 +108,17 @@ pub struct Tree {
     last_root: u32,
     /// Nodes of source `.0` whose span ends past `.1` are not added.
     clip: Option<(u16, u32)>,
+    /// Source given to new nodes (see [`Tree::set_default_src`]).
+    cur_src: u16,
+    /// Parent given to nodes added as roots (see [`Tree::set_root_parent`]).
+    root_parent: u32,
     /// Extra data sources; source `i` of a node is `sources[i - 1]`.
     pub sources: Vec<Source>,
 }
 
 impl Tree {
     pub fn new() -> Self {
-        Tree { nodes: Vec::new(), first_root: NONE, last_root: NONE, clip: None, sources: Vec::new() }
+        Tree { nodes: Vec::new(), first_root: NONE, last_root: NONE, clip: None, cur_src: 0, root_parent: NONE, sources: Vec::new() }
     }
 
     pub fn clear(&mut self) {
@@ -122,6 +126,8 @@ impl Tree {
         self.first_root = NONE;
         self.last_root = NONE;
         self.clip = None;
+        self.cur_src = 0;
+        self.root_parent = NONE;
         self.sources.clear();
     }
 
@@ -139,6 +145,18 @@ impl Tree {
 
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
+    }
+
+    /// New nodes get data source `src` until this is called again: a
+    /// dissector run over a reassembled buffer needs no knowledge of it.
+    pub fn set_default_src(&mut self, src: u16) {
+        self.cur_src = src;
+    }
+
+    /// Nodes added as roots go under `parent` instead (an ICMP error's
+    /// embedded packet is dissected by the same code as a top-level one).
+    pub fn set_root_parent(&mut self, parent: Option<NodeId>) {
+        self.root_parent = parent.filter(|&p| (p as usize) < self.nodes.len()).unwrap_or(NONE);
     }
 
     /// Adds a data source and returns its index for `Node::src`.
@@ -177,8 +195,9 @@ impl Tree {
         if parent == Some(SKIPPED) {
             return SKIPPED;
         }
+        let parent = parent.or((self.root_parent != NONE).then_some(self.root_parent));
         if let Some((src, end)) = self.clip {
-            if src == 0 && (off as u64 + len as u64) > u64::from(end) {
+            if src == self.cur_src && (off as u64 + len as u64) > u64::from(end) {
                 return SKIPPED;
             }
         }
@@ -191,7 +210,7 @@ impl Tree {
             name,
             label,
             value,
-            src: 0,
+            src: self.cur_src,
             bits: 0,
             base: Base::Dec,
             mask: 0,
@@ -523,7 +542,7 @@ fn write_bit_pattern(s: &mut String, n: &Node) {
 
 /// Writes a MAC address as `aa:bb:cc:dd:ee:ff`.
 pub fn write_mac(out: &mut String, m: &[u8; 6]) {
-    let _ = write!(out, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4], m[5]);
+    write_hex(out, m, Some(':'));
 }
 
 /// Writes bytes as lowercase hex, optionally separated.
@@ -535,8 +554,9 @@ pub fn write_hex(out: &mut String, bytes: &[u8], sep: Option<char>) {
                 out.push(c);
             }
         }
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 15)]));
+        for nibble in [b >> 4, b & 15] {
+            out.push(char::from(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0')));
+        }
     }
 }
 

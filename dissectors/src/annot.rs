@@ -1,0 +1,94 @@
+//! What the engine knows about a frame beyond its own bytes: the flow it
+//! belongs to, relative sequence bases, window scaling, analysis results,
+//! a reassembled datagram. The dissector turns these into tree nodes, so a
+//! tree can be rebuilt for any frame at any time from its bytes plus these.
+
+use crate::error::Expert;
+use crate::net::frag::Reassembled;
+use crate::transport::tcp::TcpCtx;
+use crate::tree::{NodeId, Tree, Value};
+
+/// Where an engine node goes in the tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    /// Its own top-level node, after the protocols.
+    Root,
+    /// Under the first node with this filter name (e.g. `tcp`), or as a root when absent.
+    Under(&'static str),
+}
+
+/// A node the engine adds, with its children.
+#[derive(Clone, Debug)]
+pub struct AnnotNode {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: Value,
+    /// The whole line for a `Value::None` node, else the value's text.
+    pub text: Option<String>,
+    pub expert: Option<Expert>,
+    /// Frame bytes it refers to (usually none: generated).
+    pub span: (usize, usize),
+    pub children: Vec<AnnotNode>,
+}
+
+impl AnnotNode {
+    /// A text-only node.
+    pub fn text(name: &'static str, text: impl Into<String>) -> Self {
+        AnnotNode { name, label: "", value: Value::None, text: Some(text.into()), expert: None, span: (0, 0), children: Vec::new() }
+    }
+
+    /// A valued node.
+    pub fn value(name: &'static str, label: &'static str, value: Value) -> Self {
+        AnnotNode { name, label, value, text: None, expert: None, span: (0, 0), children: Vec::new() }
+    }
+
+    pub fn with_text(mut self, text: impl Into<String>) -> Self {
+        self.text = Some(text.into());
+        self
+    }
+
+    pub fn with_expert(mut self, e: Expert) -> Self {
+        self.expert = Some(e);
+        self
+    }
+
+    pub fn child(mut self, c: AnnotNode) -> Self {
+        self.children.push(c);
+        self
+    }
+
+    /// Adds this node and its children under `parent` (generated: shown in brackets).
+    pub fn add_to(&self, t: &mut Tree, parent: Option<NodeId>) -> NodeId {
+        let id = t.add(parent, self.name, self.label, self.value.clone(), self.span.0, self.span.1);
+        if let Some(s) = &self.text {
+            t.set_text(id, s.as_str());
+        }
+        if let Some(e) = &self.expert {
+            t.set_expert(id, e.severity, e.code, e.msg.clone());
+        }
+        t.set_generated(id);
+        for c in &self.children {
+            c.add_to(t, Some(id));
+        }
+        id
+    }
+}
+
+/// Everything the engine attaches to one frame.
+#[derive(Clone, Debug, Default)]
+pub struct Annotations {
+    /// Relative sequence bases, window scale, stream index for the TCP layer.
+    pub tcp: Option<TcpCtx>,
+    /// `udp.stream`.
+    pub udp_stream: Option<u64>,
+    /// The datagram this frame completed (its transport is dissected from it).
+    pub reassembled_ip: Option<Reassembled>,
+    /// For a fragment that did not complete a datagram: the frame that did, when known.
+    pub reassembled_in: Option<u64>,
+    /// Text put before the Info column (e.g. `[TCP Retransmission] `).
+    pub info_prefix: Option<String>,
+    /// Text put after the Info column.
+    pub info_suffix: Option<String>,
+    /// Engine subtrees (`tcp.analysis`, `wirelens` states and lessons).
+    pub nodes: Vec<(Anchor, AnnotNode)>,
+}

@@ -1,0 +1,838 @@
+//! Whole-frame dissection: link -> ARP | IPv4/IPv6 (-> fragment reassembly)
+//! -> ICMP | ICMPv6 | UDP | TCP, then the field tree and the summary columns.
+//!
+//! Decoding is split from tree building: [`Decoder::decode`] gives typed
+//! layers (what the engine needs on the hot path); [`build_tree`] turns them
+//! plus the engine's [`Annotations`] into a tree, when someone looks.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use crate::annot::{Anchor, Annotations};
+use crate::error::{DissectError, ErrorKind, Severity};
+use crate::link::arp::{self, Arp};
+use crate::link::{self, Link, LinkKind, Next};
+use crate::net::frag::{FragKey, FragLimits, FragOutcome, Reassembled, Reassembler};
+use crate::net::icmp::{self, Icmp};
+use crate::net::icmpv6::{self, Icmpv6};
+use crate::net::ipv4::{self, Ipv4};
+use crate::net::ipv6::{self, Ipv6};
+use crate::transport::tcp::{self, Tcp, TcpCtx};
+use crate::transport::udp::{self, Udp, UdpCtx};
+use crate::tree::{write_duration, write_mac, Source, Tree, Value};
+use crate::util::{fold, pseudo_v4, pseudo_v6, sum_words, ChecksumStatus};
+
+/// What the capture says about a frame.
+#[derive(Clone, Debug, Default)]
+pub struct FrameMeta {
+    /// 1-based frame number.
+    pub number: u64,
+    pub ts_secs: i64,
+    pub ts_nanos: u32,
+    /// Time since the first frame, in nanoseconds.
+    pub rel_ns: i64,
+    /// Time since the previous frame, in nanoseconds.
+    pub delta_ns: i64,
+    pub caplen: u32,
+    pub origlen: u32,
+    pub linktype: u32,
+    pub iface: u32,
+    pub comments: Vec<String>,
+}
+
+impl FrameMeta {
+    pub fn ts_ns(&self) -> i64 {
+        self.ts_secs.saturating_mul(1_000_000_000).saturating_add(i64::from(self.ts_nanos))
+    }
+}
+
+/// The network layer of a frame.
+#[derive(Clone, Debug)]
+pub enum Ip {
+    V4(Ipv4),
+    V6(Ipv6),
+}
+
+impl Ip {
+    pub fn src(&self) -> IpAddr {
+        match self {
+            Ip::V4(h) => IpAddr::V4(h.src),
+            Ip::V6(h) => IpAddr::V6(h.src),
+        }
+    }
+    pub fn dst(&self) -> IpAddr {
+        match self {
+            Ip::V4(h) => IpAddr::V4(h.dst),
+            Ip::V6(h) => IpAddr::V6(h.dst),
+        }
+    }
+    /// The upper-layer protocol number.
+    pub fn proto(&self) -> u8 {
+        match self {
+            Ip::V4(h) => h.proto,
+            Ip::V6(h) => h.upper,
+        }
+    }
+    pub fn payload(&self) -> std::ops::Range<usize> {
+        match self {
+            Ip::V4(h) => h.payload.clone(),
+            Ip::V6(h) => h.payload.clone(),
+        }
+    }
+    /// Upper-layer bytes on the wire (may exceed what was captured).
+    pub fn wire_payload_len(&self) -> usize {
+        match self {
+            Ip::V4(h) => h.wire_payload_len,
+            Ip::V6(h) => {
+                let ext: usize = h.ext.iter().map(|e| e.len).sum();
+                h.wire_payload_len.saturating_sub(ext)
+            }
+        }
+    }
+    pub fn trailer(&self) -> std::ops::Range<usize> {
+        match self {
+            Ip::V4(h) => h.trailer.clone(),
+            Ip::V6(h) => h.trailer.clone(),
+        }
+    }
+    pub fn ttl(&self) -> u8 {
+        match self {
+            Ip::V4(h) => h.ttl,
+            Ip::V6(h) => h.hlim,
+        }
+    }
+}
+
+/// The transport layer of a frame.
+#[derive(Clone, Debug)]
+pub enum Transport {
+    Tcp(Tcp),
+    Udp(Udp),
+    Icmp(Icmp),
+    Icmpv6(Icmpv6),
+}
+
+/// What happened to an IP fragment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum FragState {
+    #[default]
+    NotFragment,
+    /// Held until the rest arrives.
+    Held,
+    /// This frame completed a datagram; its transport is dissected from it.
+    Completed,
+    /// Could not be reassembled.
+    Dropped(&'static str),
+}
+
+/// Typed layers of one frame.
+#[derive(Clone, Debug)]
+pub struct Decoded {
+    pub link: Link,
+    pub arp: Option<Arp>,
+    pub ip: Option<Ip>,
+    pub frag: FragState,
+    pub transport: Option<Transport>,
+    /// Data source of the transport layer: 0 the frame, 1 the reassembled datagram.
+    pub tsrc: u16,
+    pub reassembled: Option<Reassembled>,
+    /// Transport checksum, verified with the pseudo-header when fully captured.
+    pub l4_checksum: ChecksumStatus,
+    /// A layer whose header was cut short and parsed from a zero-padded copy
+    /// (only its captured fields are shown; the engine must not use it).
+    pub partial: Option<&'static str>,
+    pub errors: Vec<DissectError>,
+}
+
+impl Decoded {
+    pub fn tcp(&self) -> Option<&Tcp> {
+        match &self.transport {
+            Some(Transport::Tcp(t)) if self.partial.is_none() => Some(t),
+            _ => None,
+        }
+    }
+    pub fn udp(&self) -> Option<&Udp> {
+        match &self.transport {
+            Some(Transport::Udp(u)) if self.partial.is_none() => Some(u),
+            _ => None,
+        }
+    }
+    /// The bytes the transport was dissected from.
+    pub fn transport_data<'a>(&'a self, frame: &'a [u8]) -> &'a [u8] {
+        match (&self.reassembled, self.tsrc) {
+            (Some(r), 1) => &r.data,
+            _ => frame,
+        }
+    }
+    /// Payload above TCP or UDP, in the transport's data source.
+    pub fn l4_payload<'a>(&'a self, frame: &'a [u8]) -> &'a [u8] {
+        let data = self.transport_data(frame);
+        let r = match &self.transport {
+            Some(Transport::Tcp(t)) => t.payload.clone(),
+            Some(Transport::Udp(u)) => u.payload.clone(),
+            _ => 0..0,
+        };
+        data.get(r).unwrap_or(&[])
+    }
+}
+
+/// Stateful decoder: holds the IP fragments waiting for their datagram.
+pub struct Decoder {
+    frag: Reassembler,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new(FragLimits::default())
+    }
+}
+
+/// Parses a header that was cut short from a zero-padded copy, so the
+/// fields that were captured can still be shown.
+fn padded<T>(data: &[u8], upto: usize, f: impl Fn(&[u8]) -> Result<T, DissectError>) -> Option<T> {
+    let mut v = data.to_vec();
+    if v.len() < upto {
+        v.resize(upto, 0);
+    }
+    f(&v).ok()
+}
+
+impl Decoder {
+    pub fn new(limits: FragLimits) -> Self {
+        Decoder { frag: Reassembler::new(limits) }
+    }
+
+    /// Fragments currently held (bytes, datagrams).
+    pub fn held(&self) -> (usize, usize) {
+        (self.frag.held_bytes(), self.frag.held_datagrams())
+    }
+
+    /// Decodes a frame, reassembling IP fragments across calls.
+    pub fn decode(&mut self, meta: &FrameMeta, data: &[u8]) -> Decoded {
+        self.decode_inner(meta, data, None)
+    }
+
+    /// Decodes a frame on its own, using an already reassembled datagram
+    /// from the annotations when the frame completed one.
+    pub fn decode_alone(meta: &FrameMeta, data: &[u8], ann: &Annotations) -> Decoded {
+        let mut d = Decoder::new(FragLimits { max_datagrams: 0, max_bytes: 0, timeout_ns: 0 });
+        d.decode_inner(meta, data, Some(ann))
+    }
+
+    fn decode_inner(&mut self, meta: &FrameMeta, data: &[u8], ann: Option<&Annotations>) -> Decoded {
+        let link = link::parse_link(meta.linktype, data);
+        let mut d = Decoded {
+            arp: None,
+            ip: None,
+            frag: FragState::NotFragment,
+            transport: None,
+            tsrc: 0,
+            reassembled: None,
+            l4_checksum: ChecksumStatus::Unverified,
+            partial: None,
+            errors: Vec::new(),
+            link,
+        };
+        if let Some(e) = d.link.error {
+            d.errors.push(e);
+        }
+        let off = d.link.payload_off;
+        match d.link.next {
+            Next::Arp => match arp::parse(data, off) {
+                Ok(a) => d.arp = Some(a),
+                Err(e) => {
+                    if e.kind == ErrorKind::Truncated {
+                        d.arp = padded(data, off + 28, |p| arp::parse(p, off));
+                        d.partial = Some("ARP");
+                    }
+                    d.errors.push(e);
+                }
+            },
+            Next::Ipv4 => match ipv4::parse(data, off) {
+                Ok(h) => {
+                    d.ip = Some(Ip::V4(h));
+                    self.upper(meta, data, &mut d, ann);
+                }
+                Err(e) => {
+                    if e.kind == ErrorKind::Truncated {
+                        d.ip = padded(data, off + 60, |p| ipv4::parse(p, off)).map(Ip::V4);
+                        d.partial = Some("IPv4");
+                    }
+                    d.errors.push(e);
+                }
+            },
+            Next::Ipv6 => match ipv6::parse(data, off) {
+                Ok(h) => {
+                    if let Some(e) = h.error {
+                        d.errors.push(e);
+                    }
+                    let walk_ok = h.error.is_none();
+                    d.ip = Some(Ip::V6(h));
+                    if walk_ok {
+                        self.upper(meta, data, &mut d, ann);
+                    }
+                }
+                Err(e) => {
+                    if e.kind == ErrorKind::Truncated {
+                        d.ip = padded(data, off + 40, |p| ipv6::parse(p, off)).map(Ip::V6);
+                        d.partial = Some("IPv6");
+                    }
+                    d.errors.push(e);
+                }
+            },
+            Next::Ethertype(_) | Next::Nothing => {}
+        }
+        d
+    }
+
+    /// Fragments, then the transport layer.
+    fn upper(&mut self, meta: &FrameMeta, data: &[u8], d: &mut Decoded, ann: Option<&Annotations>) {
+        let Some(ip) = &d.ip else { return };
+        let frag = match ip {
+            Ip::V4(h) if h.is_fragment() => Some((h.frag_byte_offset(), h.mf(), u32::from(h.id))),
+            Ip::V6(h) => h.frag.as_ref().filter(|f| f.offset != 0 || f.more).map(|f| (usize::from(f.offset) * 8, f.more, f.id)),
+            _ => None,
+        };
+        let (src, dst, proto) = (ip.src(), ip.dst(), ip.proto());
+        let payload = ip.payload();
+        let wire_len = ip.wire_payload_len();
+        if let Some((byte_off, more, id)) = frag {
+            if let Some(r) = ann.and_then(|a| a.reassembled_ip.clone()) {
+                d.frag = FragState::Completed;
+                d.reassembled = Some(r);
+            } else if ann.is_some() {
+                d.frag = FragState::Held;
+                return;
+            } else if payload.len() < wire_len {
+                d.frag = FragState::Dropped("fragment not fully captured");
+                return;
+            } else {
+                let bytes = data.get(payload.clone()).unwrap_or(&[]);
+                let key = FragKey { src, dst, id, proto };
+                match self.frag.push(key, byte_off, more, bytes, meta.number, meta.ts_ns()) {
+                    FragOutcome::Held { .. } => {
+                        d.frag = FragState::Held;
+                        return;
+                    }
+                    FragOutcome::Complete(r) => {
+                        d.frag = FragState::Completed;
+                        d.reassembled = Some(r);
+                    }
+                    FragOutcome::Dropped(why) => {
+                        d.frag = FragState::Dropped(why);
+                        return;
+                    }
+                }
+            }
+            let Some(r) = &d.reassembled else { return };
+            let n = r.data.len();
+            d.tsrc = 1;
+            let t = transport(&r.data, 0, n, n, proto, src, dst, n);
+            apply_transport(d, t);
+            return;
+        }
+        let t = transport(data, payload.start, payload.end, payload.start.saturating_add(wire_len), proto, src, dst, wire_len);
+        apply_transport(d, t);
+    }
+}
+
+type TransportResult = (Option<Transport>, ChecksumStatus, Option<DissectError>, bool);
+
+fn apply_transport(d: &mut Decoded, (t, ck, err, partial): TransportResult) {
+    d.transport = t;
+    d.l4_checksum = ck;
+    if let Some(e) = err {
+        d.errors.push(e);
+    }
+    if partial {
+        d.partial = Some(match d.transport {
+            Some(Transport::Tcp(_)) => "TCP",
+            Some(Transport::Udp(_)) => "UDP",
+            Some(Transport::Icmp(_)) => "ICMP",
+            Some(Transport::Icmpv6(_)) => "ICMPv6",
+            None => "transport",
+        });
+    }
+}
+
+/// Checksum of a transport segment `data[off..end]` whose checksum field is at `ck_at`.
+fn verify(data: &[u8], off: usize, end: usize, ck_at: usize, pseudo: u64) -> ChecksumStatus {
+    let (Some(seg), Some(before), Some(after)) = (data.get(off..end), data.get(off..ck_at), data.get(ck_at + 2..end)) else {
+        return ChecksumStatus::Unverified;
+    };
+    let field = crate::util::be16(data, ck_at).unwrap_or(0);
+    if fold(sum_words(pseudo, seg)) == 0 {
+        return ChecksumStatus::Good;
+    }
+    // The checksum field sits at an even offset from the segment start, so
+    // summing the two halves keeps the 16-bit word alignment.
+    let mut expected = fold(sum_words(sum_words(pseudo, before), after));
+    if expected == 0 && field == 0xffff {
+        return ChecksumStatus::Good;
+    }
+    if expected == 0 {
+        expected = 0xffff;
+    }
+    ChecksumStatus::Bad(expected)
+}
+
+fn pseudo(src: IpAddr, dst: IpAddr, proto: u8, len: usize) -> u64 {
+    match (src, dst) {
+        (IpAddr::V4(s), IpAddr::V4(d)) => pseudo_v4(s, d, proto, len),
+        (IpAddr::V6(s), IpAddr::V6(d)) => pseudo_v6(s, d, proto, len),
+        _ => 0,
+    }
+}
+
+/// Dissects the transport in `data[off..end]` (captured) whose wire end is `wire_end`.
+#[allow(clippy::too_many_arguments)]
+fn transport(data: &[u8], off: usize, end: usize, wire_end: usize, proto: u8, src: IpAddr, dst: IpAddr, wire_len: usize) -> TransportResult {
+    let full = end == wire_end && end <= data.len();
+    let ps = pseudo(src, dst, proto, wire_len);
+    match proto {
+        6 => match tcp::parse(data, off, end, wire_end) {
+            Ok(t) => {
+                let ck = if full { verify(data, off, end, off + 16, ps) } else { ChecksumStatus::Unverified };
+                (Some(Transport::Tcp(t)), ck, None, false)
+            }
+            Err(e) if e.kind == ErrorKind::Truncated => {
+                let t = padded(data, off + 60, |p| tcp::parse(p, off, (off + 60).max(end), wire_end.max(off + 60)));
+                (t.map(Transport::Tcp), ChecksumStatus::Unverified, Some(e), true)
+            }
+            Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),
+        },
+        17 => match udp::parse(data, off, end) {
+            Ok(u) => {
+                let ck = if !full || (u.checksum == 0 && src.is_ipv4()) {
+                    ChecksumStatus::Unverified
+                } else {
+                    let uend = off.saturating_add(usize::from(u.length)).min(end);
+                    verify(data, off, uend, off + 6, pseudo(src, dst, proto, uend.saturating_sub(off)))
+                };
+                (Some(Transport::Udp(u)), ck, None, false)
+            }
+            Err(e) if e.kind == ErrorKind::Truncated => {
+                let u = padded(data, off + 8, |p| udp::parse(p, off, (off + 8).max(end)));
+                (u.map(Transport::Udp), ChecksumStatus::Unverified, Some(e), true)
+            }
+            Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),
+        },
+        1 if src.is_ipv4() => match icmp::parse(data, off, end) {
+            Ok(i) => (Some(Transport::Icmp(i)), ChecksumStatus::Unverified, None, false),
+            Err(e) if e.kind == ErrorKind::Truncated => {
+                let i = padded(data, off + 8, |p| icmp::parse(p, off, (off + 8).max(end)));
+                (i.map(Transport::Icmp), ChecksumStatus::Unverified, Some(e), true)
+            }
+            Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),
+        },
+        58 => {
+            let ps6 = match (src, dst) {
+                (IpAddr::V6(s), IpAddr::V6(d)) if full => Some((s, d)),
+                _ => None,
+            };
+            match icmpv6::parse(data, off, end, ps6) {
+                Ok(i) => (Some(Transport::Icmpv6(i)), ChecksumStatus::Unverified, None, false),
+                Err(e) if e.kind == ErrorKind::Truncated => {
+                    let i = padded(data, off + 8, |p| icmpv6::parse(p, off, (off + 8).max(end), None));
+                    (i.map(Transport::Icmpv6), ChecksumStatus::Unverified, Some(e), true)
+                }
+                Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),
+            }
+        }
+        _ => (None, ChecksumStatus::Unverified, None, false),
+    }
+}
+
+/// IP protocol numbers to names (for the Protocol column and `ip.proto`).
+pub fn ip_proto_name(p: u8) -> Option<&'static str> {
+    Some(match p {
+        0 => "HOPOPT",
+        1 => "ICMP",
+        2 => "IGMP",
+        4 => "IPIP",
+        6 => "TCP",
+        17 => "UDP",
+        41 => "IPv6",
+        43 => "IPv6-Route",
+        44 => "IPv6-Frag",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        58 => "ICMPv6",
+        59 => "IPv6-NoNxt",
+        60 => "IPv6-Opts",
+        88 => "EIGRP",
+        89 => "OSPF",
+        103 => "PIM",
+        112 => "VRRP",
+        132 => "SCTP",
+        _ => return None,
+    })
+}
+
+/// `frame.protocols` of a decoded frame.
+pub fn protocols(d: &Decoded) -> String {
+    let mut v: Vec<&str> = d.link.protocols();
+    if d.arp.is_some() {
+        v.push("arp");
+    }
+    match &d.ip {
+        Some(Ip::V4(_)) => v.push("ip"),
+        Some(Ip::V6(_)) => v.push("ipv6"),
+        None => {}
+    }
+    match &d.transport {
+        Some(Transport::Tcp(_)) => v.push("tcp"),
+        Some(Transport::Udp(_)) => v.push("udp"),
+        Some(Transport::Icmp(_)) => v.push("icmp"),
+        Some(Transport::Icmpv6(_)) => v.push("icmpv6"),
+        None => {
+            if matches!(d.frag, FragState::Held) {
+                v.push("data");
+            }
+        }
+    }
+    v.join(":")
+}
+
+/// Builds the field tree of a frame from its decoded layers and the engine's annotations.
+pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations, t: &mut Tree) {
+    t.clear();
+    t.set_clip(Some((0, data.len())));
+    frame_node(d, meta, data, t);
+    let eth = d.link.tree(t, data);
+    if let Some(a) = &d.arp {
+        a.tree(t, data);
+    }
+    let mut ip_node = None;
+    if let Some(ip) = &d.ip {
+        ip_node = Some(match ip {
+            Ip::V4(h) => h.tree(t, data),
+            Ip::V6(h) => h.tree(t, data),
+        });
+        let tr = ip.trailer();
+        if let (Some(e), false) = (eth, tr.is_empty()) {
+            if meta.origlen <= 60 {
+                t.bytes(e, "eth.padding", "Padding", tr.start, tr.len());
+            } else {
+                t.bytes(e, "eth.trailer", "Trailer", tr.start, tr.len());
+            }
+        }
+        match &d.frag {
+            FragState::Held | FragState::Dropped(_) => {
+                let p = ip.payload();
+                let data_node = t.text(None, "data", format!("Data ({} bytes)", p.len()), p.start, p.len());
+                t.bytes(data_node, "data.data", "Data", p.start, p.len());
+                let l = t.uint(data_node, "data.len", "Length", p.len() as u64, p.start, 0);
+                t.set_generated(l);
+                if let (Some(n), Some(ipn)) = (ann.reassembled_in, ip_node) {
+                    let name = if matches!(ip, Ip::V4(_)) { "ip.reassembled_in" } else { "ipv6.reassembled_in" };
+                    let r = t.uint(ipn, name, "Reassembled in", n, 0, 0);
+                    t.set_text(r, format!("#{n}"));
+                    t.set_generated(r);
+                }
+                if let (FragState::Dropped(why), Some(ipn)) = (&d.frag, ip_node) {
+                    t.expert(ipn, Severity::Note, "ip.fragment.not_reassembled", format!("fragment not reassembled: {why}"), 0, 0);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let (Some(r), 1) = (&d.reassembled, d.tsrc) {
+        let proto = if matches!(d.ip, Some(Ip::V6(_))) { "ipv6" } else { "ip" };
+        let src = t.add_source(Source {
+            name: format!("Reassembled {} ({} bytes)", if proto == "ip" { "IPv4" } else { "IPv6" }, r.data.len()),
+            data: r.data.clone(),
+            frames: r.frames.clone(),
+        });
+        r.tree(t, None, proto);
+        t.set_default_src(src);
+    }
+    let tdata = d.transport_data(data);
+    let mut l4 = None;
+    match &d.transport {
+        Some(Transport::Tcp(h)) => {
+            let mut cx = ann.tcp.clone().unwrap_or_default();
+            cx.checksum = d.l4_checksum;
+            l4 = Some(h.tree(t, tdata, &cx));
+        }
+        Some(Transport::Udp(h)) => {
+            let cx = UdpCtx { stream: ann.udp_stream, checksum: d.l4_checksum };
+            let n = h.tree(t, tdata, &cx);
+            l4 = Some(n);
+            if !h.payload.is_empty() {
+                let p = h.payload.clone();
+                let dn = t.text(None, "data", format!("Data ({} bytes)", p.len()), p.start, p.len());
+                t.bytes(dn, "data.data", "Data", p.start, p.len());
+                let l = t.uint(dn, "data.len", "Length", p.len() as u64, p.start, 0);
+                t.set_generated(l);
+            }
+        }
+        Some(Transport::Icmp(h)) => {
+            let n = h.tree(t, tdata);
+            l4 = Some(n);
+            if let Some(emb) = h.embedded.clone() {
+                embedded_packet(t, n, tdata, emb);
+            }
+        }
+        Some(Transport::Icmpv6(h)) => {
+            let n = h.tree(t, tdata);
+            l4 = Some(n);
+            if let Some(emb) = h.embedded.clone() {
+                embedded_packet(t, n, tdata, emb);
+            }
+        }
+        None => {}
+    }
+    t.set_default_src(0);
+    let _ = l4;
+    for (anchor, node) in &ann.nodes {
+        let parent = match anchor {
+            Anchor::Root => None,
+            Anchor::Under(name) => t.find(name).map(|(id, _)| id).next(),
+        };
+        node.add_to(t, parent);
+    }
+    for e in &d.errors {
+        let what = match e.kind {
+            ErrorKind::Truncated => format!("[Truncated {} header: needed {} bytes at offset {}, {} captured]", e.layer, e.need, e.offset, e.have),
+            ErrorKind::Malformed(m) => format!("[Malformed {}: {} (offset {})]", e.layer, m, e.offset),
+        };
+        let off = e.offset.min(data.len());
+        let n = t.text(None, "_ws.malformed", what, off, 0);
+        t.set_expert(n, Severity::Error, e.code(), e.to_string());
+    }
+    t.set_clip(None);
+}
+
+/// The ICMP error's invoking packet, dissected like a top-level one under the ICMP node.
+fn embedded_packet(t: &mut Tree, parent: u32, data: &[u8], emb: std::ops::Range<usize>) {
+    let Some(first) = data.get(emb.start) else { return };
+    let inner = data.get(..emb.end).unwrap_or(data);
+    t.set_root_parent(Some(parent));
+    let ip: Option<Ip> = match first >> 4 {
+        4 => ipv4::parse(inner, emb.start).ok().or_else(|| padded(inner, emb.start + 60, |p| ipv4::parse(p, emb.start))).map(Ip::V4),
+        6 => ipv6::parse(inner, emb.start).ok().or_else(|| padded(inner, emb.start + 40, |p| ipv6::parse(p, emb.start))).map(Ip::V6),
+        _ => None,
+    };
+    if let Some(ip) = ip {
+        match &ip {
+            Ip::V4(h) => h.tree(t, inner),
+            Ip::V6(h) => h.tree(t, inner),
+        };
+        let p = ip.payload();
+        let start = p.start;
+        // The quoted transport header is usually cut short (8 bytes): show what is there.
+        let end = inner.len().max(start);
+        match ip.proto() {
+            6 => {
+                if let Some(h) = tcp::parse(inner, start, end, end).ok().or_else(|| padded(inner, start + 60, |q| tcp::parse(q, start, start + 60, start + 60))) {
+                    let cx = TcpCtx::default();
+                    h.tree(t, inner, &cx);
+                }
+            }
+            17 => {
+                if let Some(h) = udp::parse(inner, start, end).ok().or_else(|| padded(inner, start + 8, |q| udp::parse(q, start, start + 8))) {
+                    h.tree(t, inner, &UdpCtx::default());
+                }
+            }
+            1 => {
+                if let Some(h) = icmp::parse(inner, start, end).ok().or_else(|| padded(inner, start + 8, |q| icmp::parse(q, start, start + 8))) {
+                    h.tree(t, inner);
+                }
+            }
+            58 => {
+                if let Some(h) = icmpv6::parse(inner, start, end, None).ok().or_else(|| padded(inner, start + 8, |q| icmpv6::parse(q, start, start + 8, None))) {
+                    h.tree(t, inner);
+                }
+            }
+            _ => {}
+        }
+    }
+    t.set_root_parent(None);
+}
+
+fn frame_node(d: &Decoded, meta: &FrameMeta, data: &[u8], t: &mut Tree) {
+    let on_wire = u64::from(meta.origlen);
+    let cap = data.len() as u64;
+    let f = t.text(
+        None,
+        "frame",
+        format!(
+            "Frame {}: {} bytes on wire ({} bits), {} bytes captured ({} bits) on interface {}",
+            meta.number,
+            on_wire,
+            on_wire * 8,
+            cap,
+            cap * 8,
+            meta.iface
+        ),
+        0,
+        data.len(),
+    );
+    t.uint(f, "frame.interface_id", "Interface id", u64::from(meta.iface), 0, 0);
+    let e = t.uint(f, "wirelens.linktype", "Link type", u64::from(meta.linktype), 0, 0);
+    t.set_text(e, format!("{} ({})", link::linktype::name(meta.linktype), meta.linktype));
+    for c in &meta.comments {
+        t.string(f, "frame.comment", "Comment", c.as_str(), 0, 0);
+    }
+    t.add(Some(f), "frame.time_epoch", "Epoch Time", Value::Time { secs: meta.ts_secs, nanos: meta.ts_nanos }, 0, 0);
+    let dl = t.add(Some(f), "frame.time_delta", "Time delta from previous captured frame", Value::Duration(meta.delta_ns), 0, 0);
+    t.set_generated(dl);
+    let rl = t.add(Some(f), "frame.time_relative", "Time since reference or first frame", Value::Duration(meta.rel_ns), 0, 0);
+    t.set_generated(rl);
+    t.uint(f, "frame.number", "Frame Number", meta.number, 0, 0);
+    let l = t.uint(f, "frame.len", "Frame Length", on_wire, 0, 0);
+    t.set_text(l, format!("{on_wire} bytes ({} bits)", on_wire * 8));
+    let c = t.uint(f, "frame.cap_len", "Capture Length", cap, 0, 0);
+    t.set_text(c, format!("{cap} bytes ({} bits)", cap * 8));
+    let p = t.string(f, "frame.protocols", "Protocols in frame", protocols(d), 0, 0);
+    t.set_generated(p);
+}
+
+/// The list columns of a frame, as tshark's default output shows them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Columns {
+    pub src: String,
+    pub dst: String,
+    pub proto: String,
+    pub info: String,
+}
+
+fn mac_string(m: [u8; 6]) -> String {
+    let mut s = String::with_capacity(17);
+    write_mac(&mut s, &m);
+    s
+}
+
+/// The Source, Destination, Protocol and Info columns of a frame.
+pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) -> Columns {
+    let mut c = Columns::default();
+    if let Some(ip) = &d.ip {
+        c.src = ip.src().to_string();
+        c.dst = ip.dst().to_string();
+    } else if let (Some(s), Some(t)) = (d.link.src_mac(), d.link.dst_mac()) {
+        c.src = mac_string(s);
+        c.dst = mac_string(t);
+    } else if let Some(s) = d.link.src_mac() {
+        c.src = mac_string(s);
+    }
+    let tdata = d.transport_data(data);
+    let mut info = String::new();
+    if let Some(p) = &ann.info_prefix {
+        info.push_str(p);
+    }
+    let proto: String = if let Some(a) = &d.arp {
+        info.push_str(&a.info(data));
+        "ARP".into()
+    } else if let Some(ip) = &d.ip {
+        let ipname = if matches!(ip, Ip::V4(_)) { "IPv4" } else { "IPv6" };
+        match (&d.transport, &d.frag) {
+            (_, FragState::Held) | (_, FragState::Dropped(_)) => {
+                let (off, id) = match ip {
+                    Ip::V4(h) => (h.frag_byte_offset(), format!("{:04x}", h.id)),
+                    Ip::V6(h) => h.frag.as_ref().map(|f| (usize::from(f.offset) * 8, format!("{:x}", f.id))).unwrap_or((0, String::new())),
+                };
+                let p = ip.proto();
+                let _ = write!(info, "Fragmented IP protocol (proto={} {}, off={}, ID={})", ip_proto_name(p).unwrap_or("Unknown"), p, off, id);
+                if let Some(n) = ann.reassembled_in {
+                    let _ = write!(info, " [Reassembled in #{n}]");
+                }
+                ipname.into()
+            }
+            (Some(Transport::Tcp(h)), _) => {
+                let cx = ann.tcp.clone().unwrap_or_default();
+                info.push_str(&h.info(&cx));
+                "TCP".into()
+            }
+            (Some(Transport::Udp(h)), _) => {
+                info.push_str(&h.info());
+                "UDP".into()
+            }
+            (Some(Transport::Icmp(h)), _) => {
+                info.push_str(&h.info(Some(ip.ttl())));
+                "ICMP".into()
+            }
+            (Some(Transport::Icmpv6(h)), _) => {
+                info.push_str(&h.info(Some(ip.ttl())));
+                "ICMPv6".into()
+            }
+            (None, _) => {
+                let p = ip.proto();
+                match ip_proto_name(p) {
+                    Some(n) if p != 6 && p != 17 && p != 1 && p != 58 => {
+                        let _ = write!(info, "{} (IP protocol {}), {} bytes", n, p, ip.wire_payload_len());
+                        n.into()
+                    }
+                    _ => {
+                        let _ = write!(info, "IP protocol {p}, {} bytes", ip.wire_payload_len());
+                        ipname.into()
+                    }
+                }
+            }
+        }
+    } else {
+        match (&d.link.kind, &d.link.next) {
+            (LinkKind::Unknown(lt), _) => {
+                let _ = write!(info, "Unknown link type {lt} ({} bytes of raw data)", data.len());
+                "N/A".into()
+            }
+            (_, Next::Ethertype(et)) => {
+                let n = link::ethertype_name(*et);
+                let _ = write!(info, "Ethernet II, type 0x{et:04x}{}", n.map(|n| format!(" ({n})")).unwrap_or_default());
+                n.map(String::from).unwrap_or_else(|| format!("0x{et:04x}"))
+            }
+            (LinkKind::Ethernet { llc: Some(l), .. }, _) => {
+                let _ = write!(info, "DSAP 0x{:02x} SSAP 0x{:02x} Control 0x{:02x}", l.dsap, l.ssap, l.control);
+                if l.dsap == 0x42 && l.ssap == 0x42 { "STP".into() } else { "LLC".into() }
+            }
+            _ => {
+                info.push_str("Data");
+                "Data".into()
+            }
+        }
+    };
+    let _ = tdata;
+    if let Some(e) = d.errors.first() {
+        if !info.is_empty() {
+            info.push(' ');
+        }
+        match e.kind {
+            ErrorKind::Truncated => {
+                let _ = write!(info, "[{} truncated: {} of {} bytes at offset {}]", e.layer, e.have, e.need, e.offset);
+            }
+            ErrorKind::Malformed(m) => {
+                let _ = write!(info, "[Malformed {}: {}]", e.layer, m);
+            }
+        }
+    }
+    if let Some(s) = &ann.info_suffix {
+        info.push_str(s);
+    }
+    let _ = meta;
+    c.proto = proto;
+    c.info = info;
+    c
+}
+
+/// Writes a relative time with `decimals` digits after the point (6 for µs files, 9 for ns).
+pub fn write_rel_time(out: &mut String, ns: i64, decimals: u32) {
+    if decimals >= 9 {
+        write_duration(out, ns);
+        return;
+    }
+    let div = 10i64.pow(9 - decimals);
+    let sign = if ns < 0 { "-" } else { "" };
+    let a = ns.unsigned_abs() / div as u64;
+    let p = 10u64.pow(decimals);
+    let _ = write!(out, "{sign}{}.{:0width$}", a / p, a % p, width = decimals as usize);
+}
+
+/// Decodes a frame on its own and builds its tree: the second pass of the
+/// TUI, for the one packet a user selects.
+pub fn dissect(meta: &FrameMeta, data: &[u8], ann: &Annotations) -> (Decoded, Tree) {
+    let d = Decoder::decode_alone(meta, data, ann);
+    let mut t = Tree::new();
+    build_tree(&d, meta, data, ann, &mut t);
+    (d, t)
+}
