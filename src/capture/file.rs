@@ -282,20 +282,18 @@ impl FileReader {
     }
 
     /// Reads the Interface Description Blocks that follow the section
-    /// header, so `interfaces()` is known right after `open`. Errors are
-    /// kept for the first `next_record` call.
+    /// header and are already in the buffer (it never waits for input, so a
+    /// live pipe does not block `open`), so `interfaces()` is known right
+    /// after `open` for files. Errors are kept for the first `next_record`.
     fn prime(&mut self) {
         loop {
-            match self.fill(8) {
-                Ok(n) if n >= 8 => {}
-                Ok(_) => return,
-                Err(e) => {
-                    self.pending = Some(e);
-                    return;
-                }
-            }
             let Some(sec) = self.sections.last() else { return };
-            if u32_at(self.buf.peek(8), 0, sec.endian) != pcapng::IDB {
+            let head = self.buf.peek(8);
+            if head.len() < 8 || u32_at(head, 0, sec.endian) != pcapng::IDB {
+                return;
+            }
+            let len = u32_at(head, 4, sec.endian) as usize;
+            if len > self.buf.avail() {
                 return;
             }
             match self.ng_step() {
@@ -470,13 +468,7 @@ impl FileReader {
 
     /// "record N" (the record about to be read) or a pcapng block name.
     fn record_what(&self, block_type: Option<u32>) -> String {
-        match block_type {
-            Some(t) if !pcapng::is_packet_block(t) => {
-                format!("{} (block {})", block_name(t), self.blocks.saturating_add(1))
-            }
-            Some(t) => format!("record {} ({})", self.records.saturating_add(1), block_name(t)),
-            None => format!("record {}", self.records.saturating_add(1)),
-        }
+        describe(block_type, self.records.saturating_add(1), self.blocks.saturating_add(1))
     }
 
     /// Reads one pcapng block; returns a packet, or `Other` for a block
@@ -547,14 +539,28 @@ impl FileReader {
                 format!("the block length at its end ({trailer}) differs from the one at its start ({len})"),
             ));
         }
-        let parsed = Parsed::parse(btype, block, e);
         let block_start = self.buf.start();
-        let what = self.record_what(Some(btype));
+        if btype == pcapng::EPB {
+            // Fast path: the usual packet block, without the general `Parsed`.
+            let pb = pcapng::parse_epb(block, e);
+            let (rec_no, blk_no) = (self.records.saturating_add(1), self.blocks.saturating_add(1));
+            let what = move || describe(Some(btype), rec_no, blk_no);
+            self.buf.consume(ulen);
+            self.blocks = self.blocks.saturating_add(1);
+            return match pb {
+                Ok(pb) => self.ng_packet_step(pb, &sec, offset, block_start, what),
+                Err(p) => Err(self.corrupt(offset, what(), p)),
+            };
+        }
+        let parsed = Parsed::parse(btype, block, e);
+        // Messages are only formatted when needed (this is the hot path).
+        let (rec_no, blk_no) = (self.records.saturating_add(1), self.blocks.saturating_add(1));
+        let what = move || describe(Some(btype), rec_no, blk_no);
         self.buf.consume(ulen);
         self.blocks = self.blocks.saturating_add(1);
         match parsed {
             Parsed::Shb(Err(p)) | Parsed::Idb(Err(p)) | Parsed::Packet(Err(p)) | Parsed::Isb(Err(p)) => {
-                Err(self.corrupt(offset, what, p))
+                Err(self.corrupt(offset, what(), p))
             }
             Parsed::Shb(Ok(shb)) => {
                 if !matches!(shb.version, (1, 0) | (1, 2)) {
@@ -568,7 +574,8 @@ impl FileReader {
                 self.begin_section(offset, e, shb);
                 Ok(Step::Other)
             }
-            Parsed::Idb(Ok((mut ifc, problems))) => {
+            Parsed::Idb(Ok(idb)) => {
+                let (mut ifc, problems) = *idb;
                 let global = u32::try_from(self.interfaces.len()).unwrap_or(u32::MAX);
                 ifc.section = u32::try_from(self.sections.len().saturating_sub(1)).unwrap_or(u32::MAX);
                 ifc.local_id = sec.iface_count;
@@ -582,37 +589,18 @@ impl FileReader {
                     self.note(Note::Comment { offset, block: block_name(btype), text });
                 }
                 for p in problems {
-                    self.suspicious(offset, what.clone(), p);
+                    self.suspicious(offset, what(), p);
                 }
                 Ok(Step::Other)
             }
-            Parsed::Packet(Ok(pb)) => {
-                let (iface, linktype, ts, caplen) = ng_packet(&self.interfaces, &sec, &pb, self.last_ts)
-                    .map_err(|p| self.corrupt(offset, what.clone(), p))?;
-                if let Some(p) = &pb.problem {
-                    self.suspicious(offset, what, p.clone());
-                }
-                self.last_ts = ts;
-                self.records = self.records.saturating_add(1);
-                Ok(Step::Packet(Meta {
-                    start: block_start.saturating_add(pb.data_off),
-                    caplen,
-                    origlen: pb.origlen,
-                    ts,
-                    linktype,
-                    iface,
-                    offset,
-                    comments: pb.comments,
-                    flags: pb.flags,
-                }))
-            }
+            Parsed::Packet(Ok(pb)) => self.ng_packet_step(pb, &sec, offset, block_start, what),
             Parsed::Nrb(nrb) => {
                 self.note(Note::NameResolution(nrb.entries));
                 for text in nrb.comments {
                     self.note(Note::Comment { offset, block: block_name(btype), text });
                 }
                 if let Some(p) = nrb.problem {
-                    self.suspicious(offset, what, p);
+                    self.suspicious(offset, what(), p);
                 }
                 Ok(Step::Other)
             }
@@ -620,7 +608,7 @@ impl FileReader {
                 if isb.local_iface >= sec.iface_count {
                     self.suspicious(
                         offset,
-                        what,
+                        what(),
                         format!(
                             "statistics of interface {}, but the section defines {}: ignored",
                             isb.local_iface, sec.iface_count
@@ -647,7 +635,7 @@ impl FileReader {
                     self.note(Note::Comment { offset, block: block_name(btype), text });
                 }
                 if let Some(p) = isb.problem {
-                    self.suspicious(offset, what, p);
+                    self.suspicious(offset, what(), p);
                 }
                 Ok(Step::Other)
             }
@@ -657,6 +645,36 @@ impl FileReader {
                 Ok(Step::Other)
             }
         }
+    }
+
+    /// Turns a packet block into a record (its interface must exist).
+    #[inline]
+    fn ng_packet_step(
+        &mut self,
+        pb: PacketBlock,
+        sec: &Section,
+        offset: u64,
+        block_start: usize,
+        what: impl Fn() -> String,
+    ) -> Result<Step, CaptureError> {
+        let (iface, linktype, ts, caplen) =
+            ng_packet(&self.interfaces, sec, &pb, self.last_ts).map_err(|p| self.corrupt(offset, what(), p))?;
+        if let Some(p) = pb.problem {
+            self.suspicious(offset, what(), p);
+        }
+        self.last_ts = ts;
+        self.records = self.records.saturating_add(1);
+        Ok(Step::Packet(Meta {
+            start: block_start.saturating_add(pb.data_off),
+            caplen,
+            origlen: pb.origlen,
+            ts,
+            linktype,
+            iface,
+            offset,
+            comments: pb.comments,
+            flags: pb.flags,
+        }))
     }
 
     fn end_of_reading(&mut self) {
@@ -725,8 +743,10 @@ impl FileReader {
     }
 
     /// Reads again the record whose header or block starts at `offset` (a
-    /// [`Record::offset`] of this reader), without disturbing the
-    /// streaming walk. Only for files opened with [`open`](Self::open).
+    /// [`Record::offset`] of a record this reader returned), without
+    /// disturbing the streaming walk. Only for regular files opened with
+    /// [`open`](Self::open). Records of pcapng Simple Packet Blocks, which
+    /// have no timestamp of their own, come back with time 0 here.
     pub fn read_at(&mut self, offset: u64) -> Result<Record<'_>, CaptureError> {
         let Some(path) = &self.path else {
             return Err(CaptureError::NotSeekable { path: self.name.clone() });
@@ -885,10 +905,20 @@ impl FileReader {
     }
 }
 
+/// "record N (block name)" for packet blocks and pcap records, "block name
+/// (block M)" for other pcapng blocks.
+fn describe(block_type: Option<u32>, rec_no: u64, blk_no: u64) -> String {
+    match block_type {
+        Some(t) if !pcapng::is_packet_block(t) => format!("{} (block {blk_no})", block_name(t)),
+        Some(t) => format!("record {rec_no} ({})", block_name(t)),
+        None => format!("record {rec_no}"),
+    }
+}
+
 /// A pcapng block, parsed (pure, from the block bytes).
 enum Parsed {
     Shb(Result<pcapng::Shb, String>),
-    Idb(Result<(Interface, Vec<String>), String>),
+    Idb(Result<Box<(Interface, Vec<String>)>, String>),
     Packet(Result<PacketBlock, String>),
     Nrb(pcapng::Nrb),
     Isb(Result<pcapng::Isb, String>),
@@ -903,7 +933,7 @@ impl Parsed {
             pcapng::SPB => Parsed::Packet(pcapng::parse_spb(block, e)),
             pcapng::PB => Parsed::Packet(pcapng::parse_pb(block, e)),
             pcapng::SHB => Parsed::Shb(pcapng::parse_shb(block, e)),
-            pcapng::IDB => Parsed::Idb(pcapng::parse_idb(block, e)),
+            pcapng::IDB => Parsed::Idb(pcapng::parse_idb(block, e).map(Box::new)),
             pcapng::NRB => Parsed::Nrb(pcapng::parse_nrb(block, e)),
             pcapng::ISB => Parsed::Isb(pcapng::parse_isb(block, e)),
             _ => Parsed::Skip,
@@ -913,6 +943,7 @@ impl Parsed {
 
 /// Resolves a packet block's interface: (global iface, linktype, timestamp,
 /// captured length). SPBs take `prev_ts` and the interface's snap length.
+#[inline]
 fn ng_packet(
     interfaces: &[Interface],
     sec: &Section,

@@ -176,8 +176,15 @@ impl Interface {
     }
 
     /// Converts a raw pcapng timestamp (in ticks) to a [`Timestamp`], adding `tsoffset`.
+    #[inline]
     pub fn timestamp(&self, ticks: u64) -> Timestamp {
         let tps = self.ticks_per_sec.max(1);
+        // The usual resolutions divide 10^9: no 128-bit division.
+        if tps <= 1_000_000_000 && 1_000_000_000 % tps == 0 {
+            let secs = i64::try_from(ticks / tps).unwrap_or(i64::MAX);
+            let nanos = u32::try_from((ticks % tps) * (1_000_000_000 / tps)).unwrap_or(0);
+            return Timestamp { secs: secs.saturating_add(self.tsoffset), nanos };
+        }
         let secs = i64::try_from(ticks / tps).unwrap_or(i64::MAX);
         let rem = u128::from(ticks % tps);
         let nanos = u32::try_from(rem * 1_000_000_000 / u128::from(tps)).unwrap_or(0);

@@ -1,6 +1,6 @@
 //! Classic libpcap format: file header and record headers.
 
-use nom::number::complete::{u16 as nu16, u32 as nu32};
+use nom::number::complete::{be_u32, le_u32, u16 as nu16, u32 as nu32};
 use nom::number::Endianness;
 use nom::IResult;
 use nom::Parser;
@@ -116,15 +116,23 @@ pub(crate) struct RecordHeader {
     pub origlen: u32,
 }
 
-fn record_fields(i: &[u8], e: Endianness) -> IResult<&[u8], (u32, u32, u32, u32)> {
-    (nu32(e), nu32(e), nu32(e), nu32(e)).parse(i)
-}
-
 /// Parses the first 16 bytes of a record header (the modified format's 8
 /// extra bytes — ifindex, protocol, packet type — are not used).
-#[inline]
+#[inline(always)]
 pub(crate) fn parse_record_header(b: &[u8], e: Endianness) -> Option<RecordHeader> {
-    let (_, (ts_sec, ts_frac, caplen, origlen)) = record_fields(b, e).ok()?;
+    // One monomorphized copy per byte order: this is the hot path.
+    match e {
+        Endianness::Big => record_with(b, |i: &[u8]| be_u32(i)),
+        _ => record_with(b, |i: &[u8]| le_u32(i)),
+    }
+}
+
+#[inline(always)]
+fn record_with<P>(b: &[u8], u32p: P) -> Option<RecordHeader>
+where
+    P: Fn(&[u8]) -> IResult<&[u8], u32> + Copy,
+{
+    let (_, (ts_sec, ts_frac, caplen, origlen)) = (u32p, u32p, u32p, u32p).parse(b).ok()?;
     Some(RecordHeader { ts_sec, ts_frac, caplen, origlen })
 }
 

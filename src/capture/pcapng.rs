@@ -6,7 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use nom::bytes::complete::take;
-use nom::number::complete::{u16 as nu16, u32 as nu32, u64 as nu64};
+use nom::number::complete::{be_u32, le_u32, u16 as nu16, u32 as nu32, u64 as nu64};
 use nom::number::Endianness;
 use nom::IResult;
 use nom::Parser;
@@ -64,9 +64,13 @@ pub(crate) fn shb_endian(block: &[u8]) -> Option<Endianness> {
 }
 
 /// Reads a u32 of the given byte order at `at` (0 if out of range).
-#[inline]
+#[inline(always)]
 pub(crate) fn u32_at(b: &[u8], at: usize, e: Endianness) -> u32 {
-    let r: IResult<&[u8], u32> = nu32(e).parse(b.get(at..).unwrap_or(&[]));
+    let i = b.get(at..).unwrap_or(&[]);
+    let r: IResult<&[u8], u32> = match e {
+        Endianness::Big => be_u32(i),
+        _ => le_u32(i),
+    };
     r.map(|(_, v)| v).unwrap_or(0)
 }
 
@@ -260,9 +264,22 @@ fn data_area(block: &[u8], data_off: usize, caplen: u32, what: &str) -> Result<u
 /// Enhanced Packet Block: interface, timestamp, lengths, data, options.
 #[inline]
 pub(crate) fn parse_epb(block: &[u8], e: Endianness) -> Result<PacketBlock, String> {
-    let r: IResult<&[u8], (u32, u64, u32, u32)> = (nu32(e), |i| ts_pair(i, e), nu32(e), nu32(e)).parse(body(block));
-    let (_, (local_iface, ticks, caplen, origlen)) =
+    // One monomorphized copy per byte order: the hot path of pcapng reading.
+    match e {
+        Endianness::Big => epb_with(block, e, |i: &[u8]| be_u32(i)),
+        _ => epb_with(block, e, |i: &[u8]| le_u32(i)),
+    }
+}
+
+#[inline(always)]
+fn epb_with<P>(block: &[u8], e: Endianness, u32p: P) -> Result<PacketBlock, String>
+where
+    P: Fn(&[u8]) -> IResult<&[u8], u32> + Copy,
+{
+    let r = (u32p, u32p, u32p, u32p, u32p).parse(body(block));
+    let (_, (local_iface, hi, lo, caplen, origlen)) =
         r.map_err(|_| format!("the block is {} bytes, an Enhanced Packet Block needs at least 32", block.len()))?;
+    let ticks = (u64::from(hi) << 32) | u64::from(lo);
     let opts_at = data_area(block, 28, caplen, "block")?;
     let mut pb = PacketBlock { local_iface, ticks: Some(ticks), caplen, origlen, data_off: 28, ..Default::default() };
     if let Some(opts) = block.get(opts_at..block.len().saturating_sub(4)) {

@@ -897,3 +897,54 @@ fn timestamp_arithmetic() {
     i.ticks_per_sec = 3;
     assert_eq!(i.timestamp(4), Timestamp { secs: 1, nanos: 333_333_333 });
 }
+
+#[test]
+fn messages_and_send() {
+    fn is_send<T: Send>() {}
+    is_send::<FileReader>();
+    is_send::<PcapWriter>();
+    is_send::<CaptureError>();
+    let e = CaptureError::Open {
+        path: "/root/x.pcap".into(),
+        source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+    };
+    let m = e.to_string();
+    assert!(m.contains("'/root/x.pcap'") && m.contains("permission denied") && m.contains("chmod"), "{m}");
+    let e =
+        CaptureError::CutOff { path: "f".into(), what: "record 3".into(), offset: 99, need: 60, have: 7, complete: 2 };
+    let m = e.to_string();
+    assert!(m.contains("record 3 at offset 99 is cut off: needs 60 bytes, file has 7; the 2 complete records"), "{m}");
+    assert!(e.is_warning());
+    let e = CaptureError::Corrupt {
+        path: "f".into(),
+        what: "record 1".into(),
+        offset: 24,
+        problem: "x".into(),
+        complete: 0,
+    };
+    assert!(!e.to_string().contains("editcap -r"), "no 1-0 range");
+}
+
+/// `open` does not wait for more input than the headers need.
+#[test]
+fn open_does_not_wait_for_packets() {
+    /// Gives its bytes, then fails like a pipe that would block forever.
+    struct Stalling(Vec<u8>, bool);
+    impl Read for Stalling {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.1 {
+                return Err(std::io::Error::other("would block"));
+            }
+            self.1 = true;
+            let n = self.0.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            Ok(n)
+        }
+    }
+    let mut f = shb(false, None);
+    f.extend(idb(false, 1, 65535, "eth0", None, None));
+    let mut r = FileReader::from_reader(Box::new(Stalling(f, false)), "pipe").unwrap();
+    assert_eq!(r.interfaces().len(), 1);
+    let e = r.next_record().unwrap_err().to_string();
+    assert!(e.contains("read error") && e.contains("would block"), "{e}");
+}

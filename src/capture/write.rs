@@ -8,6 +8,14 @@
 //! the rename is done by `finish` or, if the writer is dropped without it,
 //! by the drop (the records written so far are complete and kept).
 //! The path `-` writes to standard output (no temporary file).
+//!
+//! [`PcapWriter::write`] picks the pcapng interface by link type (creating
+//! one per new link type). To keep a pcapng file's interfaces (names,
+//! several interfaces of one link type), call
+//! [`PcapWriter::add_interface`] for each of the reader's `interfaces()`
+//! after `create` (its ids then are 1, 2, ...: id 0 is the one `create`
+//! wrote) and write with [`PcapWriter::write_packet_on`]. Classic pcap has one
+//! link type, no comments and no flags: those are dropped.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
