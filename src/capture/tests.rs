@@ -948,3 +948,47 @@ fn open_does_not_wait_for_packets() {
     let e = r.next_record().unwrap_err().to_string();
     assert!(e.contains("read error") && e.contains("would block"), "{e}");
 }
+
+#[test]
+fn export_keeps_interfaces() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, _) = rich_pcapng();
+    let mut r = reader(&file).unwrap();
+    let (recs, _, _) = drain(&mut r);
+    let p = dir.path().join("keep.pcapng");
+    let mut w = PcapWriter::create_with_interfaces(&p, WriteFormat::Pcapng, r.interfaces()).unwrap();
+    for x in &recs {
+        let rec = Record {
+            ts: x.ts,
+            caplen: x.caplen,
+            origlen: x.origlen,
+            linktype: x.linktype,
+            iface: x.iface,
+            offset: x.offset,
+            data: &x.data,
+            comments: x.comments.clone(),
+            flags: x.flags,
+        };
+        w.write(&rec).unwrap();
+    }
+    w.finish().unwrap();
+    let mut back = FileReader::open(&p).unwrap();
+    let (again, _, _) = drain(&mut back);
+    let names: Vec<_> = back.interfaces().iter().map(|i| i.name.clone().unwrap_or_default()).collect();
+    assert_eq!(names, vec!["eth0", "any", "tun0"]);
+    assert_eq!(back.interfaces()[0].comments, vec!["idb comment".to_string()]);
+    for (a, b) in again.iter().zip(&recs) {
+        assert_eq!((a.iface, a.linktype, a.ts, &a.data), (b.iface, b.linktype, b.ts, &b.data));
+    }
+    // pcap cannot hold several link types.
+    let e = PcapWriter::create_with_interfaces(
+        &dir.path().join("x.pcap"),
+        WriteFormat::Pcap { nanos: true },
+        r.interfaces(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("export as pcapng"), "{e}");
+    assert!(PcapWriter::create_with_interfaces(&dir.path().join("y.pcap"), WriteFormat::Pcapng, &[]).is_err());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "failed creates leave no files");
+}

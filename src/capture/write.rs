@@ -9,13 +9,13 @@
 //! by the drop (the records written so far are complete and kept).
 //! The path `-` writes to standard output (no temporary file).
 //!
-//! [`PcapWriter::write`] picks the pcapng interface by link type (creating
-//! one per new link type). To keep a pcapng file's interfaces (names,
-//! several interfaces of one link type), call
-//! [`PcapWriter::add_interface`] for each of the reader's `interfaces()`
-//! after `create` (its ids then are 1, 2, ...: id 0 is the one `create`
-//! wrote) and write with [`PcapWriter::write_packet_on`]. Classic pcap has one
-//! link type, no comments and no flags: those are dropped.
+//! To keep a pcapng file's interfaces (names, several interfaces of one link
+//! type) in an export, create it with
+//! [`PcapWriter::create_with_interfaces`]`(path, format, reader.interfaces())`
+//! and [`PcapWriter::write`] each record: it goes on its own interface.
+//! Otherwise `write` picks the interface by link type (one is added per new
+//! link type). Classic pcap has one link type, no comments and no flags:
+//! those are dropped.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -97,7 +97,20 @@ impl PcapWriter {
     /// [`finish`](Self::finish). `snaplen` 0 means "no limit" (262144 is
     /// written in a pcap header). For pcap every record must have `linktype`.
     pub fn create(path: &Path, format: WriteFormat, linktype: u32, snaplen: u32) -> Result<PcapWriter, CaptureError> {
-        Self::create_inner(path, format, linktype, snaplen, false)
+        Self::create_inner(path, format, &[Interface::new(linktype, snaplen)], false)
+    }
+
+    /// Creates an export whose interfaces are `interfaces` (pass a reader's
+    /// `interfaces()`): in pcapng their ids, names, descriptions and comments
+    /// are kept, so [`write`](Self::write) puts each record on its
+    /// `Record::iface`. In pcap all must have the same link type (the snap
+    /// length written is the largest).
+    pub fn create_with_interfaces(
+        path: &Path,
+        format: WriteFormat,
+        interfaces: &[Interface],
+    ) -> Result<PcapWriter, CaptureError> {
+        Self::create_inner(path, format, interfaces, false)
     }
 
     /// Like [`create`](Self::create), but flushes every record (live capture).
@@ -107,17 +120,36 @@ impl PcapWriter {
         linktype: u32,
         snaplen: u32,
     ) -> Result<PcapWriter, CaptureError> {
-        Self::create_inner(path, format, linktype, snaplen, true)
+        Self::create_inner(path, format, &[Interface::new(linktype, snaplen)], true)
     }
 
     fn create_inner(
         path: &Path,
         format: WriteFormat,
-        linktype: u32,
-        snaplen: u32,
+        interfaces: &[Interface],
         stream: bool,
     ) -> Result<PcapWriter, CaptureError> {
         let name = path.display().to_string();
+        let Some(first) = interfaces.first() else {
+            return Err(CaptureError::Unwritable { path: name, problem: "no interface was given".into() });
+        };
+        let linktype = first.linktype;
+        let snaplen = if interfaces.iter().any(|i| i.snaplen == 0) {
+            0
+        } else {
+            interfaces.iter().map(|i| i.snaplen).max().unwrap_or(0)
+        };
+        if let WriteFormat::Pcap { .. } = format {
+            if let Some(other) = interfaces.iter().find(|i| i.linktype != linktype) {
+                return Err(CaptureError::Unwritable {
+                    path: name,
+                    problem: format!(
+                        "interfaces of link types {linktype} and {} cannot go into one pcap file; export as pcapng",
+                        other.linktype
+                    ),
+                });
+            }
+        }
         let (sink, paths) = if path.as_os_str() == "-" {
             (Sink::Stdout(io::stdout()), None)
         } else {
@@ -156,6 +188,11 @@ impl PcapWriter {
             scratch: Vec::new(),
         };
         w.write_header()?;
+        if format == WriteFormat::Pcapng {
+            for ifc in interfaces {
+                w.add_interface(ifc)?;
+            }
+        }
         Ok(w)
     }
 
@@ -203,10 +240,7 @@ impl PcapWriter {
                 push_opt(&mut body, 4, concat!("wirelens ", env!("CARGO_PKG_VERSION")).as_bytes());
                 push_opt(&mut body, 0, &[]);
                 push_block(&mut self.scratch, super::pcapng::SHB, &body);
-                self.emit()?;
-                let mut ifc = Interface::new(self.linktype, self.snaplen);
-                ifc.tsresol = 9;
-                self.add_interface(&ifc).map(|_| ())
+                self.emit()
             }
         }
     }
@@ -263,9 +297,14 @@ impl PcapWriter {
     }
 
     /// Writes a record read by [`super::FileReader`] (timestamp, lengths,
-    /// link type, data; in pcapng also comments and flags).
+    /// link type, data; in pcapng also comments and flags). pcapng: on
+    /// interface `rec.iface` if the writer has it with the record's link
+    /// type, else on the first interface of that link type (added if needed).
     pub fn write(&mut self, rec: &Record<'_>) -> Result<(), CaptureError> {
-        let iface = self.iface_for(rec.linktype)?;
+        let iface = match self.ifaces.get(rec.iface as usize) {
+            Some(&lt) if lt == rec.linktype => rec.iface,
+            _ => self.iface_for(rec.linktype)?,
+        };
         self.write_inner(iface, rec.ts, rec.origlen, rec.data, &rec.comments, rec.flags)
     }
 
