@@ -420,7 +420,7 @@ impl FileReader {
                 ),
             ));
         }
-        if h.snaplen != 0 && rh.caplen > h.snaplen {
+        if h.snaplen != 0 && rh.caplen > h.snaplen && !self.repeat_counted(Repeat::OverSnaplen) {
             let problem = if rh.caplen > h.snaplen.max(SANE_RECORD_LEN) {
                 format!(
                     "captured length {} is larger than the snap length {} and than {SANE_RECORD_LEN}: read anyway, but the file may be damaged",
@@ -435,7 +435,7 @@ impl FileReader {
             self.suspicious_repeat(Repeat::OverSnaplen, offset, self.record_what(None), problem);
         }
         let (ts, bad_frac) = rh.timestamp(h.nanos);
-        if bad_frac {
+        if bad_frac && !self.repeat_counted(Repeat::BadFraction) {
             let unit = if h.nanos { "ns" } else { "µs" };
             self.suspicious_repeat(
                 Repeat::BadFraction,
@@ -553,7 +553,7 @@ impl FileReader {
             };
         }
         let parsed = Parsed::parse(btype, block, e);
-        // Messages are only formatted when needed (this is the hot path).
+        // Messages are only formatted when needed.
         let (rec_no, blk_no) = (self.records.saturating_add(1), self.blocks.saturating_add(1));
         let what = move || describe(Some(btype), rec_no, blk_no);
         self.buf.consume(ulen);
@@ -690,16 +690,24 @@ impl FileReader {
         }
     }
 
-    /// A warning listed for its first occurrence only, later ones counted.
-    fn suspicious_repeat(&mut self, class: Repeat, offset: u64, what: String, problem: String) {
-        let slot = self.repeats.get_mut(class as usize);
-        match slot {
-            Some((Some(_), n)) => *n = n.saturating_add(1),
-            Some((first @ None, _)) => {
-                *first = Some(self.warnings.len());
-                self.suspicious(offset, what, problem);
+    /// For warnings listed once: true (and counted) if this class was
+    /// already listed, so the caller does not even format the message.
+    #[inline]
+    fn repeat_counted(&mut self, class: Repeat) -> bool {
+        match self.repeats.get_mut(class as usize) {
+            Some((Some(_), n)) => {
+                *n = n.saturating_add(1);
+                true
             }
-            None => {}
+            _ => false,
+        }
+    }
+
+    /// Lists the first warning of a class (see [`repeat_counted`](Self::repeat_counted)).
+    fn suspicious_repeat(&mut self, class: Repeat, offset: u64, what: String, problem: String) {
+        if let Some((first @ None, _)) = self.repeats.get_mut(class as usize) {
+            *first = Some(self.warnings.len());
+            self.suspicious(offset, what, problem);
         }
     }
 
