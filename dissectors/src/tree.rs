@@ -338,7 +338,6 @@ impl Tree {
         let id = self.add(Some(parent), code, "", Value::None, off, len);
         self.set_text(id, format!("[{}: {}]", severity.label(), msg));
         self.set_expert(id, severity, code, msg);
-        self.set_generated(id);
         id
     }
 
