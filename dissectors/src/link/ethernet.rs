@@ -268,7 +268,10 @@ pub(crate) fn tree(e: &mut Emit<'_>, data: &[u8], eth: &Ethernet, vlans: &[Vlan]
     let t = eth.type_or_len;
     let src = super::mac_text(&eth.src);
     let dst = super::mac_text(&eth.dst);
-    let text = if t <= 1500 {
+    let text = if data.len() < o.saturating_add(ETH_LEN) {
+        // Cut short: the addresses and type may not have been captured.
+        "Ethernet".to_string()
+    } else if t <= 1500 {
         if llc.is_none() && link.next == Next::Ethertype(ETHERTYPE_IPX) && vlans.is_empty() {
             "IEEE 802.3 Ethernet Raw ".to_string()
         } else {

@@ -192,7 +192,7 @@ impl Link {
                 }
                 if let Some(err) = &self.error {
                     if let ErrorKind::Malformed(what) = err.kind {
-                        let id = e.t.text(None, "_ws.expert", format!("[Error: {what}]"), 0, 0);
+                        let id = e.t.text(None, "_ws.expert", format!("Error: {what}"), 0, 0);
                         e.t.set_expert(id, Severity::Error, "_ws.malformed", what);
                         e.t.set_generated(id);
                     }

@@ -316,6 +316,9 @@ fn ethernet_truncation_sweep() {
         match n {
             0..=13 => {
                 assert_eq!(link.error, Some(DissectError::truncated("Ethernet", 0, 14, n)));
+                assert_eq!(t.roots().next().map(|(_, r)| r.text.as_deref()), Some(Some("Ethernet")));
+                assert_eq!(t.find("eth.dst").count(), usize::from(n >= 6));
+                assert_eq!(t.find("eth.type").count(), 0);
                 assert_eq!(link.dst_mac().is_some(), n >= 6);
                 assert_eq!(link.src_mac().is_some(), n >= 12);
             }
@@ -559,8 +562,9 @@ fn raw_ip_link_types() {
     let l = parse_link(linktype::IPV4, &v6);
     assert_eq!(l.next, Next::Ipv6);
     assert!(matches!(l.error, Some(DissectError { kind: ErrorKind::Malformed(_), .. })));
-    let (t, _) = render(&l, &v6);
+    let (t, text) = render(&l, &v6);
     assert_eq!(t.experts().count(), 1);
+    assert_eq!(text, "[Error: IP version is not 4 in a LINKTYPE_IPV4 capture]\n");
     let l = parse_link(linktype::IPV6, &v4);
     assert_eq!(l.next, Next::Ipv4);
     assert!(l.error.is_some());
@@ -1242,4 +1246,19 @@ fn tree_text_matches_tshark_v() {
     }
     eprintln!("{} files, {frames} frames compared, {bad} differ", files.len());
     assert_eq!(bad, 0);
+}
+
+#[test]
+fn roots_survive_a_caller_clip() {
+    let f = eth(0x0800, IP4);
+    let link = parse_link(linktype::ETHERNET, &f);
+    let mut t = Tree::new();
+    t.set_clip(Some((0, 10)));
+    let root = link.tree(&mut t, &f);
+    t.set_clip(None);
+    let root = root.expect("the eth root is returned");
+    assert_eq!(t.node(root).unwrap().name, "eth");
+    assert_eq!(t.find("eth.dst").count(), 1);
+    assert_eq!(t.find("eth.src").count(), 0);
+    assert_eq!(link.length_end(), None);
 }
