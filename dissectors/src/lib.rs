@@ -8,6 +8,7 @@
 #![cfg_attr(test, allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod error;
+pub mod transport;
 pub mod tree;
 pub mod util;
 
