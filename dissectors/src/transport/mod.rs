@@ -23,6 +23,20 @@ pub(crate) fn add_ports(t: &mut Tree, root: NodeId, names: (&'static str, &'stat
     t.set_hidden(b);
 }
 
+/// Sets the length of a protocol root added with length 0 to the header
+/// bytes its children cover (at most `hdr_len`): the whole header normally,
+/// the captured part when the tree is clipped. Adding the root with its full
+/// length up front would get it (and so the whole layer) clipped away.
+pub(crate) fn fit_root(t: &mut Tree, root: NodeId, off: usize, hdr_len: usize) {
+    let end = t
+        .children(root)
+        .filter(|(_, n)| n.src == 0)
+        .map(|(_, n)| (n.off as usize).saturating_add(n.len as usize))
+        .max()
+        .unwrap_or(off);
+    t.set_len(root, end.saturating_sub(off).min(hdr_len));
+}
+
 /// Maps a nom error on a slice of `len` bytes starting at `off` to a located error.
 pub(crate) fn nom_err(layer: &'static str, off: usize, len: usize, e: nom::Err<nom::error::Error<&[u8]>>) -> DissectError {
     match e {

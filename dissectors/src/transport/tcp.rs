@@ -10,10 +10,10 @@ use nom::number::complete::{be_u16, be_u32, be_u8};
 use nom::Parser;
 
 use crate::error::{need, DissectError, Severity};
-use crate::tree::{NodeId, Tree, Value};
+use crate::tree::{NodeId, Tree, Value, SKIPPED};
 use crate::util::{fold, sum_words, ChecksumStatus};
 
-use super::{add_ports, nom_err};
+use super::{add_ports, fit_root, nom_err};
 
 const LAYER: &str = "TCP";
 /// Length of the TCP header without options.
@@ -203,20 +203,22 @@ fn u8_at(data: &[u8], at: usize) -> Option<u8> {
 fn parse_options(data: &[u8], start: usize, end: usize) -> Vec<TcpOpt> {
     let mut v = Vec::new();
     let mut o = start;
+    let mut after_eol = false;
     while o < end {
         let Some(kind) = u8_at(data, o) else { break };
         let rem = end - o;
+        // After an End of Option List only zero bytes may follow; each shows
+        // as another EOL, and the first non-zero byte ends the walk.
+        if after_eol && kind != 0 {
+            let kind = TcpOptKind::Malformed { kind: 0, why: why::NONZERO_PADDING };
+            v.push(TcpOpt { kind, off: o, len: rem });
+            break;
+        }
         match kind {
             0 => {
                 v.push(TcpOpt { kind: TcpOptKind::Eol, off: o, len: 1 });
-                let rest = o + 1;
-                let nonzero = data.get(rest..end).is_some_and(|r| r.iter().any(|&b| b != 0));
-                if nonzero {
-                    let kind = TcpOptKind::Malformed { kind: 0, why: why::NONZERO_PADDING };
-                    v.push(TcpOpt { kind, off: rest, len: end - rest });
-                    break;
-                }
-                o = rest;
+                after_eol = true;
+                o += 1;
                 continue;
             }
             1 => {
@@ -438,6 +440,20 @@ fn summary_name(kind: u8) -> String {
     }
 }
 
+/// Wireshark cuts a tree line at 239 bytes; `prefix` is the part of the
+/// line before the text (label and ": ").
+fn clip_label(prefix: &str, mut text: String) -> String {
+    let max = 239usize.saturating_sub(prefix.len());
+    if text.len() > max {
+        let mut cut = max;
+        while cut > 0 && !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
+
 fn plain_hex(data: &[u8], r: Range<usize>) -> String {
     let mut s = String::new();
     for b in data.get(r).unwrap_or(&[]) {
@@ -538,13 +554,12 @@ impl Tcp {
         cx.ack_base.map_or(self.ack, |b| self.ack.wrapping_sub(b))
     }
 
-    /// The sequence number after this segment: seq + len + SYN + FIN (as shown).
+    /// The sequence number after this segment: seq + len, plus one for SYN
+    /// or FIN (one only when both are set, as Wireshark counts), as shown.
     pub fn next_seq_shown(&self, cx: &TcpCtx) -> u32 {
         let len = u32::try_from(self.wire_len).unwrap_or(u32::MAX);
-        self.seq_shown(cx)
-            .wrapping_add(len)
-            .wrapping_add(u32::from(self.syn()))
-            .wrapping_add(u32::from(self.fin()))
+        let ctl = u32::from(self.flags & (flags::SYN | flags::FIN) != 0);
+        self.seq_shown(cx).wrapping_add(len).wrapping_add(ctl)
     }
 
     /// Checks the checksum. `pseudo_sum` is the running sum of the IP
@@ -583,7 +598,9 @@ impl Tcp {
             let _ = write!(title, ", Ack: {}", self.ack_shown(cx));
         }
         let _ = write!(title, ", Len: {}", self.wire_len);
-        let root = t.text(None, "tcp", title, o, self.hdr_len);
+        // The root's length is set once the header fields are in: under a
+        // clip (truncated header) it covers only the fields that were added.
+        let root = t.text(None, "tcp", title, o, 0);
         add_ports(t, root, ("tcp.srcport", "tcp.dstport", "tcp.port"), o, self.sport, self.dport);
 
         if let Some(s) = cx.stream {
@@ -676,6 +693,7 @@ impl Tcp {
         if self.hdr_len > MIN_HEADER_LEN {
             self.options_tree(t, root, data, cx);
         }
+        fit_root(t, root, o, self.hdr_len);
 
         let plen = self.payload.len();
         if plen > 0 {
@@ -766,27 +784,12 @@ impl Tcp {
     fn options_tree(&self, t: &mut Tree, root: NodeId, data: &[u8], cx: &TcpCtx) {
         let start = self.off.saturating_add(MIN_HEADER_LEN);
         let olen = self.hdr_len - MIN_HEADER_LEN;
-        let opts = t.bytes(root, "tcp.options", "Options", start, olen);
+        // Added with length 0 and sized below, so that under a clip the
+        // options that were captured still show (as Wireshark does).
+        let opts = t.bytes(root, "tcp.options", "Options", start, 0);
         let mut summary = format!("({})", plural(olen, "byte", "bytes"));
-        let mut nops = 0usize;
-        let mut last_eol = None;
         for opt in &self.options {
-            if opt.kind == TcpOptKind::Nop {
-                nops += 1;
-                if nops == 4 {
-                    t.expert(
-                        opts,
-                        Severity::Warning,
-                        "tcp.nop",
-                        "4 NOP in a row - a router may have removed some options",
-                        start,
-                        0,
-                    );
-                }
-            } else {
-                nops = 0;
-            }
-            if let Some(name) = self.option_tree(t, opts, data, cx, opt, &mut last_eol) {
+            if let Some(name) = self.option_tree(t, opts, data, cx, opt) {
                 summary.push_str(", ");
                 summary.push_str(&name);
             }
@@ -801,7 +804,14 @@ impl Tcp {
                 0,
             );
         }
-        t.set_text(opts, summary);
+        t.set_text(opts, clip_label("Options: ", summary));
+        let covered = t
+            .children(opts)
+            .map(|(_, n)| (n.off as usize).saturating_add(n.len as usize))
+            .max()
+            .unwrap_or(start);
+        let expected = self.options.iter().map(|o| o.off.saturating_add(o.len)).max().unwrap_or(start);
+        t.set_len(opts, if covered >= expected { olen } else { covered.saturating_sub(start) });
     }
 
     /// Adds one option; returns its name for the Options summary (None when
@@ -813,7 +823,6 @@ impl Tcp {
         data: &[u8],
         cx: &TcpCtx,
         opt: &TcpOpt,
-        last_eol: &mut Option<NodeId>,
     ) -> Option<String> {
         let o = opt.off;
         let at = |k: usize| o.saturating_add(k);
@@ -837,8 +846,7 @@ impl Tcp {
             let name = summary_name(raw_kind);
             let msg = match why {
                 why::NONZERO_PADDING => {
-                    let parent = last_eol.unwrap_or(opts);
-                    t.expert(parent, Severity::Error, "tcp.non_zero_bytes_after_eol", why, o, opt.len);
+                    t.expert(opts, Severity::Error, "tcp.non_zero_bytes_after_eol", why, o, opt.len);
                     return None;
                 }
                 why::LEN_BYTE_PAST_END => Some(format!("{name} (length byte past end of options)")),
@@ -881,8 +889,9 @@ impl Tcp {
             _ => format!("TCP Option - {title}"),
         };
         let node = t.text(Some(opts), field, text, o, opt.len);
-        if raw_kind == 0 {
-            *last_eol = Some(node);
+        if node == SKIPPED {
+            // Beyond the captured bytes (clipped): not in the summary either.
+            return None;
         }
         if raw_kind == 2 && !self.syn() {
             t.expert(
@@ -1059,6 +1068,11 @@ impl Tcp {
                 TcpOptKind::Unknown { kind: 34 } => {
                     s.push_str(if opt.len > 2 { " TFO=C" } else { " TFO=R" });
                 }
+                TcpOptKind::Unknown { kind: 19 } => s.push_str(" MD5"),
+                // Wireshark appends this one without a space.
+                TcpOptKind::Unknown { kind: 29 } => s.push_str("TCP AO"),
+                // SACK permitted is announced whatever its length says.
+                TcpOptKind::Malformed { kind: 4, why: why::LEN_SHOULD_BE_2 } => s.push_str(" SACK_PERM"),
                 _ => {}
             }
         }

@@ -9,7 +9,7 @@ use crate::error::{need, DissectError, Severity};
 use crate::tree::{NodeId, Tree, Value};
 use crate::util::{fold, sum_words, ChecksumStatus};
 
-use super::{add_ports, nom_err};
+use super::{add_ports, fit_root, nom_err};
 
 const LAYER: &str = "UDP";
 /// Length of the UDP header.
@@ -134,7 +134,7 @@ impl Udp {
             "udp",
             format!("User Datagram Protocol, Src Port: {}, Dst Port: {}", self.sport, self.dport),
             o,
-            HEADER_LEN,
+            0,
         );
         add_ports(t, root, ("udp.srcport", "udp.dstport", "udp.port"), o, self.sport, self.dport);
 
@@ -144,6 +144,7 @@ impl Udp {
             let msg = format!("Bad length value {} < 8", self.length);
             t.expert(len, Severity::Error, EXPERT_LENGTH_BAD, msg, at(4), 0);
             // Wireshark stops here: nothing after a length that cannot be.
+            fit_root(t, root, o, HEADER_LEN);
             return root;
         }
         if self.length_too_long() {
@@ -153,6 +154,7 @@ impl Udp {
         }
 
         self.checksum_tree(t, root, cx.checksum);
+        fit_root(t, root, o, HEADER_LEN);
 
         if let Some(s) = cx.stream {
             let n = t.uint(root, "udp.stream", "Stream index", s, at(HEADER_LEN), 0);
