@@ -12,7 +12,14 @@ use crate::tree::{NodeId, Tree};
 
 /// Adds the source and destination port fields and the two hidden
 /// "either port" fields; `names` = (srcport, dstport, port).
-pub(crate) fn add_ports(t: &mut Tree, root: NodeId, names: (&'static str, &'static str, &'static str), off: usize, sport: u16, dport: u16) {
+pub(crate) fn add_ports(
+    t: &mut Tree,
+    root: NodeId,
+    names: (&'static str, &'static str, &'static str),
+    off: usize,
+    sport: u16,
+    dport: u16,
+) {
     let (src, dst, any) = names;
     let d = off.saturating_add(2);
     t.uint(root, src, "Source Port", u64::from(sport), off, 2);
@@ -38,9 +45,16 @@ pub(crate) fn fit_root(t: &mut Tree, root: NodeId, off: usize, hdr_len: usize) {
 }
 
 /// Maps a nom error on a slice of `len` bytes starting at `off` to a located error.
-pub(crate) fn nom_err(layer: &'static str, off: usize, len: usize, e: nom::Err<nom::error::Error<&[u8]>>) -> DissectError {
+pub(crate) fn nom_err(
+    layer: &'static str,
+    off: usize,
+    len: usize,
+    e: nom::Err<nom::error::Error<&[u8]>>,
+) -> DissectError {
     match e {
-        nom::Err::Incomplete(nom::Needed::Size(n)) => DissectError::truncated(layer, off, len.saturating_add(n.get()), len),
+        nom::Err::Incomplete(nom::Needed::Size(n)) => {
+            DissectError::truncated(layer, off, len.saturating_add(n.get()), len)
+        }
         nom::Err::Incomplete(nom::Needed::Unknown) => DissectError::truncated(layer, off, len.saturating_add(1), len),
         nom::Err::Error(e) | nom::Err::Failure(e) => {
             // The failing input is a suffix of the parsed slice: its start is

@@ -68,11 +68,19 @@ pub enum TcpOptKind {
     /// Complete blocks (left, right), raw sequence numbers. A SACK whose
     /// length leaves a partial block keeps its complete blocks.
     Sack(Vec<(u32, u32)>),
-    Timestamps { tsval: u32, tsecr: u32 },
+    Timestamps {
+        tsval: u32,
+        tsecr: u32,
+    },
     /// Any other kind with a sane length (its bytes are `off..off + len`).
-    Unknown { kind: u8 },
+    Unknown {
+        kind: u8,
+    },
     /// A bad length (see [`why`]); `off..off + len` is what it covers.
-    Malformed { kind: u8, why: &'static str },
+    Malformed {
+        kind: u8,
+        why: &'static str,
+    },
 }
 
 /// One option with its span in the data.
@@ -314,11 +322,7 @@ fn flag_names(f: u16) -> String {
 /// The 12-character flag string of `tcp.flags.str`: `·······A··S·`.
 pub fn flag_chars(f: u16) -> String {
     const CHARS: &[u8; 12] = b"RRRACEUAPRSF";
-    CHARS
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| if f & (0x800 >> i) != 0 { char::from(c) } else { '\u{b7}' })
-        .collect()
+    CHARS.iter().enumerate().map(|(i, &c)| if f & (0x800 >> i) != 0 { char::from(c) } else { '\u{b7}' }).collect()
 }
 
 /// `Header Length` labels carrying the data offset nibble as Wireshark shows it.
@@ -668,8 +672,14 @@ impl Tcp {
                 WinScale::NoScaling => (-2, Some("-2 (no window scaling used)")),
                 WinScale::Shift(s) => (1i64 << s.min(14), None),
             };
-            let n =
-                t.add(Some(root), "tcp.window_size_scalefactor", "Window size scaling factor", Value::Int(v), at(14), 2);
+            let n = t.add(
+                Some(root),
+                "tcp.window_size_scalefactor",
+                "Window size scaling factor",
+                Value::Int(v),
+                at(14),
+                2,
+            );
             t.set_generated(n);
             if let Some(text) = text {
                 t.set_text(n, text);
@@ -764,7 +774,14 @@ impl Tcp {
                     ck,
                     format!("0x{v:04x} incorrect, should be 0x{c:04x}(maybe caused by \"TCP checksum offload\"?)"),
                 );
-                t.expert(ck, Severity::Error, EXPERT_CHECKSUM_BAD, format!("Bad checksum [should be 0x{c:04x}]"), at, 0);
+                t.expert(
+                    ck,
+                    Severity::Error,
+                    EXPERT_CHECKSUM_BAD,
+                    format!("Bad checksum [should be 0x{c:04x}]"),
+                    at,
+                    0,
+                );
                 Some(c)
             }
             ChecksumStatus::Unverified => {
@@ -805,25 +822,15 @@ impl Tcp {
             );
         }
         t.set_text(opts, clip_label("Options: ", summary));
-        let covered = t
-            .children(opts)
-            .map(|(_, n)| (n.off as usize).saturating_add(n.len as usize))
-            .max()
-            .unwrap_or(start);
+        let covered =
+            t.children(opts).map(|(_, n)| (n.off as usize).saturating_add(n.len as usize)).max().unwrap_or(start);
         let expected = self.options.iter().map(|o| o.off.saturating_add(o.len)).max().unwrap_or(start);
         t.set_len(opts, if covered >= expected { olen } else { covered.saturating_sub(start) });
     }
 
     /// Adds one option; returns its name for the Options summary (None when
     /// Wireshark leaves it out: lengths that stop the walk).
-    fn option_tree(
-        &self,
-        t: &mut Tree,
-        opts: NodeId,
-        data: &[u8],
-        cx: &TcpCtx,
-        opt: &TcpOpt,
-    ) -> Option<String> {
+    fn option_tree(&self, t: &mut Tree, opts: NodeId, data: &[u8], cx: &TcpCtx, opt: &TcpOpt) -> Option<String> {
         let o = opt.off;
         let at = |k: usize| o.saturating_add(k);
         let raw_kind = match opt.kind {
@@ -957,8 +964,7 @@ impl Tcp {
                         let n = t.uint(node, "tcp.options.sack.dsack_le", "D-SACK Left Edge", u64::from(ls), body, 4);
                         t.set_generated(n);
                         t.set_text(n, format!("{ls}{rel}"));
-                        let n =
-                            t.uint(node, "tcp.options.sack.dsack_re", "D-SACK Right Edge", u64::from(rs), at(6), 4);
+                        let n = t.uint(node, "tcp.options.sack.dsack_re", "D-SACK Right Edge", u64::from(rs), at(6), 4);
                         t.set_generated(n);
                         t.set_text(n, format!("{rs}{rel}"));
                         t.expert(node, Severity::Warning, "tcp.options.sack.dsack", "D-SACK Sequence", o, 0);
@@ -994,14 +1000,25 @@ impl Tcp {
             28 if body_len == 2 => {
                 let v = u16_at(data, body).unwrap_or(0);
                 let g = v & 0x8000 != 0;
-                let n = t.bits(node, "tcp.options.user_to_granularity", "Granularity", Value::Bool(g), 16, 0x8000, body, 2);
+                let n =
+                    t.bits(node, "tcp.options.user_to_granularity", "Granularity", Value::Bool(g), 16, 0x8000, body, 2);
                 t.set_text(n, if g { "Minutes" } else { "Seconds" });
-                t.bits(node, "tcp.options.user_to_val", "User Timeout", Value::UInt(u64::from(v & 0x7fff)), 16, 0x7fff, body, 2);
+                t.bits(
+                    node,
+                    "tcp.options.user_to_val",
+                    "User Timeout",
+                    Value::UInt(u64::from(v & 0x7fff)),
+                    16,
+                    0x7fff,
+                    body,
+                    2,
+                );
             }
             34 => self.tfo_body(t, node, data, body, body_len),
             253 | 254 if body_len >= 2 => {
                 let exid = u16_at(data, body).unwrap_or(0);
-                let n = t.hex(node, "tcp.options.experimental.exid", "Experiment Identifier", u64::from(exid), 4, body, 2);
+                let n =
+                    t.hex(node, "tcp.options.experimental.exid", "Experiment Identifier", u64::from(exid), 4, body, 2);
                 let name = if exid == 0xf989 { "Fast Open" } else { "Unknown" };
                 t.set_text(n, format!("{name} (0x{exid:04x})"));
                 let rest = body.saturating_add(2);
@@ -1082,4 +1099,584 @@ impl Tcp {
 
 fn mss_malformed() -> TcpOptKind {
     TcpOptKind::Malformed { kind: 2, why: why::LEN_SHOULD_BE_4 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::util::{pseudo_v4, pseudo_v6};
+    use etherparse::{PacketBuilder, TcpOptionElement as E};
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    const SRC4: [u8; 4] = [10, 180, 156, 249];
+    const DST4: [u8; 4] = [10, 180, 156, 141];
+
+    /// An IPv4 packet (no link layer): TCP at offset 20.
+    fn v4(b: etherparse::PacketBuilderStep<etherparse::TcpHeader>, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        b.write(&mut out, payload).unwrap();
+        out
+    }
+
+    fn syn_ack() -> Vec<u8> {
+        // Frame 2 of arkime/http-simple-get.pcap, rebuilt.
+        let b = PacketBuilder::ipv4(SRC4, DST4, 64)
+            .tcp(80, 61450, 951427083, 14480)
+            .syn()
+            .ack(3365067072)
+            .options(&[
+                E::MaximumSegmentSize(1460),
+                E::SelectiveAcknowledgementPermitted,
+                E::Timestamp(1037500244, 2867677005),
+                E::Noop,
+                E::WindowScale(7),
+            ])
+            .unwrap();
+        v4(b, &[])
+    }
+
+    fn parse_all(d: &[u8], off: usize) -> Tcp {
+        parse(d, off, d.len(), d.len()).unwrap()
+    }
+
+    fn raw_tcp(opts: &[u8], flags: u16) -> Vec<u8> {
+        // 20-byte IPv4 header stand-in (never read) + TCP header + options.
+        let mut d = vec![0u8; 20];
+        let doff = u16::try_from((20 + opts.len()) / 4).unwrap();
+        d.extend_from_slice(&[0x1f, 0x90, 0x00, 0x50]);
+        d.extend_from_slice(&100u32.to_be_bytes());
+        d.extend_from_slice(&200u32.to_be_bytes());
+        d.extend_from_slice(&((doff << 12) | flags).to_be_bytes());
+        d.extend_from_slice(&[0x04, 0x00, 0, 0, 0, 0]);
+        d.extend_from_slice(opts);
+        d
+    }
+
+    fn kinds(d: &[u8]) -> Vec<TcpOptKind> {
+        parse_all(d, 20).options.into_iter().map(|o| o.kind).collect()
+    }
+
+    #[test]
+    fn parses_a_syn_ack() {
+        let d = syn_ack();
+        let t = parse_all(&d, 20);
+        assert_eq!((t.sport, t.dport, t.seq, t.ack), (80, 61450, 951427083, 3365067072));
+        assert_eq!(t.hdr_len, 40);
+        assert_eq!(t.flags, flags::SYN | flags::ACK);
+        assert!(t.syn() && t.ack_flag() && !t.fin() && !t.rst() && !t.psh() && !t.urg());
+        assert_eq!(t.window, 14480);
+        assert_eq!(t.mss(), Some(1460));
+        assert_eq!(t.wscale(), Some(7));
+        assert!(t.sack_perm());
+        assert_eq!(t.timestamps(), Some((1037500244, 2867677005)));
+        assert_eq!(t.payload, 60..60);
+        assert_eq!(t.wire_len, 0);
+        let offs: Vec<(usize, usize)> = t.options.iter().map(|o| (o.off, o.len)).collect();
+        assert_eq!(offs, vec![(40, 4), (44, 2), (46, 10), (56, 1), (57, 3)]);
+        assert_eq!(t.flags_str(), "[SYN, ACK]");
+        assert_eq!(flag_chars(t.flags), "\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}A\u{b7}\u{b7}S\u{b7}");
+    }
+
+    #[test]
+    fn info_matches_tshark() {
+        let d = syn_ack();
+        let t = parse_all(&d, 20);
+        let cx = TcpCtx { seq_base: Some(951427083), ack_base: Some(3365067071), ..Default::default() };
+        assert_eq!(
+            t.info(&cx),
+            "80 \u{2192} 61450 [SYN, ACK] Seq=0 Ack=1 Win=14480 Len=0 MSS=1460 SACK_PERM TSval=1037500244 TSecr=2867677005 WS=128"
+        );
+        // No bases: raw numbers, as tshark without relative sequence numbers.
+        assert_eq!(
+            t.info(&TcpCtx::default()),
+            "80 \u{2192} 61450 [SYN, ACK] Seq=951427083 Ack=3365067072 Win=14480 Len=0 MSS=1460 SACK_PERM TSval=1037500244 TSecr=2867677005 WS=128"
+        );
+        // A SYN window is never scaled.
+        let cx = TcpCtx { win_scale: WinScale::Shift(7), ..cx };
+        assert!(t.info(&cx).contains(" Win=14480 "));
+
+        // Data segment with scaling, URG and a bad checksum.
+        let b = PacketBuilder::ipv4(DST4, SRC4, 64).tcp(61450, 80, 3365067072, 8235).ack(951427084).psh().urg(3);
+        let d = v4(b, b"GET");
+        let t = parse_all(&d, 20);
+        let cx = TcpCtx {
+            seq_base: Some(3365067071),
+            ack_base: Some(951427083),
+            win_scale: WinScale::Shift(4),
+            checksum: ChecksumStatus::Bad(0x1234),
+            ..Default::default()
+        };
+        assert_eq!(
+            t.info(&cx),
+            "61450 \u{2192} 80 [PSH, ACK, URG] Seq=1 Ack=1 Win=131760 [TCP CHECKSUM INCORRECT] Urg=3 Len=3"
+        );
+        // No flags at all, ACK number without the flag: no Ack=.
+        let d = raw_tcp(&[], 0);
+        let t = parse_all(&d, 20);
+        assert_eq!(t.info(&TcpCtx::default()), "8080 \u{2192} 80 [<None>] Seq=100 Win=1024 Len=0");
+        let d = raw_tcp(&[], 0xfff);
+        let t = parse_all(&d, 20);
+        assert_eq!(t.flags_str(), "[FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE, Reserved]");
+        assert_eq!(flag_chars(t.flags), "RRRACEUAPRSF");
+        assert_eq!(
+            t.info(&TcpCtx::default()),
+            format!("8080 \u{2192} 80 {} Seq=100 Ack=200 Win=1024 Urg=0 Len=0", t.flags_str())
+        );
+    }
+
+    #[test]
+    fn truncation_sweep_reports_need_and_have() {
+        let d = syn_ack();
+        for n in 0..=d.len() {
+            let cut = d.get(..n).unwrap();
+            // The wire says the segment is complete; only the capture is short.
+            let r = parse(cut, 20, n, d.len());
+            let have = n.saturating_sub(20);
+            if have < 20 {
+                assert_eq!(r, Err(DissectError::truncated("TCP", 20, 20, have)), "prefix {n}");
+            } else if have < 40 {
+                assert_eq!(r, Err(DissectError::truncated("TCP", 20, 40, have)), "prefix {n}");
+            } else {
+                let t = r.unwrap();
+                assert_eq!(t.hdr_len, 40);
+            }
+        }
+        // Offsets past the data never panic.
+        assert_eq!(
+            parse(&d, usize::MAX, usize::MAX, usize::MAX),
+            Err(DissectError::truncated("TCP", usize::MAX, 20, 0))
+        );
+        assert_eq!(parse(&d, 70, 10, 10), Err(DissectError::truncated("TCP", 70, 20, 0)));
+    }
+
+    #[test]
+    fn payload_is_bounded_by_capture_and_wire_len_by_ip() {
+        let b = PacketBuilder::ipv4(SRC4, DST4, 64).tcp(1, 2, 3, 4).ack(5);
+        let d = v4(b, &[7u8; 100]);
+        assert_eq!(d.len(), 140);
+        // Captured 90 of 140 bytes.
+        let t = parse(d.get(..90).unwrap(), 20, 140, 140).unwrap();
+        assert_eq!(t.payload, 40..90);
+        assert_eq!(t.wire_len, 100);
+        // IP payload shorter than the data (Ethernet padding after it).
+        let t = parse(&d, 20, 60, 60).unwrap();
+        assert_eq!(t.payload, 40..60);
+        assert_eq!(t.wire_len, 20);
+    }
+
+    #[test]
+    fn bad_header_lengths_are_malformed_at_the_data_offset() {
+        let mut d = raw_tcp(&[], flags::ACK);
+        d[32] = 0x40; // data offset 4 words = 16 bytes
+        let e = parse_all_err(&d);
+        assert_eq!(e.kind, ErrorKind::Malformed("bogus TCP header length (must be at least 20)"));
+        assert_eq!(e.offset, 32);
+        d[32] = 0xf0; // 60 bytes, segment is 20
+        let e = parse_all_err(&d);
+        assert_eq!(e.kind, ErrorKind::Malformed("TCP header length exceeds the segment length"));
+        assert_eq!(e.offset, 32);
+        // Same header, but the wire has the bytes and the capture does not: truncated.
+        let e = parse(&d, 20, d.len(), 100).unwrap_err();
+        assert_eq!(e, DissectError::truncated("TCP", 20, 60, 20));
+    }
+
+    fn parse_all_err(d: &[u8]) -> DissectError {
+        parse(d, 20, d.len(), d.len()).unwrap_err()
+    }
+
+    #[test]
+    fn every_option_kind() {
+        let opts = [1, 0, 0, 0];
+        assert_eq!(kinds(&raw_tcp(&opts, 0)), vec![TcpOptKind::Nop, TcpOptKind::Eol, TcpOptKind::Eol, TcpOptKind::Eol]);
+        let opts = [2, 4, 0x05, 0xb4, 3, 3, 14, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 99, 3, 7, 1, 1];
+        assert_eq!(
+            kinds(&raw_tcp(&opts, flags::SYN)),
+            vec![
+                TcpOptKind::Mss(1460),
+                TcpOptKind::WScale(14),
+                TcpOptKind::SackPerm,
+                TcpOptKind::Timestamps { tsval: 1, tsecr: 2 },
+                TcpOptKind::Unknown { kind: 99 },
+                TcpOptKind::Nop,
+                TcpOptKind::Nop,
+            ]
+        );
+    }
+
+    #[test]
+    fn sack_with_one_to_four_blocks() {
+        for n in 1..=4u32 {
+            let mut o = vec![1, 1, 5, u8::try_from(2 + 8 * n).unwrap()];
+            let blocks: Vec<(u32, u32)> = (0..n).map(|i| (5001 + 100 * i, 5051 + 100 * i)).collect();
+            for (l, r) in &blocks {
+                o.extend_from_slice(&l.to_be_bytes());
+                o.extend_from_slice(&r.to_be_bytes());
+            }
+            let d = raw_tcp(&o, flags::ACK);
+            let t = parse_all(&d, 20);
+            assert_eq!(t.sack_blocks().collect::<Vec<_>>(), blocks);
+            let cx = TcpCtx { ack_base: Some(5000), ..Default::default() };
+            let want: String = (0..n).map(|i| format!(" SLE={} SRE={}", 1 + 100 * i, 51 + 100 * i)).collect();
+            assert!(t.info(&cx).ends_with(&want), "{}", t.info(&cx));
+            let mut tr = Tree::new();
+            t.tree(&mut tr, &d, &cx);
+            let opt = tr.find("tcp.options.sack").next().unwrap().1;
+            let title: String = (0..n).map(|i| format!(" {}-{}", 1 + 100 * i, 51 + 100 * i)).collect();
+            assert_eq!(opt.text.as_deref(), Some(format!("TCP Option - SACK{title}").as_str()));
+            assert_eq!(tr.find("tcp.options.sack_le").count(), n as usize);
+            let (_, c) = tr.find("tcp.options.sack.count").next().unwrap();
+            assert_eq!(c.value, Value::UInt(u64::from(n)));
+            let (_, le) = tr.find("tcp.options.sack_le").next().unwrap();
+            assert_eq!((le.off, le.len, le.value.clone()), (44, 4, Value::UInt(1)));
+            assert_eq!(tr.line(le, &d), "left edge: 1 (relative)");
+        }
+        // A block cut short: the complete ones stay, an expert flags the rest.
+        let mut o = vec![5, 14];
+        o.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 2, 9, 9, 9, 9]);
+        o.extend_from_slice(&[0, 0]);
+        let d = raw_tcp(&o, flags::ACK);
+        let t = parse_all(&d, 20);
+        assert_eq!(t.sack_blocks().collect::<Vec<_>>(), vec![(1, 2)]);
+        let mut tr = Tree::new();
+        t.tree(&mut tr, &d, &TcpCtx::default());
+        assert_eq!(tr.experts().filter(|(_, e)| e.code == "tcp.suboption_malformed").count(), 1);
+    }
+
+    fn malformed(d: &[u8]) -> Vec<(u8, &'static str, usize, usize)> {
+        parse_all(d, 20)
+            .options
+            .iter()
+            .filter_map(|o| match o.kind {
+                TcpOptKind::Malformed { kind, why } => Some((kind, why, o.off, o.len)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn option_experts(d: &[u8]) -> Vec<String> {
+        let t = parse_all(d, 20);
+        let mut tr = Tree::new();
+        t.tree(&mut tr, d, &TcpCtx::default());
+        tr.experts().filter(|(_, e)| e.code != "tcp.connection.syn").map(|(_, e)| e.msg.clone()).collect()
+    }
+
+    #[test]
+    fn malformed_option_lengths_never_panic_and_stop_the_walk() {
+        // Length 0 and 1.
+        let d = raw_tcp(&[2, 0, 1, 1], flags::ACK);
+        assert_eq!(malformed(&d), vec![(2, why::TOO_SHORT, 40, 2)]);
+        assert_eq!(parse_all(&d, 20).options.len(), 1);
+        assert_eq!(option_experts(&d), vec!["Maximum segment size (with too-short option length = 0 bytes)"]);
+        let d = raw_tcp(&[1, 2, 1, 1], flags::ACK);
+        assert_eq!(malformed(&d), vec![(2, why::TOO_SHORT, 41, 2)]);
+        assert_eq!(option_experts(&d), vec!["Maximum segment size (with too-short option length = 1 byte)"]);
+        // Past the end of the header.
+        let d = raw_tcp(&[1, 8, 10, 1, 2, 3, 4, 5], flags::ACK);
+        assert_eq!(malformed(&d), vec![(8, why::PAST_END, 41, 7)]);
+        assert_eq!(
+            option_experts(&d),
+            vec!["Timestamps (option length = 10 bytes says option goes past end of options)"]
+        );
+        // Only the kind byte left.
+        let d = raw_tcp(&[1, 1, 1, 99], flags::ACK);
+        assert_eq!(malformed(&d), vec![(99, why::LEN_BYTE_PAST_END, 43, 1)]);
+        assert_eq!(option_experts(&d), vec!["Unknown (0x63) (length byte past end of options)"]);
+        // A fixed-length option with another length: flagged, the walk goes on.
+        let d = raw_tcp(&[2, 5, 1, 2, 3, 1, 1, 1], flags::ACK);
+        assert_eq!(malformed(&d), vec![(2, why::LEN_SHOULD_BE_4, 40, 5)]);
+        assert_eq!(parse_all(&d, 20).options.len(), 4);
+        assert_eq!(
+            option_experts(&d),
+            vec!["The non-SYN packet does contain a MSS option", "option length should be 4"]
+        );
+        for (o, w) in [
+            ([3u8, 4, 1, 0], why::LEN_SHOULD_BE_3),
+            ([4, 3, 1, 0], why::LEN_SHOULD_BE_2),
+            ([8, 4, 1, 1], why::LEN_SHOULD_BE_10),
+        ] {
+            let d = raw_tcp(&o, flags::ACK);
+            assert_eq!(malformed(&d).first().map(|m| m.1), Some(w));
+        }
+        // Non-zero bytes after End of Option List.
+        let d = raw_tcp(&[3, 3, 15, 1, 0, 1, 0, 0], flags::ACK);
+        assert_eq!(malformed(&d), vec![(0, why::NONZERO_PADDING, 45, 3)]);
+        assert_eq!(option_experts(&d), vec!["Window scale shift exceeds 14", "Non-zero header padding"]);
+        // Shift 15 counts as 14.
+        let t = parse_all(&d, 20);
+        assert!(t.info(&TcpCtx::default()).ends_with(" WS=16384"));
+        assert_eq!(t.scaled_window(WinScale::Shift(15)), 1024 << 14);
+    }
+
+    #[test]
+    fn every_option_byte_string_is_safe() {
+        // All 3-byte option areas (padded to 4) over a few kinds: no panic in
+        // parse, tree or info, and the options always stay inside the header.
+        let mut tr = Tree::new();
+        for k in [0u8, 1, 2, 3, 4, 5, 8, 19, 28, 30, 34, 99, 253, 254] {
+            for l in 0..=12u8 {
+                for v in [0u8, 1, 0xff] {
+                    let d = raw_tcp(&[k, l, v, v, k, l, v, v], flags::SYN | flags::ACK);
+                    let t = parse_all(&d, 20);
+                    for o in &t.options {
+                        assert!(o.off >= 40 && o.off + o.len <= 48, "{o:?}");
+                    }
+                    tr.clear();
+                    t.tree(&mut tr, &d, &TcpCtx::default());
+                    let _ = t.info(&TcpCtx::default());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn checksum_good_and_bad_v4_and_v6() {
+        let d = syn_ack();
+        let t = parse_all(&d, 20);
+        let ps = pseudo_v4(Ipv4Addr::from(SRC4), Ipv4Addr::from(DST4), 6, d.len() - 20);
+        assert_eq!(t.checksum_status(&d, ps, false), ChecksumStatus::Good);
+        let mut bad = d.clone();
+        bad[36] ^= 0x11; // checksum field
+        let t2 = parse_all(&bad, 20);
+        assert_eq!(t2.checksum_status(&bad, ps, false), ChecksumStatus::Bad(t.checksum));
+        // Cut capture: cannot be checked.
+        let b = PacketBuilder::ipv4(SRC4, DST4, 64).tcp(1, 2, 3, 4).ack(5);
+        let d = v4(b, &[1, 2, 3, 4, 5]);
+        let ps = pseudo_v4(Ipv4Addr::from(SRC4), Ipv4Addr::from(DST4), 6, d.len() - 20);
+        assert_eq!(parse_all(&d, 20).checksum_status(&d, ps, false), ChecksumStatus::Good);
+        let cut = d.get(..d.len() - 1).unwrap();
+        let t3 = parse(cut, 20, cut.len(), d.len()).unwrap();
+        assert_eq!(t3.checksum_status(cut, ps, false), ChecksumStatus::Unverified);
+
+        let s6 = Ipv6Addr::LOCALHOST.octets();
+        let d6: [u8; 16] = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2).octets();
+        let b = PacketBuilder::ipv6(s6, d6, 64).tcp(443, 50000, 7, 512).ack(9).psh();
+        let mut d = Vec::new();
+        b.write(&mut d, b"hello, v6").unwrap();
+        let t = parse_all(&d, 40);
+        let ps = pseudo_v6(Ipv6Addr::from(s6), Ipv6Addr::from(d6), 6, d.len() - 40);
+        assert_eq!(t.checksum_status(&d, ps, true), ChecksumStatus::Good);
+        let good = t.checksum;
+        d[60] ^= 0x20; // payload byte
+        assert!(matches!(t.checksum_status(&d, ps, true), ChecksumStatus::Bad(c) if c != good));
+        d[60] ^= 0x20;
+        d[56] ^= 0xff; // checksum field
+        let t = parse_all(&d, 40);
+        assert_eq!(t.checksum_status(&d, ps, true), ChecksumStatus::Bad(good));
+
+        // Tree text and expert for a bad checksum.
+        let mut tr = Tree::new();
+        let cx = TcpCtx { checksum: ChecksumStatus::Bad(good), ..Default::default() };
+        t.tree(&mut tr, &d, &cx);
+        let (_, ck) = tr.find("tcp.checksum").next().unwrap();
+        assert_eq!(
+            tr.line(ck, &d),
+            format!(
+                "Checksum: 0x{:04x} incorrect, should be 0x{good:04x}(maybe caused by \"TCP checksum offload\"?)",
+                t.checksum
+            )
+        );
+        let (_, e) = tr.experts().find(|(_, e)| e.code == EXPERT_CHECKSUM_BAD).unwrap();
+        assert_eq!(e.severity, Severity::Error);
+        assert_eq!(e.msg, format!("Bad checksum [should be 0x{good:04x}]"));
+        let (_, st) = tr.find("tcp.checksum.status").next().unwrap();
+        assert_eq!((st.value.clone(), st.off, st.len), (Value::UInt(0), 56, 0));
+        assert_eq!(tr.find("tcp.checksum_calculated").next().unwrap().1.value, Value::UInt(u64::from(good)));
+    }
+
+    /// (name, off, len, line) of every node, hidden ones included.
+    fn dump(tr: &Tree, d: &[u8]) -> Vec<(String, u32, u32, String)> {
+        tr.pre_order().map(|(_, n)| (n.name.to_string(), n.off, n.len, tr.line(n, d))).collect()
+    }
+
+    #[test]
+    fn tree_matches_tshark_for_a_syn_ack() {
+        let d = syn_ack();
+        let t = parse_all(&d, 20);
+        let cx =
+            TcpCtx { stream: Some(0), seq_base: Some(951427083), ack_base: Some(3365067071), ..Default::default() };
+        let mut tr = Tree::new();
+        let root = t.tree(&mut tr, &d, &cx);
+        let got = dump(&tr, &d);
+        let want: Vec<(&str, u32, u32, &str)> = vec![
+            ("tcp", 20, 40, "Transmission Control Protocol, Src Port: 80, Dst Port: 61450, Seq: 0, Ack: 1, Len: 0"),
+            ("tcp.srcport", 20, 2, "Source Port: 80"),
+            ("tcp.dstport", 22, 2, "Destination Port: 61450"),
+            ("tcp.port", 20, 2, "Source or Destination Port: 80"),
+            ("tcp.port", 22, 2, "Source or Destination Port: 61450"),
+            ("tcp.stream", 20, 0, "[Stream index: 0]"),
+            ("tcp.len", 20, 0, "[TCP Segment Len: 0]"),
+            ("tcp.seq", 24, 4, "Sequence Number: 0    (relative sequence number)"),
+            ("tcp.seq_raw", 24, 4, "Sequence Number (raw): 951427083"),
+            ("tcp.nxtseq", 20, 0, "[Next Sequence Number: 1    (relative sequence number)]"),
+            ("tcp.ack", 28, 4, "Acknowledgment Number: 1    (relative ack number)"),
+            ("tcp.ack_raw", 28, 4, "Acknowledgment number (raw): 3365067072"),
+            ("tcp.hdr_len", 32, 1, "1010 .... = Header Length: 40 bytes (10)"),
+            ("tcp.flags", 32, 2, "Flags: 0x012 (SYN, ACK)"),
+            ("tcp.flags.res", 32, 1, "000. .... .... = Reserved: Not set"),
+            ("tcp.flags.ae", 32, 1, "...0 .... .... = Accurate ECN: Not set"),
+            ("tcp.flags.cwr", 33, 1, ".... 0... .... = Congestion Window Reduced: Not set"),
+            ("tcp.flags.ece", 33, 1, ".... .0.. .... = ECN-Echo: Not set"),
+            ("tcp.flags.urg", 33, 1, ".... ..0. .... = Urgent: Not set"),
+            ("tcp.flags.ack", 33, 1, ".... ...1 .... = Acknowledgment: Set"),
+            ("tcp.flags.push", 33, 1, ".... .... 0... = Push: Not set"),
+            ("tcp.flags.reset", 33, 1, ".... .... .0.. = Reset: Not set"),
+            ("tcp.flags.syn", 33, 1, ".... .... ..1. = Syn: Set"),
+            (
+                "tcp.connection.synack",
+                33,
+                0,
+                "[[Chat: Connection establish acknowledge (SYN+ACK): server port 80]]",
+            ),
+            ("tcp.flags.fin", 33, 1, ".... .... ...0 = Fin: Not set"),
+            ("tcp.flags.str", 32, 2, "[TCP Flags: \u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}A\u{b7}\u{b7}S\u{b7}]"),
+            ("tcp.window_size_value", 34, 2, "Window: 14480"),
+            ("tcp.window_size", 34, 2, "[Calculated window size: 14480]"),
+            ("tcp.checksum", 36, 2, ""),
+            ("tcp.checksum.status", 36, 0, "[Checksum Status: Unverified]"),
+            ("tcp.urgent_pointer", 38, 2, "Urgent Pointer: 0"),
+            (
+                "tcp.options",
+                40,
+                20,
+                "Options: (20 bytes), Maximum segment size, SACK permitted, Timestamps, No-Operation (NOP), Window scale",
+            ),
+            ("tcp.options.mss", 40, 4, "TCP Option - Maximum segment size: 1460 bytes"),
+            ("tcp.option_kind", 40, 1, "Kind: Maximum Segment Size (2)"),
+            ("tcp.option_len", 41, 1, "Length: 4"),
+            ("tcp.options.mss_val", 42, 2, "MSS Value: 1460"),
+            ("tcp.options.sack_perm", 44, 2, "TCP Option - SACK permitted"),
+            ("tcp.option_kind", 44, 1, "Kind: SACK Permitted (4)"),
+            ("tcp.option_len", 45, 1, "Length: 2"),
+            ("tcp.options.timestamp", 46, 10, "TCP Option - Timestamps: TSval 1037500244, TSecr 2867677005"),
+            ("tcp.option_kind", 46, 1, "Kind: Time Stamp Option (8)"),
+            ("tcp.option_len", 47, 1, "Length: 10"),
+            ("tcp.options.timestamp.tsval", 48, 4, "Timestamp value: 1037500244"),
+            ("tcp.options.timestamp.tsecr", 52, 4, "Timestamp echo reply: 2867677005"),
+            ("tcp.options.nop", 56, 1, "TCP Option - No-Operation (NOP)"),
+            ("tcp.option_kind", 56, 1, "Kind: No-Operation (1)"),
+            ("tcp.options.wscale", 57, 3, "TCP Option - Window scale: 7 (multiply by 128)"),
+            ("tcp.option_kind", 57, 1, "Kind: Window Scale (3)"),
+            ("tcp.option_len", 58, 1, "Length: 3"),
+            ("tcp.options.wscale.shift", 59, 1, "Shift count: 7"),
+            ("tcp.options.wscale.multiplier", 59, 1, "[Multiplier: 128]"),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!((g.0.as_str(), g.1, g.2), (w.0, w.1, w.2));
+            if !w.3.is_empty() {
+                assert_eq!(g.3, w.3);
+            }
+        }
+        let ck = tr.find("tcp.checksum").next().unwrap().1;
+        assert_eq!(tr.line(ck, &d), format!("Checksum: 0x{:04x} [unverified]", t.checksum));
+        // Hidden port fields, values typed for filters.
+        assert_eq!(tr.find("tcp.port").filter(|(_, n)| n.hidden).count(), 2);
+        assert_eq!(tr.node(root).unwrap().parent(), None);
+        assert_eq!(tr.find("tcp.hdr_len").next().unwrap().1.value, Value::UInt(40));
+        assert_eq!(tr.find("tcp.flags").next().unwrap().1.value, Value::UInt(0x012));
+        // No scaling factor on a SYN.
+        assert_eq!(tr.find("tcp.window_size_scalefactor").count(), 0);
+    }
+
+    #[test]
+    fn raw_numbers_scaling_and_ack_without_flag() {
+        let d = raw_tcp(&[], flags::PSH);
+        let t = parse_all(&d, 20);
+        let mut tr = Tree::new();
+        t.tree(&mut tr, &d, &TcpCtx { win_scale: WinScale::NoScaling, ..Default::default() });
+        let line = |name: &str| {
+            let (_, n) = tr.find(name).next().unwrap();
+            (tr.line(n, &d), n.hidden)
+        };
+        assert_eq!(line("tcp.seq"), ("Sequence Number: 100".to_string(), false));
+        assert_eq!(line("tcp.seq_raw"), ("Sequence Number (raw): 100".to_string(), true));
+        assert_eq!(line("tcp.nxtseq"), ("[Next Sequence Number: 100]".to_string(), false));
+        assert_eq!(line("tcp.ack"), ("Acknowledgment Number: 200".to_string(), false));
+        assert_eq!(line("tcp.ack_raw"), ("Acknowledgment number (raw): 200".to_string(), false));
+        assert_eq!(
+            line("tcp.window_size_scalefactor"),
+            ("[Window size scaling factor: -2 (no window scaling used)]".to_string(), false)
+        );
+        let (_, e) = tr.experts().next().unwrap();
+        assert_eq!(e.code, "tcp.ack.nonzero");
+
+        for (ws, win, factor) in [
+            (WinScale::Unknown, 1024, "-1 (unknown)"),
+            (WinScale::Shift(7), 1024 << 7, "128"),
+            (WinScale::Shift(0), 1024, "1"),
+        ] {
+            let mut tr = Tree::new();
+            let d = raw_tcp(&[], flags::ACK);
+            let t = parse_all(&d, 20);
+            t.tree(&mut tr, &d, &TcpCtx { win_scale: ws, ..Default::default() });
+            assert_eq!(tr.find("tcp.window_size").next().unwrap().1.value, Value::UInt(win));
+            let (_, f) = tr.find("tcp.window_size_scalefactor").next().unwrap();
+            assert_eq!(tr.line(f, &d), format!("[Window size scaling factor: {factor}]"));
+            assert!(t.info(&TcpCtx { win_scale: ws, ..Default::default() }).contains(&format!(" Win={win} ")));
+        }
+    }
+
+    #[test]
+    fn next_sequence_counts_syn_and_fin_once() {
+        let cx = TcpCtx { seq_base: Some(99), ..Default::default() };
+        for (f, want) in [(0, 1), (flags::SYN, 2), (flags::FIN, 2), (flags::SYN | flags::FIN, 2)] {
+            let d = raw_tcp(&[], f);
+            let t = parse_all(&d, 20);
+            assert_eq!(t.next_seq_shown(&cx), want);
+        }
+        let b = PacketBuilder::ipv4(SRC4, DST4, 64).tcp(1, 2, u32::MAX, 4).fin();
+        let d = v4(b, &[0; 10]);
+        let t = parse_all(&d, 20);
+        assert_eq!(t.next_seq_shown(&TcpCtx::default()), 10);
+    }
+
+    #[test]
+    fn clipped_tree_shows_the_captured_fields() {
+        // SYN-ACK captured up to 50 bytes: the caller parses a zero-padded
+        // copy and clips at the captured length.
+        let d = syn_ack();
+        let cut = d.get(..50).unwrap();
+        let e = parse(cut, 20, cut.len(), d.len()).unwrap_err();
+        assert_eq!(e, DissectError::truncated("TCP", 20, 40, 30));
+        let mut padded = cut.to_vec();
+        padded.resize(e.offset + e.need, 0);
+        let t = parse(&padded, 20, padded.len(), d.len()).unwrap();
+        let mut tr = Tree::new();
+        tr.set_clip(Some((0, cut.len())));
+        let root = t.tree(&mut tr, &padded, &TcpCtx::default());
+        tr.set_clip(None);
+        // The root covers the fields that fit (the timestamps option does not).
+        let n = tr.node(root).unwrap();
+        assert_eq!((n.off, n.len), (20, 26));
+        let (_, o) = tr.find("tcp.options").next().unwrap();
+        assert_eq!((o.off, o.len), (40, 6));
+        assert_eq!(tr.line(o, &padded), "Options: (20 bytes), Maximum segment size, SACK permitted");
+        assert_eq!(tr.find("tcp.options.timestamp").count(), 0);
+        assert!(tr.iter().all(|(_, n)| n.off + n.len <= 50));
+    }
+
+    #[test]
+    fn unknown_and_other_kinds_show_kind_length_and_bytes() {
+        let d = raw_tcp(&[99, 4, 0xaa, 0xbb, 34, 2, 19, 4, 1, 2, 0, 0], flags::SYN);
+        let t = parse_all(&d, 20);
+        let mut tr = Tree::new();
+        t.tree(&mut tr, &d, &TcpCtx::default());
+        let (_, o) = tr.find("tcp.options").next().unwrap();
+        assert_eq!(
+            tr.line(o, &d),
+            "Options: (12 bytes), Unknown (0x63), TCP Fast Open, TCP MD5 signature, End of Option List (EOL), End of Option List (EOL)"
+        );
+        let (_, u) = tr.find("tcp.options.unknown").next().unwrap();
+        assert_eq!((u.off, u.len), (40, 4));
+        let (_, p) = tr.find("tcp.options.unknown.payload").next().unwrap();
+        assert_eq!(tr.line(p, &d), "Payload: aabb");
+        assert_eq!(tr.field_string(tr.find("tcp.options.unknown.payload").next().unwrap().0, &d), "aabb");
+        assert_eq!(tr.find("tcp.options.tfo.request").count(), 1);
+        assert_eq!(
+            tr.experts().map(|(_, e)| e.code).collect::<Vec<_>>(),
+            vec!["tcp.ack.nonzero", "tcp.connection.syn", "tcp.options.mss.absent"]
+        );
+        assert!(t.info(&TcpCtx::default()).ends_with("Len=0 TFO=R MD5"));
+    }
 }
