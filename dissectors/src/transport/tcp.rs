@@ -142,7 +142,9 @@ pub struct TcpCtx {
 ///
 /// `end` is where the IP payload ends in `data` (captured bytes are bounded
 /// by `data.len()` as well); `wire_end` is where it ends on the wire (may be
-/// past `data.len()`).
+/// past `data.len()`): the end the IP header gives, clamped to the frame's
+/// length on the wire as Wireshark does (an IP length larger than the frame
+/// gives a shorter `tcp.len`).
 ///
 /// Errors: fewer than 20 bytes captured, or fewer than the header length:
 /// Truncated (need/have from `off`). A header length below 20, or larger

@@ -48,8 +48,11 @@ pub struct UdpCtx {
 }
 
 /// Parses the UDP header at `off`. `end` is where the IP payload ends in
-/// `data` according to the IP header (it may lie past `data.len()` when the
-/// capture was cut short; captured bounds are taken from `data.len()`).
+/// `data` according to the IP header, clamped to the frame's length on the
+/// wire; it may lie past `data.len()` when the capture was cut short
+/// (captured bounds are taken from `data.len()`). The length field is checked
+/// against `end - off`, so passing the captured end for a cut capture would
+/// flag good lengths as bad.
 ///
 /// Needs the 8 header bytes (Truncated otherwise, with need/have from `off`).
 /// A bad length field is not an error: [`Udp::tree`] flags it.
@@ -91,8 +94,8 @@ impl Udp {
     ///
     /// A zero checksum means "none" over IPv4 (Unverified) and is illegal over
     /// IPv6 (`Bad`, holding the right value when it can be computed, else 0).
-    /// A datagram that is not fully captured, or whose length field is bogus,
-    /// is Unverified.
+    /// A datagram whose IP payload is not fully captured, or whose length
+    /// field is bogus, is Unverified.
     pub fn checksum_status(&self, data: &[u8], pseudo_sum: u64, v6: bool) -> ChecksumStatus {
         let whole = self.whole(data);
         if self.checksum == 0 {
@@ -108,9 +111,11 @@ impl Udp {
         }
     }
 
-    /// The whole datagram by the length field, if it is sane and captured.
+    /// The whole datagram by the length field, if it is sane and the whole
+    /// IP payload is captured (Wireshark leaves it unverified otherwise, even
+    /// when the datagram itself fits).
     fn whole<'a>(&self, data: &'a [u8]) -> Option<&'a [u8]> {
-        if self.length_too_short() || self.length_too_long() {
+        if self.length_too_short() || self.length_too_long() || self.off.checked_add(self.ip_len)? > data.len() {
             return None;
         }
         data.get(self.off..self.off.checked_add(usize::from(self.length))?)
@@ -383,6 +388,16 @@ mod tests {
         let (_, p) = tr.find("udp.payload").next().unwrap();
         assert_eq!((p.off, p.len), (28, 22));
         assert_eq!(tr.line(p, &d), "UDP payload: (12 bytes)");
+    }
+
+    #[test]
+    fn unverified_when_the_ip_payload_is_cut_even_if_the_datagram_fits() {
+        let d = with_length(20);
+        let u = parse(&d, 20, d.len()).unwrap();
+        assert!(matches!(u.checksum_status(&d, ps4(20), false), ChecksumStatus::Bad(_)));
+        let cut = d.get(..45).unwrap();
+        let u = parse(cut, 20, d.len()).unwrap();
+        assert_eq!(u.checksum_status(cut, ps4(20), false), ChecksumStatus::Unverified);
     }
 
     #[test]
