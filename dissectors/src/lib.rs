@@ -7,15 +7,16 @@
 #![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::unreachable)]
 #![cfg_attr(test, allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod annot;
 pub mod error;
+pub mod frame;
 pub mod link;
+pub mod net;
+pub mod transport;
 pub mod tree;
 pub mod util;
 
-pub use error::{DissectError, Expert, Severity};
-pub use tree::{NodeId, Tree, Value};
-pub mod annot;
-pub mod frame;
-
 pub use annot::{Anchor, AnnotNode, Annotations};
+pub use error::{DissectError, Expert, Severity};
 pub use frame::{build_tree, columns, dissect, Decoded, Decoder, FrameMeta, Ip, Transport};
+pub use tree::{NodeId, Tree, Value};
