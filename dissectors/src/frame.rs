@@ -331,7 +331,10 @@ impl Decoder {
             apply_transport(d, t);
             return;
         }
-        let t = transport(data, payload.start, payload.end, payload.start.saturating_add(wire_len), proto, src, dst, wire_len);
+        // Where the payload ends on the wire: what the IP header says, but
+        // never past the frame's own length on the wire.
+        let wire_end = payload.start.saturating_add(wire_len).min((meta.origlen as usize).max(payload.end));
+        let t = transport(data, payload.start, payload.end, wire_end, proto, src, dst, wire_len);
         apply_transport(d, t);
     }
 }
@@ -401,7 +404,7 @@ fn transport(data: &[u8], off: usize, end: usize, wire_end: usize, proto: u8, sr
             }
             Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),
         },
-        17 => match udp::parse(data, off, end) {
+        17 => match udp::parse(data, off, wire_end) {
             Ok(u) => {
                 let ck = if !full || (u.checksum == 0 && src.is_ipv4()) {
                     ChecksumStatus::Unverified
@@ -412,7 +415,7 @@ fn transport(data: &[u8], off: usize, end: usize, wire_end: usize, proto: u8, sr
                 (Some(Transport::Udp(u)), ck, None, false)
             }
             Err(e) if e.kind == ErrorKind::Truncated => {
-                let u = padded(data, off + 8, |p| udp::parse(p, off, (off + 8).max(end)));
+                let u = padded(data, off + 8, |p| udp::parse(p, off, (off + 8).max(wire_end)));
                 (u.map(Transport::Udp), ChecksumStatus::Unverified, Some(e), true)
             }
             Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),

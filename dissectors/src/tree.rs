@@ -260,6 +260,7 @@ impl Tree {
     }
 
     /// An integer shown in hexadecimal with `digits` digits.
+    #[allow(clippy::too_many_arguments)]
     pub fn hex(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: u64, digits: u8, off: usize, len: usize) -> NodeId {
         let id = self.add(Some(parent), name, label, Value::UInt(v), off, len);
         self.set_base(id, Base::Hex(digits));
