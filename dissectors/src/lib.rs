@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod tree;
+pub mod net;
 pub mod util;
 
 pub use error::{DissectError, Expert, Severity};
