@@ -304,6 +304,53 @@ impl Ipv6 {
         self.ext.last().map(|e| e.off.saturating_add(e.len)).unwrap_or(self.off.saturating_add(HDR_LEN))
     }
 
+    /// The addresses of the upper-layer checksum pseudo-header (RFC 8200
+    /// section 8.1): the final destination of a routing header with segments
+    /// left (the last address of type 0, the home address of type 2,
+    /// Address[0] of a segment routing header), and the Home Address
+    /// destination option (RFC 6275) as source.
+    pub fn checksum_addrs(&self, data: &[u8]) -> (Ipv6Addr, Ipv6Addr) {
+        let mut src = self.src;
+        let mut dst = self.dst;
+        for x in &self.ext {
+            let at = |n: usize| x.off.saturating_add(n);
+            match x.kind {
+                ROUTING if data.get(at(3)).is_some_and(|&s| s > 0) => {
+                    let ty = data.get(at(2)).copied().unwrap_or(0);
+                    let n = x.len.saturating_sub(8) / 16;
+                    let pick = match ty {
+                        0 | 2 if n > 0 => Some(at(8 + 16 * (n - 1))),
+                        4 if n > 0 => Some(at(8)),
+                        _ => None,
+                    };
+                    if let Some(a) = pick.and_then(|p| util::ipv6_at(data, p)) {
+                        dst = a;
+                    }
+                }
+                DSTOPTS => {
+                    let end = x.off.saturating_add(x.len);
+                    let mut q = x.off.saturating_add(2);
+                    while q < end {
+                        let ty = data.get(q).copied().unwrap_or(0);
+                        if ty == 0 {
+                            q = q.saturating_add(1);
+                            continue;
+                        }
+                        let ol = usize::from(data.get(q.saturating_add(1)).copied().unwrap_or(0));
+                        if ty == 201 && ol == 16 {
+                            if let Some(a) = util::ipv6_at(data, q.saturating_add(2)) {
+                                src = a;
+                            }
+                        }
+                        q = q.saturating_add(2).saturating_add(ol);
+                    }
+                }
+                _ => {}
+            }
+        }
+        (src, dst)
+    }
+
     /// Is this a fragment to reassemble (a fragment header that is not atomic)?
     pub fn is_fragment(&self) -> bool {
         self.frag.as_ref().is_some_and(|f| !f.is_atomic())
@@ -807,6 +854,11 @@ mod tests {
         assert_eq!(ip.frag, Some(Ipv6Frag { off: 96, offset: 0, more: false, id: 0xdeadbeef }));
         assert!(!ip.is_fragment());
         assert_eq!((ip.payload.clone(), ip.wire_payload_len), (104..112, 8));
+        let hoa: Ipv6Addr = "2001:db8::99".parse().unwrap();
+        assert_eq!(ip.checksum_addrs(&d), (hoa, "2001:db8::77".parse().unwrap()));
+        let mut d2 = d.clone();
+        d2[75] = 0; // no segments left: the header destination is final
+        assert_eq!(ip.checksum_addrs(&d2), (hoa, Ipv6Addr::from(DST)));
         let mut t = Tree::new();
         ip.tree(&mut t, &d);
         assert_eq!(values(&t, &d, "ipv6.opt.router_alert"), vec!["0"]);
