@@ -6,7 +6,7 @@ use std::ops::Range;
 use nom::number::complete::{be_u16, be_u32, be_u8};
 use nom::{IResult, Parser};
 
-use super::{group, rest, truncated};
+use super::{group, hex_field, rest, truncated};
 use crate::error::{DissectError, Severity};
 use crate::tree::{NodeId, Tree, Value};
 use crate::util::{self, ChecksumStatus};
@@ -129,17 +129,20 @@ fn duration_parts(d: u32, h: u32, m: u32) -> Vec<String> {
     parts
 }
 
-/// The text of an ICMP timestamp: milliseconds since midnight UTC. A value
-/// of a day or more is read little-endian (some stacks send it so), as Wireshark does.
-fn timestamp_text(v: u32) -> String {
+/// The text of an ICMP timestamp: milliseconds since midnight UTC. Some
+/// stacks send it little-endian; like Wireshark, take the byte order that
+/// gives a time of day (both: the one nearer after `comp`, the frame's own
+/// time of day), and drop the "non-standard" high bit.
+fn timestamp_text(v: u32, comp: u32) -> String {
     const DAY_MS: u32 = 86_400_000;
-    if v < DAY_MS {
-        format!("{v} ({} after midnight UTC)", msecs_text(v))
-    } else if v.swap_bytes() < DAY_MS {
-        format!("{v} ({} after midnight UTC)", msecs_text(v.swap_bytes()))
-    } else {
-        format!("{v} (not a standard time)")
-    }
+    let le = v.swap_bytes();
+    let pick = match (v < DAY_MS, le < DAY_MS) {
+        (true, false) => v,
+        (false, true) => le,
+        (true, true) if v.wrapping_sub(comp) <= le.wrapping_sub(comp) => v,
+        _ => le,
+    };
+    format!("{v} ({} after midnight UTC)", msecs_text(pick & 0x7fff_ffff))
 }
 
 impl Icmp {
@@ -267,6 +270,13 @@ impl Icmp {
     /// Adds the `icmp` subtree. For error messages the invoking packet's own
     /// tree is the caller's to add (under the returned node, from `embedded`).
     pub fn tree(&self, t: &mut Tree, data: &[u8]) -> NodeId {
+        self.tree_at(t, data, None)
+    }
+
+    /// [`Icmp::tree`] with the frame's capture time, which Wireshark uses to
+    /// guess the byte order of timestamp messages.
+    pub fn tree_at(&self, t: &mut Tree, data: &[u8], frame_ts_ns: Option<i64>) -> NodeId {
+        let comp = frame_ts_ns.map_or(0, |ns| (ns.div_euclid(1_000_000).rem_euclid(86_400_000)) as u32);
         let off = self.off;
         let at = |n: usize| off.saturating_add(n);
         let captured_end = self.end.min(data.len()).max(at(HDR_LEN));
@@ -302,23 +312,43 @@ impl Icmp {
                         ] {
                             let v = util::be32(data, at(pos)).unwrap_or(0);
                             let n = t.uint(root, name, label, u64::from(v), at(pos), 4);
-                            t.set_text(n, timestamp_text(v));
+                            t.set_text(n, timestamp_text(v, comp));
                         }
                     }
                     17 | 18 => {
                         let m = util::ipv4_at(data, at(8)).unwrap_or(Ipv4Addr::UNSPECIFIED);
                         t.add(Some(root), "icmp.address_mask", "Address Mask", Value::Ipv4(m), at(8), 4);
                     }
-                    0 | 8 => data_node(t, root, at(8), captured_end),
+                    0 | 8 => {
+                        let mut start = at(8);
+                        if let Some((secs, usecs)) = frame_ts_ns.and_then(|ns| data_timestamp(data, start, captured_end, ns)) {
+                            let n = t.add(Some(root), "icmp.data_time", "Timestamp from icmp data", Value::Time { secs, nanos: usecs * 1000 }, start, 8);
+                            t.set_text(n, absolute_time_text(secs, usecs * 1000));
+                            let rel = frame_ts_ns.unwrap_or(0).saturating_sub(secs.saturating_mul(1_000_000_000).saturating_add(i64::from(usecs) * 1000));
+                            let r = t.add(Some(root), "icmp.data_time_relative", "Timestamp from icmp data (relative)", Value::Duration(rel), start, 8);
+                            t.set_generated(r);
+                            start = start.saturating_add(8);
+                        }
+                        data_node(t, data, root, start, captured_end)
+                    }
                     _ => {}
                 }
             }
-            3 | 4 | 11 => {
+            42 | 43 => {
+                let id = u16_at(4);
+                for (name, label, v) in [("icmp.ident", "Identifier (BE)", id), ("icmp.ident_le", "Identifier (LE)", id.swap_bytes())] {
+                    let n = t.uint(root, name, label, u64::from(v), at(4), 2);
+                    t.set_text(n, format!("{v} (0x{v:04x})"));
+                }
+                ext_echo_bits(t, root, data, self.typ == 42, at(6), "icmp.ext.echo");
+            }
+            4 => {}
+            3 | 11 => {
                 if self.typ == 3 && self.code == 4 {
-                    t.bytes(root, "icmp.unused", "Unused", at(4), 2);
+                    hex_field(t, data, root, "icmp.unused", "Unused", at(4), 2);
                     t.uint(root, "icmp.mtu", "MTU of next hop", u64::from(u16_at(6)), at(6), 2);
                 } else {
-                    t.bytes(root, "icmp.unused", "Unused", at(4), 4);
+                    hex_field(t, data, root, "icmp.unused", "Unused", at(4), 4);
                 }
             }
             5 => {
@@ -327,7 +357,7 @@ impl Icmp {
             }
             12 => {
                 t.uint(root, "icmp.pointer", "Pointer", u64::from(self.pointer.unwrap_or(0)), at(4), 1);
-                t.bytes(root, "icmp.unused", "Unused", at(5), 3);
+                hex_field(t, data, root, "icmp.unused", "Unused", at(5), 3);
             }
             9 => {
                 let num = data.get(at(4)).copied().unwrap_or(0);
@@ -356,15 +386,101 @@ impl Icmp {
     }
 }
 
+/// A `struct timeval` that ping put at the start of echo data: 32-bit
+/// seconds and microseconds, big- or little-endian, accepted (as Wireshark
+/// does) when it lies within the day before the frame's capture time.
+fn data_timestamp(data: &[u8], at: usize, end: usize, frame_ns: i64) -> Option<(i64, u32)> {
+    if at.checked_add(8)? > end {
+        return None;
+    }
+    let b: [u8; 8] = data.get(at..at + 8)?.try_into().ok()?;
+    let frame_secs = frame_ns.div_euclid(1_000_000_000);
+    let ok = |secs: u32, usecs: u32| (frame_secs as u32).wrapping_sub(secs) < 86_400 && usecs < 1_000_000;
+    let be = (u32::from_be_bytes([b[0], b[1], b[2], b[3]]), u32::from_be_bytes([b[4], b[5], b[6], b[7]]));
+    let le = (u32::from_le_bytes([b[0], b[1], b[2], b[3]]), u32::from_le_bytes([b[4], b[5], b[6], b[7]]));
+    [be, le].into_iter().find(|&(s, u)| ok(s, u)).map(|(s, u)| (i64::from(s), u))
+}
+
+/// `Aug 15, 2022 03:30:49.000000000 UTC`, as Wireshark writes absolute times.
+pub(crate) fn absolute_time_text(secs: i64, nanos: u32) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let name = MONTHS.get((month - 1) as usize).copied().unwrap_or("???");
+    format!("{name} {day:>2}, {year} {:02}:{:02}:{:02}.{nanos:09} UTC", sod / 3600, sod / 60 % 60, sod % 60)
+}
+
+/// The sequence number and flag bits of an extended echo (RFC 8335),
+/// `prefix` being `icmp.ext.echo` or `icmpv6.ext.echo`.
+pub(crate) fn ext_echo_bits(t: &mut Tree, root: NodeId, data: &[u8], request: bool, at: usize, prefix: &'static str) {
+    let (seq_name, bits): (&'static str, &[(&'static str, &'static str, u64)]) = if prefix == "icmp.ext.echo" {
+        if request {
+            ("icmp.ext.echo.seq", &[("icmp.ext.echo.req.res", "Reserved", 0xfe), ("icmp.ext.echo.req.local", "Local bit", 0x01)])
+        } else {
+            (
+                "icmp.ext.echo.seq",
+                &[
+                    ("icmp.ext.echo.rsp.state", "State", 0xe0),
+                    ("icmp.ext.echo.rsp.res", "Reserved", 0x18),
+                    ("icmp.ext.echo.rsp.active", "Active bit", 0x04),
+                    ("icmp.ext.echo.rsp.ipv4", "IPv4 bit", 0x02),
+                    ("icmp.ext.echo.rsp.ipv6", "IPv6 bit", 0x01),
+                ],
+            )
+        }
+    } else if request {
+        ("icmpv6.ext.echo.seq", &[("icmpv6.ext.echo.req.res", "Reserved", 0xfe), ("icmpv6.ext.echo.req.local", "Local bit", 0x01)])
+    } else {
+        (
+            "icmpv6.ext.echo.seq",
+            &[
+                ("icmpv6.ext.echo.rsp.state", "State", 0xe0),
+                ("icmpv6.ext.echo.rsp.res", "Reserved", 0x18),
+                ("icmpv6.ext.echo.rsp.active", "Active bit", 0x04),
+                ("icmpv6.ext.echo.rsp.ipv4", "IPv4 bit", 0x02),
+                ("icmpv6.ext.echo.rsp.ipv6", "IPv6 bit", 0x01),
+            ],
+        )
+    };
+    let seq = data.get(at).copied().unwrap_or(0);
+    const STATES: [&str; 8] = ["Reserved", "Incomplete", "Reachable", "Stale", "Delay", "Probe", "Failed", "Unknown"];
+    let seq_label = if prefix == "icmp.ext.echo" { "Sequence Number" } else { "Sequence number" };
+    let n = t.uint(root, seq_name, seq_label, u64::from(seq), at, 1);
+    t.set_text(n, format!("{seq} (0x{seq:02x})"));
+    let b = data.get(at.saturating_add(1)).copied().unwrap_or(0);
+    for &(name, label, mask) in bits {
+        let v = (u64::from(b) & mask) >> mask.trailing_zeros();
+        let value = if mask.count_ones() == 1 { Value::Bool(v != 0) } else { Value::UInt(v) };
+        let x = t.bits(root, name, label, value, 8, mask, at.saturating_add(1), 1);
+        if label == "Reserved" && mask == 0xfe {
+            t.set_text(x, format!("0x{v:02x}"));
+        } else if label == "Reserved" {
+            t.set_text(x, format!("0x{v:x}"));
+        } else if label == "State" {
+            t.set_text(x, format!("{} ({v})", STATES.get(v as usize).copied().unwrap_or("Unknown")));
+        }
+    }
+}
+
 /// `Data (N bytes)` with `data.data` and the generated `data.len`, as
 /// Wireshark's data dissector shows the rest of an echo.
-pub(crate) fn data_node(t: &mut Tree, parent: NodeId, start: usize, end: usize) {
+pub(crate) fn data_node(t: &mut Tree, data: &[u8], parent: NodeId, start: usize, end: usize) {
     if end <= start {
         return;
     }
     let n = end - start;
     let g = group(t, Some(parent), "data", format!("Data ({n} bytes)"), start, n);
-    t.bytes(g, "data.data", "Data", start, n);
+    hex_field(t, data, g, "data.data", "Data", start, n);
     let l = t.add(Some(g), "data.len", "Length", Value::UInt(n as u64), start, 0);
     t.set_generated(l);
 }
@@ -458,7 +574,7 @@ mod tests {
         t.render_text(&mut s, &data);
         assert!(s.starts_with("Internet Control Message Protocol\n    Type: 8 (Echo (ping) request)\n    Code: 0\n"), "{s}");
         assert!(s.contains("    Sequence Number (LE): 1792 (0x0700)\n"), "{s}");
-        assert!(s.contains("    Data (8 bytes)\n        Data: 61:62:63:64:65:66:67:68\n        [Length: 8]\n"), "{s}");
+        assert!(s.contains("    Data (8 bytes)\n        Data: 6162636465666768\n        [Length: 8]\n"), "{s}");
     }
 
     fn echo_info(typ: u8) -> String {
@@ -527,12 +643,19 @@ mod tests {
         let msg = parse(&m, 0, m.len()).unwrap();
         assert_eq!(msg.info(Some(64)), "Timestamp reply      id=0x1234, seq=1/256, ttl=64");
         let mut t = Tree::new();
-        msg.tree(&mut t, &m);
+        msg.tree_at(&mut t, &m, Some(1_001_000_000_000));
         let mut s = String::new();
         t.render_text(&mut s, &m);
         assert!(s.contains("    Originate Timestamp: 59999 (59.999 seconds after midnight UTC)\n"), "{s}");
         assert!(s.contains("    Receive Timestamp: 86400000 (1 hour, 40 minutes, 39.045 seconds after midnight UTC)\n"), "{s}");
         assert!(s.contains("    Transmit Timestamp: 3661001 (1 hour, 1 minute, 1.001 seconds after midnight UTC)\n"), "{s}");
+        // Values Wireshark showed for frames at 1025 s and 1000 s after midnight.
+        assert_eq!(timestamp_text(1, 1_025_000), "1 (4 hours, 39 minutes, 37.216 seconds after midnight UTC)");
+        assert_eq!(timestamp_text(256, 1_000_000), "256 (0.256 seconds after midnight UTC)");
+        assert_eq!(timestamp_text(u32::MAX, 0), "4294967295 (24 days, 20 hours, 31 minutes, 23.647 seconds after midnight UTC)");
+        assert_eq!(timestamp_text(0x7fff_ffff, 0), "2147483647 (24 days, 20 hours, 31 minutes, 23.519 seconds after midnight UTC)");
+        assert_eq!(timestamp_text(0, 5), "0 (0 seconds after midnight UTC)");
+        assert_eq!(timestamp_text(3_600_000, 5), "3600000 (1 hour after midnight UTC)");
 
         let ra = with_checksum(vec![9, 0, 0, 0, 2, 2, 0, 61, 10, 0, 0, 1, 0, 0, 0, 5, 10, 0, 0, 2, 255, 255, 255, 255]);
         let msg = parse(&ra, 0, ra.len()).unwrap();
@@ -544,6 +667,31 @@ mod tests {
         let mut s = String::new();
         t.render_text(&mut s, &ra);
         assert!(s.contains("    Lifetime: 61 (1 minute, 1 second)\n"), "{s}");
+    }
+
+    #[test]
+    fn ping_timestamp_in_echo_data() {
+        assert_eq!(absolute_time_text(0, 0), "Jan  1, 1970 00:00:00.000000000 UTC");
+        assert_eq!(absolute_time_text(1_660_534_249, 0), "Aug 15, 2022 03:30:49.000000000 UTC");
+        assert_eq!(absolute_time_text(951_782_400, 5), "Feb 29, 2000 00:00:00.000000005 UTC");
+        // A Linux ping: little-endian seconds, then the data.
+        let mut payload = 1_369_953_917u32.to_le_bytes().to_vec();
+        payload.extend_from_slice(&283_108u32.to_le_bytes());
+        payload.extend_from_slice(&[0x10, 0x11]);
+        let m = echo(8, &payload);
+        let msg = parse(&m, 0, m.len()).unwrap();
+        let mut t = Tree::new();
+        msg.tree_at(&mut t, &m, Some(1_369_953_917_283_187_000));
+        let mut s = String::new();
+        t.render_text(&mut s, &m);
+        assert!(s.contains("    Timestamp from icmp data: May 30, 2013 22:45:17.283108000 UTC\n"), "{s}");
+        assert!(s.contains("    [Timestamp from icmp data (relative): 0.000079000 seconds]\n"), "{s}");
+        assert!(s.contains("    Data (2 bytes)\n"), "{s}");
+        // Without the frame time (or a day later) the bytes are plain data.
+        let mut t = Tree::new();
+        msg.tree(&mut t, &m);
+        assert_eq!(t.find("icmp.data_time").count(), 0);
+        assert_eq!(values(&t, &m, "data.len"), vec!["10"]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use nom::number::complete::{be_u16, be_u32, be_u8};
 use nom::{IResult, Parser};
 
 use super::icmp::{checksum_nodes, data_node};
-use super::{group, rest, truncated};
+use super::{group, hex_field, rest, truncated};
 use crate::error::{DissectError, Severity};
 use crate::tree::{NodeId, Tree, Value};
 use crate::util::{self, ChecksumStatus};
@@ -396,7 +396,7 @@ impl Icmpv6 {
         let mut opts_at = None;
         match self.typ {
             1 | 3 => {
-                t.bytes(root, "icmpv6.reserved", "Reserved", at(4), 4);
+                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(4), 4);
             }
             2 => {
                 t.uint(root, "icmpv6.mtu", "MTU", u64::from(u32_at(4)), at(4), 4);
@@ -407,11 +407,11 @@ impl Icmpv6 {
             128 | 129 => {
                 t.hex(root, "icmpv6.echo.identifier", "Identifier", u64::from(u16_at(4)), 4, at(4), 2);
                 t.uint(root, "icmpv6.echo.sequence_number", "Sequence", u64::from(u16_at(6)), at(6), 2);
-                data_node(t, root, at(8), cap_end);
+                data_node(t, data, root, at(8), cap_end);
             }
             130 if self.end.saturating_sub(off) >= 28 => {
                 t.uint(root, "icmpv6.mld.maximum_response_code", "Maximum Response Code", u64::from(u16_at(4)), at(4), 2);
-                t.bytes(root, "icmpv6.reserved", "Reserved", at(6), 2);
+                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(6), 2);
                 t.add(Some(root), "icmpv6.mld.multicast_address", "Multicast Address", v6_at(8), at(8), 16);
                 let f = u8_at(24);
                 let fl = t.hex(root, "icmpv6.mld.flag", "Flags", u64::from(f), 2, at(24), 1);
@@ -435,17 +435,17 @@ impl Icmpv6 {
             }
             130..=132 => {
                 t.uint(root, "icmpv6.mld.maximum_response_delay", "Maximum Response Delay [ms]", u64::from(u16_at(4)), at(4), 2);
-                t.bytes(root, "icmpv6.reserved", "Reserved", at(6), 2);
+                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(6), 2);
                 t.add(Some(root), "icmpv6.mld.multicast_address", "Multicast Address", v6_at(8), at(8), 16);
             }
             143 => {
-                t.bytes(root, "icmpv6.reserved", "Reserved", at(4), 2);
+                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(4), 2);
                 let n = u16_at(6);
                 t.uint(root, "icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records", u64::from(n), at(6), 2);
                 mld_records(t, root, data, at(8), cap_end, n);
             }
             133 => {
-                t.bytes(root, "icmpv6.reserved", "Reserved", at(4), 4);
+                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(4), 4);
                 opts_at = Some(at(8));
             }
             134 => {
@@ -457,7 +457,7 @@ impl Icmpv6 {
                 opts_at = Some(at(16));
             }
             135 => {
-                t.bytes(root, "icmpv6.reserved", "Reserved", at(4), 4);
+                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(4), 4);
                 t.add(Some(root), "icmpv6.nd.ns.target_address", "Target Address", v6_at(8), at(8), 16);
                 opts_at = Some(at(24));
             }
@@ -467,20 +467,18 @@ impl Icmpv6 {
                 opts_at = Some(at(24));
             }
             137 => {
-                t.bytes(root, "icmpv6.reserved", "Reserved", at(4), 4);
+                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(4), 4);
                 t.add(Some(root), "icmpv6.nd.rd.target_address", "Target Address", v6_at(8), at(8), 16);
                 t.add(Some(root), "icmpv6.rd.na.destination_address", "Destination Address", v6_at(24), at(24), 16);
                 opts_at = Some(at(40));
             }
             160 | 161 => {
                 t.hex(root, "icmpv6.echo.identifier", "Identifier", u64::from(u16_at(4)), 4, at(4), 2);
-                let sq = u8_at(6);
-                let n = t.uint(root, "icmpv6.ext.echo.seq", "Sequence number", u64::from(sq), at(6), 1);
-                t.set_text(n, format!("{sq} (0x{sq:02x})"));
+                super::icmp::ext_echo_bits(t, root, data, self.typ == 160, at(6), "icmpv6.ext.echo");
             }
             _ => {
                 if cap_end > at(4) {
-                    t.bytes(root, "icmpv6.data", "Data", at(4), cap_end - at(4));
+                    hex_field(t, data, root, "icmpv6.data", "Data", at(4), cap_end - at(4));
                 }
                 let msg = format!(
                     "Dissector for ICMPv6 Type ({}) code not implemented, Contact Wireshark developers if you want this supported",
@@ -563,7 +561,7 @@ fn mld_records(t: &mut Tree, root: NodeId, data: &[u8], mut p: usize, end: usize
         }
         if aux > 0 && q < end {
             let n = aux.min(end - q);
-            let x = t.bytes(g, "icmpv6.mldr.mar.auxiliary_data", "Auxiliary Data", q, n);
+            let x = hex_field(t, data, g, "icmpv6.mldr.mar.auxiliary_data", "Auxiliary Data", q, n);
             let mut s = String::new();
             crate::tree::write_hex(&mut s, data.get(q..q.saturating_add(n)).unwrap_or(&[]), None);
             t.set_text(x, s);
@@ -599,8 +597,8 @@ fn options_tree(t: &mut Tree, root: NodeId, data: &[u8], p: usize, end: usize) {
                     crate::tree::write_mac(&mut s, &m);
                     s
                 } else {
-                    t.bytes(o, "icmpv6.opt.linkaddr", "Link-layer address", at(2), olen - 2);
-                    let h = t.bytes(o, hname, hlabel, at(2), olen - 2);
+                    hex_field(t, data, o, "icmpv6.opt.linkaddr", "Link-layer address", at(2), olen - 2);
+                    let h = hex_field(t, data, o, hname, hlabel, at(2), olen - 2);
                     t.set_hidden(h);
                     mac_text(data.get(at(2)..r.end).unwrap_or(&[]))
                 };

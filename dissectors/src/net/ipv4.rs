@@ -8,7 +8,7 @@ use nom::{IResult, Parser};
 
 use super::{dscp_short, group, dscp_text, ecn_name, ecn_short, ip_proto_name, plural, rest, slice, truncated};
 use crate::error::{DissectError, Severity};
-use crate::tree::{NodeId, Tree, Value};
+use crate::tree::{NodeId, Tree, Value, SKIPPED};
 use crate::util::{self, ChecksumStatus};
 
 pub const LAYER: &str = "IPv4";
@@ -324,11 +324,7 @@ impl Ipv4 {
     pub fn tree(&self, t: &mut Tree, data: &[u8]) -> NodeId {
         let off = self.off;
         let at = |n: usize| off.saturating_add(n);
-        let title = match self.final_dst {
-            Some(f) => format!("Internet Protocol Version 4, Src: {}, Dst: {}, Via: {}", self.src, f, self.dst),
-            None => format!("Internet Protocol Version 4, Src: {}, Dst: {}", self.src, self.dst),
-        };
-        let root = group(t, None, "ip", title, off, self.hdr_len);
+        let root = group(t, None, "ip", "Internet Protocol Version 4", off, self.hdr_len);
         t.bits(root, "ip.version", "Version", Value::UInt(u64::from(self.version)), 8, 0xf0, off, 1);
         let h = t.uint(root, "ip.hdr_len", "Header Length", self.hdr_len as u64, off, 1);
         t.set_text(h, format!("{} bytes ({})", self.hdr_len, self.ihl));
@@ -409,15 +405,24 @@ impl Ipv4 {
         let cc = t.hex(root, "ip.checksum_calculated", "Calculated Checksum", u64::from(calculated), 4, at(10), 2);
         t.set_generated(cc);
 
-        t.add(Some(root), "ip.src", "Source Address", Value::Ipv4(self.src), at(12), 4);
+        let src_node = t.add(Some(root), "ip.src", "Source Address", Value::Ipv4(self.src), at(12), 4);
         hidden(t, root, "ip.addr", "Source or Destination Address", Value::Ipv4(self.src), at(12));
         hidden(t, root, "ip.src_host", "Source Host", Value::Str(self.src.to_string().into()), at(12));
         hidden(t, root, "ip.host", "Source or Destination Host", Value::Str(self.src.to_string().into()), at(12));
-        if self.final_dst.is_some() {
-            t.add(Some(root), "ip.cur_rt", "Current Route", Value::Ipv4(self.dst), at(16), 4);
+        let dst_node = if self.final_dst.is_some() {
+            let n = t.add(Some(root), "ip.cur_rt", "Current Route", Value::Ipv4(self.dst), at(16), 4);
             hidden(t, root, "ip.cur_rt_host", "Current Route Host", Value::Str(self.dst.to_string().into()), at(16));
+            n
         } else {
-            add_dst(t, root, self.dst, at(16));
+            add_dst(t, root, self.dst, at(16))
+        };
+        if src_node != SKIPPED && dst_node != SKIPPED {
+            // Like Wireshark, name the addresses only when they were captured.
+            let title = match self.final_dst {
+                Some(f) => format!("Internet Protocol Version 4, Src: {}, Dst: {}, Via: {}", self.src, f, self.dst),
+                None => format!("Internet Protocol Version 4, Src: {}, Dst: {}", self.src, self.dst),
+            };
+            t.set_text(root, title);
         }
         if self.hdr_len > MIN_HDR_LEN {
             self.options_tree(t, root, data);
@@ -507,10 +512,12 @@ impl Ipv4 {
                 }
                 _ => true,
             };
-            if ok {
-                names.push(name);
-                self.option_body(t, o, data, kind, p, len);
+            if !ok {
+                // Like Wireshark, stop at an option whose length is wrong.
+                break;
             }
+            names.push(name);
+            self.option_body(t, o, data, kind, p, len);
             p = p.saturating_add(len);
         }
         let mut text = format!("Options: ({} bytes)", end - start);
@@ -585,11 +592,12 @@ fn hidden(t: &mut Tree, parent: NodeId, name: &'static str, label: &'static str,
     t.set_hidden(n);
 }
 
-fn add_dst(t: &mut Tree, parent: NodeId, a: Ipv4Addr, off: usize) {
-    t.add(Some(parent), "ip.dst", "Destination Address", Value::Ipv4(a), off, 4);
+fn add_dst(t: &mut Tree, parent: NodeId, a: Ipv4Addr, off: usize) -> NodeId {
+    let n = t.add(Some(parent), "ip.dst", "Destination Address", Value::Ipv4(a), off, 4);
     hidden(t, parent, "ip.addr", "Source or Destination Address", Value::Ipv4(a), off);
     hidden(t, parent, "ip.dst_host", "Destination Host", Value::Str(a.to_string().into()), off);
     hidden(t, parent, "ip.host", "Source or Destination Host", Value::Str(a.to_string().into()), off);
+    n
 }
 
 /// `Type: 148` with its copy / class / number bits.
@@ -843,6 +851,7 @@ mod tests {
         ip.tree(&mut t, &padded);
         t.set_clip(None);
         assert_eq!(values(&t, &padded, "ip.ttl"), vec!["64"]);
+        assert_eq!(t.roots().next().unwrap().1.text.as_deref(), Some("Internet Protocol Version 4"));
         assert!(values(&t, &padded, "ip.src").is_empty());
         assert!(values(&t, &padded, "ip.checksum").is_empty());
     }

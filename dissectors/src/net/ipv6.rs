@@ -7,9 +7,9 @@ use nom::bytes::complete::take;
 use nom::number::complete::{be_u16, be_u32, be_u8};
 use nom::{IResult, Parser};
 
-use super::{dscp_short, dscp_text, ecn_name, ecn_short, group, ip_proto_name, rest, truncated};
+use super::{dscp_short, dscp_text, ecn_name, ecn_short, group, hex_field, ip_proto_name, rest, truncated};
 use crate::error::{DissectError, Severity};
-use crate::tree::{NodeId, Tree, Value};
+use crate::tree::{NodeId, Tree, Value, SKIPPED};
 use crate::util;
 
 pub const LAYER: &str = "IPv6";
@@ -87,6 +87,9 @@ pub struct Ipv6 {
     pub trailer: Range<usize>,
     /// A problem in the extension header walk; the base header parsed.
     pub error: Option<DissectError>,
+    /// An extension header cut short by the end of the capture (its declared
+    /// length); the tree shows what was captured of it.
+    pub partial: Option<ExtHeader>,
     /// The Jumbo Payload length when the payload length is 0 and the option is present.
     pub jumbo: Option<u32>,
     /// Payload length 0 without a jumbo option (TCP segmentation offload): the captured length was used.
@@ -126,6 +129,7 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv6, DissectError> {
     let mut ext = Vec::new();
     let mut frag = None;
     let mut error = None;
+    let mut partial = None;
     let mut p = start;
     let mut next = nxt;
     while is_ext(next) {
@@ -148,6 +152,8 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv6, DissectError> {
         };
         if p.saturating_add(len) > data.len() {
             error = Some(truncated(LAYER, data, p, len));
+            let hn = data.get(p).copied().unwrap_or(NO_NEXT);
+            partial = Some(ExtHeader { kind: next, next: hn, off: p, len });
             break;
         }
         if p.saturating_add(len) > end {
@@ -192,6 +198,7 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv6, DissectError> {
         wire_payload_len: declared.saturating_sub(p.saturating_sub(start)),
         trailer,
         error,
+        partial,
         jumbo,
         tso,
     })
@@ -373,8 +380,7 @@ impl Ipv6 {
     pub fn tree(&self, t: &mut Tree, data: &[u8]) -> NodeId {
         let off = self.off;
         let at = |n: usize| off.saturating_add(n);
-        let title = format!("Internet Protocol Version 6, Src: {}, Dst: {}", self.src, self.dst);
-        let root = group(t, None, "ipv6", title, off, self.headers_end().saturating_sub(off));
+        let root = group(t, None, "ipv6", "Internet Protocol Version 6", off, self.headers_end().saturating_sub(off));
         t.bits(root, "ipv6.version", "Version", Value::UInt(u64::from(self.version)), 8, 0xf0, off, 1);
         let v = t.bits(root, "ip.version", "Version", Value::UInt(u64::from(self.version)), 8, 0xf0, off, 1);
         t.set_hidden(v);
@@ -414,21 +420,23 @@ impl Ipv6 {
         let n = t.uint(root, "ipv6.nxt", "Next Header", u64::from(self.nxt), at(6), 1);
         t.set_text(n, proto_text(self.nxt));
         t.uint(root, "ipv6.hlim", "Hop Limit", u64::from(self.hlim), at(7), 1);
-        add_addr(t, root, true, self.src, at(8));
-        add_addr(t, root, false, self.dst, at(24));
+        let s = add_addr(t, root, true, self.src, at(8));
+        let d = add_addr(t, root, false, self.dst, at(24));
+        if s != SKIPPED && d != SKIPPED {
+            // Like Wireshark, name the addresses only when they were captured.
+            t.set_text(root, format!("Internet Protocol Version 6, Src: {}, Dst: {}", self.src, self.dst));
+        }
         embedded(t, root, true, self.src, at(8));
         embedded(t, root, false, self.dst, at(24));
 
         for x in &self.ext {
-            match x.kind {
-                HOPOPTS | DSTOPTS => opts_header(t, root, data, x),
-                ROUTING => routing_header(t, root, data, x),
-                FRAGMENT => frag_header(t, root, data, x),
-                AH => ah_header(t, root, data, x),
-                MOBILITY => mobility_header(t, root, data, x),
-                HIP => other_header(t, root, x, "hip", "Host Identity Protocol", ("hip.proto", "Payload Protocol"), ("hip.hdr_len", "Header Length")),
-                _ => other_header(t, root, x, "shim6", "Shim6 Protocol", ("shim6.nxt", "Next Header"), ("shim6.len", "Length")),
-            }
+            ext_tree(t, root, data, x);
+        }
+        if let Some(x) = &self.partial {
+            // Show what was captured of a header cut short (this resets the clip).
+            t.set_clip(Some((0, data.len())));
+            ext_tree(t, root, data, x);
+            t.set_clip(None);
         }
         if let Some(err) = &self.error {
             let (sev, code) = match err.kind {
@@ -442,21 +450,35 @@ impl Ipv6 {
     }
 }
 
+/// The subtree of one extension header.
+fn ext_tree(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
+    match x.kind {
+        HOPOPTS | DSTOPTS => opts_header(t, root, data, x),
+        ROUTING => routing_header(t, root, data, x),
+        FRAGMENT => frag_header(t, root, data, x),
+        AH => ah_header(t, root, data, x),
+        MOBILITY => mobility_header(t, root, data, x),
+        HIP => other_header(t, root, x, "hip", "Host Identity Protocol", ("hip.proto", "Payload Protocol"), ("hip.hdr_len", "Header Length")),
+        _ => other_header(t, root, x, "shim6", "Shim6 Protocol", ("shim6.nxt", "Next Header"), ("shim6.len", "Length")),
+    }
+}
+
 fn hidden(t: &mut Tree, parent: NodeId, name: &'static str, label: &'static str, v: Value, off: usize, len: usize) {
     let n = t.add(Some(parent), name, label, v, off, len);
     t.set_hidden(n);
 }
 
-fn add_addr(t: &mut Tree, root: NodeId, src: bool, a: Ipv6Addr, off: usize) {
+fn add_addr(t: &mut Tree, root: NodeId, src: bool, a: Ipv6Addr, off: usize) -> NodeId {
     let (name, label, hname, hlabel) = if src {
         ("ipv6.src", "Source Address", "ipv6.src_host", "Source Host")
     } else {
         ("ipv6.dst", "Destination Address", "ipv6.dst_host", "Destination Host")
     };
-    t.add(Some(root), name, label, Value::Ipv6(a), off, 16);
+    let n = t.add(Some(root), name, label, Value::Ipv6(a), off, 16);
     hidden(t, root, "ipv6.addr", "Source or Destination Address", Value::Ipv6(a), off, 16);
     hidden(t, root, hname, hlabel, Value::Str(a.to_string().into()), off, 16);
     hidden(t, root, "ipv6.host", "Source or Destination Host", Value::Str(a.to_string().into()), off, 16);
+    n
 }
 
 /// Addresses embedded in an IPv6 address: 6to4, Teredo, SLAAC MAC, ISATAP.
@@ -555,12 +577,11 @@ fn opts_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
         let v = q.saturating_add(2);
         match (ty, ol) {
             (1, 0) => {
-                let n = t.bytes(o, "ipv6.opt.padn", "PadN", v, 0);
+                let n = hex_field(t, data, o, "ipv6.opt.padn", "PadN", v, 0);
                 t.set_text(n, "<none>");
             }
             (1, _) => {
-                let n = t.bytes(o, "ipv6.opt.padn", "PadN", v, ol);
-                t.set_text(n, hex_plain(data.get(v..v.saturating_add(ol)).unwrap_or(&[])));
+                hex_field(t, data, o, "ipv6.opt.padn", "PadN", v, ol);
             }
             (5, 2) => {
                 let ra = util::be16(data, v).unwrap_or(0);
@@ -581,23 +602,16 @@ fn opts_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
                 t.expert(l, Severity::Error, "ipv6.opt.invalid_len", "Invalid IPv6 option length", l_at, 1);
             }
             (30 | 62 | 94 | 126 | 158 | 190 | 222 | 254, _) => {
-                let n = t.bytes(o, "ipv6.opt.experimental", "Experimental Option", v, ol);
-                t.set_text(n, hex_plain(data.get(v..v.saturating_add(ol)).unwrap_or(&[])));
+                hex_field(t, data, o, "ipv6.opt.experimental", "Experimental Option", v, ol);
             }
             _ => {
-                let n = t.bytes(o, "ipv6.opt.unknown", "Unknown Option Payload", v, ol);
-                t.set_text(n, hex_plain(data.get(v..v.saturating_add(ol)).unwrap_or(&[])));
+                hex_field(t, data, o, "ipv6.opt.unknown", "Unknown Option Payload", v, ol);
             }
         }
         q = q.saturating_add(total);
     }
 }
 
-fn hex_plain(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len() * 2);
-    crate::tree::write_hex(&mut s, b, None);
-    s
-}
 
 /// `Type: Router Alert (0x05)` with its action / change / rest bits.
 fn opt_type(t: &mut Tree, o: NodeId, ty: u8, name: &str, q: usize) {
@@ -636,7 +650,7 @@ fn routing_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
             } else {
                 ("ipv6.routing.mipv6.reserved", "ipv6.routing.mipv6.home_address")
             };
-            t.bytes(g, rname, "Reserved", at(4), 4);
+            hex_field(t, data, g, rname, "Reserved", at(4), 4);
             let mut i = 1;
             while q.saturating_add(16) <= x.len {
                 let a = util::ipv6_at(data, at(q)).unwrap_or(Ipv6Addr::UNSPECIFIED);
@@ -651,7 +665,7 @@ fn routing_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
             let f = data.get(at(5)).copied().unwrap_or(0);
             let fl = t.hex(g, "ipv6.routing.srh.flags", "Flags", u64::from(f), 2, at(5), 1);
             t.set_text(fl, format!("0x{f:02x}"));
-            t.bytes(g, "ipv6.routing.srh.tag", "Tag", at(6), 2);
+            hex_field(t, data, g, "ipv6.routing.srh.tag", "Tag", at(6), 2);
             let mut i = 0;
             while i <= usize::from(last) && q.saturating_add(16) <= x.len {
                 let a = util::ipv6_at(data, at(q)).unwrap_or(Ipv6Addr::UNSPECIFIED);
@@ -665,7 +679,7 @@ fn routing_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
         }
     }
     if q < x.len {
-        t.bytes(g, "ipv6.routing.unknown_data", "Type-Specific Data", at(q), x.len - q);
+        hex_field(t, data, g, "ipv6.routing.unknown_data", "Type-Specific Data", at(q), x.len - q);
     }
 }
 
@@ -708,12 +722,12 @@ fn ah_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
     let l = data.get(at(1)).copied().unwrap_or(0);
     let ln = t.uint(g, "ah.length", "Length", u64::from(l), at(1), 1);
     t.set_text(ln, format!("{l} ({} bytes)", x.len));
-    t.bytes(g, "ah.reserved", "Reserved", at(2), 2);
+    hex_field(t, data, g, "ah.reserved", "Reserved", at(2), 2);
     let spi = t.hex(g, "ah.spi", "AH SPI", u64::from(util::be32(data, at(4)).unwrap_or(0)), 8, at(4), 4);
     let _ = spi;
     t.uint(g, "ah.sequence", "AH Sequence", u64::from(util::be32(data, at(8)).unwrap_or(0)), at(8), 4);
     if x.len > 12 {
-        t.bytes(g, "ah.icv", "AH ICV", at(12), x.len - 12);
+        hex_field(t, data, g, "ah.icv", "AH ICV", at(12), x.len - 12);
     }
 }
 
@@ -726,9 +740,36 @@ fn mobility_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
     let ln = t.uint(g, "mip6.hlen", "Header length", u64::from(l), at(1), 1);
     t.set_text(ln, format!("{l} ({} bytes)", x.len));
     if x.len >= 6 {
-        t.uint(g, "mip6.mhtype", "Mobility Header Type", u64::from(data.get(at(2)).copied().unwrap_or(0)), at(2), 1);
+        let mh = data.get(at(2)).copied().unwrap_or(0);
+        let n = t.uint(g, "mip6.mhtype", "Mobility Header Type", u64::from(mh), at(2), 1);
+        t.set_text(n, format!("{} ({mh})", mobility_type_name(mh)));
         t.hex(g, "mip6.reserved", "Reserved", u64::from(data.get(at(3)).copied().unwrap_or(0)), 2, at(3), 1);
         t.hex(g, "mip6.csum", "Checksum", u64::from(util::be16(data, at(4)).unwrap_or(0)), 4, at(4), 2);
+    }
+}
+
+fn mobility_type_name(t: u8) -> &'static str {
+    match t {
+        0 => "Binding Refresh Request",
+        1 => "Home Test Init",
+        2 => "Care-of Test Init",
+        3 => "Home Test",
+        4 => "Care-of Test",
+        5 => "Binding Update",
+        6 => "Binding Acknowledgement",
+        7 => "Binding Error",
+        8 => "Fast Binding Update",
+        9 => "Fast Binding Acknowledgment",
+        10 => "Fast Neighbor Advertisement",
+        11 => "Experimental Mobility Header",
+        12 => "Home Agent Switch",
+        13 => "Heartbeat",
+        14 => "Handover Initiate",
+        15 => "Handover Acknowledge",
+        16 => "Binding Revocation",
+        17 => "Localized Routing Initiation",
+        18 => "Localized Routing Acknowledgment",
+        _ => "Unknown",
     }
 }
 
@@ -824,6 +865,11 @@ mod tests {
                         assert_eq!(ip.error, Some(DissectError::truncated(LAYER, 40, 2, n - 40)));
                     } else if n < 48 {
                         assert_eq!(ip.error, Some(DissectError::truncated(LAYER, 40, 8, n - 40)));
+                        assert_eq!(ip.partial, Some(ExtHeader { kind: HOPOPTS, next: 17, off: 40, len: 8 }));
+                        let mut t = Tree::new();
+                        ip.tree(&mut t, &d[..n]);
+                        assert_eq!(values(&t, &d[..n], "ipv6.hopopts.nxt"), vec!["17"]);
+                        assert_eq!(t.find("ipv6.opt.length").count(), usize::from(n >= 44));
                     } else {
                         assert_eq!(ip.error, None);
                         assert_eq!(ip.payload, 48..n);

@@ -287,3 +287,17 @@ pub(crate) fn group(t: &mut Tree, parent: Option<NodeId>, name: &'static str, te
     t.set_len(id, len);
     id
 }
+
+/// A bytes field written the way Wireshark writes plain byte fields: hex
+/// without separators (`Unused: 00000000`), for up to 4096 bytes.
+pub(crate) fn hex_field(t: &mut Tree, data: &[u8], parent: NodeId, name: &'static str, label: &'static str, off: usize, len: usize) -> NodeId {
+    let n = t.bytes(parent, name, label, off, len);
+    if n != crate::tree::SKIPPED && len <= 4096 {
+        if let Some(b) = slice(data, off, len) {
+            let mut s = String::with_capacity(len * 2);
+            crate::tree::write_hex(&mut s, b, None);
+            t.set_text(n, s);
+        }
+    }
+    n
+}
