@@ -408,6 +408,16 @@ impl Reassembled {
     }
 }
 
+/// `[Reassembled IPv4 in frame: N]` (`ip.reassembled_in` / `ipv6.reassembled.in`)
+/// for a fragment whose datagram was completed in a later frame (known on a second pass).
+pub fn reassembled_in(t: &mut Tree, parent: NodeId, proto: &'static str, frame: u64) -> NodeId {
+    let (name, label) =
+        if proto == "ipv6" { ("ipv6.reassembled.in", "Reassembled IPv6 in frame") } else { ("ip.reassembled_in", "Reassembled IPv4 in frame") };
+    let n = t.add(Some(parent), name, label, Value::UInt(frame), 0, 0);
+    t.set_generated(n);
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,6 +565,8 @@ mod tests {
         assert_eq!((src, t.sources.len()), (s, 1));
         assert_eq!(t.node(root).unwrap().text.as_deref(), Some("2 IPv6 Fragments (16 bytes): #12(8), #11(8)"));
         assert_eq!(t.find("ipv6.fragment.count").count(), 1);
+        let x = reassembled_in(&mut t, top, "ipv6", 12);
+        assert_eq!(t.line(t.node(x).unwrap(), &[]), "[Reassembled IPv6 in frame: 12]");
         assert_eq!(t.find("ipv6.reassembled.length").map(|(id, _)| t.field_string(id, &[])).collect::<Vec<_>>(), vec!["16"]);
     }
 

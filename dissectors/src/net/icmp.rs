@@ -6,7 +6,7 @@ use std::ops::Range;
 use nom::number::complete::{be_u16, be_u32, be_u8};
 use nom::{IResult, Parser};
 
-use super::{group, hex_field, rest, truncated};
+use super::{rest, truncated, Bounded};
 use crate::error::{DissectError, Severity};
 use crate::tree::{NodeId, Tree, Value};
 use crate::util::{self, ChecksumStatus};
@@ -280,7 +280,9 @@ impl Icmp {
         let off = self.off;
         let at = |n: usize| off.saturating_add(n);
         let captured_end = self.end.min(data.len()).max(at(HDR_LEN));
-        let root = group(t, None, "icmp", "Internet Control Message Protocol", off, captured_end - off);
+        // Nothing past the end of the message (or of the capture) becomes a field.
+        let t = &mut Bounded { t, end: captured_end };
+        let root = t.group(None, "icmp", "Internet Control Message Protocol", off, captured_end - off);
         let ty = t.uint(root, "icmp.type", "Type", u64::from(self.typ), off, 1);
         t.set_text(ty, format!("{} ({})", self.typ, self.type_name()));
         let co = t.uint(root, "icmp.code", "Code", u64::from(self.code), at(1), 1);
@@ -345,10 +347,10 @@ impl Icmp {
             4 => {}
             3 | 11 => {
                 if self.typ == 3 && self.code == 4 {
-                    hex_field(t, data, root, "icmp.unused", "Unused", at(4), 2);
+                    t.hex_field(data, root, "icmp.unused", "Unused", at(4), 2);
                     t.uint(root, "icmp.mtu", "MTU of next hop", u64::from(u16_at(6)), at(6), 2);
                 } else {
-                    hex_field(t, data, root, "icmp.unused", "Unused", at(4), 4);
+                    t.hex_field(data, root, "icmp.unused", "Unused", at(4), 4);
                 }
             }
             5 => {
@@ -357,7 +359,7 @@ impl Icmp {
             }
             12 => {
                 t.uint(root, "icmp.pointer", "Pointer", u64::from(self.pointer.unwrap_or(0)), at(4), 1);
-                hex_field(t, data, root, "icmp.unused", "Unused", at(5), 3);
+                t.hex_field(data, root, "icmp.unused", "Unused", at(5), 3);
             }
             9 => {
                 let num = data.get(at(4)).copied().unwrap_or(0);
@@ -422,7 +424,7 @@ pub(crate) fn absolute_time_text(secs: i64, nanos: u32) -> String {
 
 /// The sequence number and flag bits of an extended echo (RFC 8335),
 /// `prefix` being `icmp.ext.echo` or `icmpv6.ext.echo`.
-pub(crate) fn ext_echo_bits(t: &mut Tree, root: NodeId, data: &[u8], request: bool, at: usize, prefix: &'static str) {
+pub(crate) fn ext_echo_bits(t: &mut Bounded<'_>, root: NodeId, data: &[u8], request: bool, at: usize, prefix: &'static str) {
     let (seq_name, bits): (&'static str, &[(&'static str, &'static str, u64)]) = if prefix == "icmp.ext.echo" {
         if request {
             ("icmp.ext.echo.seq", &[("icmp.ext.echo.req.res", "Reserved", 0xfe), ("icmp.ext.echo.req.local", "Local bit", 0x01)])
@@ -474,13 +476,13 @@ pub(crate) fn ext_echo_bits(t: &mut Tree, root: NodeId, data: &[u8], request: bo
 
 /// `Data (N bytes)` with `data.data` and the generated `data.len`, as
 /// Wireshark's data dissector shows the rest of an echo.
-pub(crate) fn data_node(t: &mut Tree, data: &[u8], parent: NodeId, start: usize, end: usize) {
+pub(crate) fn data_node(t: &mut Bounded<'_>, data: &[u8], parent: NodeId, start: usize, end: usize) {
     if end <= start {
         return;
     }
     let n = end - start;
-    let g = group(t, Some(parent), "data", format!("Data ({n} bytes)"), start, n);
-    hex_field(t, data, g, "data.data", "Data", start, n);
+    let g = t.group(Some(parent), "data", format!("Data ({n} bytes)"), start, n);
+    t.hex_field(data, g, "data.data", "Data", start, n);
     let l = t.add(Some(g), "data.len", "Length", Value::UInt(n as u64), start, 0);
     t.set_generated(l);
 }
@@ -489,7 +491,7 @@ pub(crate) fn data_node(t: &mut Tree, data: &[u8], parent: NodeId, start: usize,
 /// the generated status and, when bad, a Warning expert.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn checksum_nodes(
-    t: &mut Tree,
+    t: &mut Bounded<'_>,
     root: NodeId,
     checksum: u16,
     status: ChecksumStatus,

@@ -7,7 +7,7 @@ use nom::number::complete::{be_u16, be_u32, be_u8};
 use nom::{IResult, Parser};
 
 use super::icmp::{checksum_nodes, data_node};
-use super::{group, hex_field, rest, truncated};
+use super::{rest, truncated, Bounded};
 use crate::error::{DissectError, Severity};
 use crate::tree::{NodeId, Tree, Value};
 use crate::util::{self, ChecksumStatus};
@@ -77,7 +77,7 @@ pub fn parse(data: &[u8], off: usize, end: usize, pseudo: Option<(Ipv6Addr, Ipv6
     let body = off.saturating_add(HDR_LEN);
     let echo = matches!(typ, 128 | 129);
     let nd_target = match typ {
-        135..=137 => util::ipv6_at(data, body),
+        135..=137 if body.saturating_add(16) <= cap_end => util::ipv6_at(data, body),
         _ => None,
     };
     let opts_at = match typ {
@@ -372,7 +372,9 @@ impl Icmpv6 {
         let off = self.off;
         let at = |n: usize| off.saturating_add(n);
         let cap_end = self.end.min(data.len()).max(at(HDR_LEN));
-        let root = group(t, None, "icmpv6", "Internet Control Message Protocol v6", off, cap_end - off);
+        // Nothing past the end of the message (or of the capture) becomes a field.
+        let t = &mut Bounded { t, end: cap_end };
+        let root = t.group(None, "icmpv6", "Internet Control Message Protocol v6", off, cap_end - off);
         let ty = t.uint(root, "icmpv6.type", "Type", u64::from(self.typ), off, 1);
         t.set_text(ty, format!("{} ({})", self.type_name(), self.typ));
         let co = t.uint(root, "icmpv6.code", "Code", u64::from(self.code), at(1), 1);
@@ -396,7 +398,7 @@ impl Icmpv6 {
         let mut opts_at = None;
         match self.typ {
             1 | 3 => {
-                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(4), 4);
+                t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(4), 4);
             }
             2 => {
                 t.uint(root, "icmpv6.mtu", "MTU", u64::from(u32_at(4)), at(4), 4);
@@ -411,7 +413,7 @@ impl Icmpv6 {
             }
             130 if self.end.saturating_sub(off) >= 28 => {
                 t.uint(root, "icmpv6.mld.maximum_response_code", "Maximum Response Code", u64::from(u16_at(4)), at(4), 2);
-                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(6), 2);
+                t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(6), 2);
                 t.add(Some(root), "icmpv6.mld.multicast_address", "Multicast Address", v6_at(8), at(8), 16);
                 let f = u8_at(24);
                 let fl = t.hex(root, "icmpv6.mld.flag", "Flags", u64::from(f), 2, at(24), 1);
@@ -435,17 +437,17 @@ impl Icmpv6 {
             }
             130..=132 => {
                 t.uint(root, "icmpv6.mld.maximum_response_delay", "Maximum Response Delay [ms]", u64::from(u16_at(4)), at(4), 2);
-                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(6), 2);
+                t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(6), 2);
                 t.add(Some(root), "icmpv6.mld.multicast_address", "Multicast Address", v6_at(8), at(8), 16);
             }
             143 => {
-                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(4), 2);
+                t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(4), 2);
                 let n = u16_at(6);
                 t.uint(root, "icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records", u64::from(n), at(6), 2);
                 mld_records(t, root, data, at(8), cap_end, n);
             }
             133 => {
-                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(4), 4);
+                t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(4), 4);
                 opts_at = Some(at(8));
             }
             134 => {
@@ -457,7 +459,7 @@ impl Icmpv6 {
                 opts_at = Some(at(16));
             }
             135 => {
-                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(4), 4);
+                t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(4), 4);
                 t.add(Some(root), "icmpv6.nd.ns.target_address", "Target Address", v6_at(8), at(8), 16);
                 opts_at = Some(at(24));
             }
@@ -467,7 +469,7 @@ impl Icmpv6 {
                 opts_at = Some(at(24));
             }
             137 => {
-                hex_field(t, data, root, "icmpv6.reserved", "Reserved", at(4), 4);
+                t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(4), 4);
                 t.add(Some(root), "icmpv6.nd.rd.target_address", "Target Address", v6_at(8), at(8), 16);
                 t.add(Some(root), "icmpv6.rd.na.destination_address", "Destination Address", v6_at(24), at(24), 16);
                 opts_at = Some(at(40));
@@ -478,7 +480,7 @@ impl Icmpv6 {
             }
             _ => {
                 if cap_end > at(4) {
-                    hex_field(t, data, root, "icmpv6.data", "Data", at(4), cap_end - at(4));
+                    t.hex_field(data, root, "icmpv6.data", "Data", at(4), cap_end - at(4));
                 }
                 let msg = format!(
                     "Dissector for ICMPv6 Type ({}) code not implemented, Contact Wireshark developers if you want this supported",
@@ -494,7 +496,7 @@ impl Icmpv6 {
     }
 }
 
-fn ra_flags(t: &mut Tree, root: NodeId, f: u8, at: usize) {
+fn ra_flags(t: &mut Bounded<'_>, root: NodeId, f: u8, at: usize) {
     let prf = (f >> 3) & 3;
     let mut text = format!("0x{f:02x}");
     for (m, n) in [(0x80u8, "Managed address configuration"), (0x40, "Other configuration"), (0x20, "Home Agent")] {
@@ -518,7 +520,7 @@ fn ra_flags(t: &mut Tree, root: NodeId, f: u8, at: usize) {
     t.bits(fl, "icmpv6.nd.ra.flag.rsv", "Reserved", Value::UInt(u64::from(f & 3)), 8, 0x03, at, 1);
 }
 
-fn na_flags(t: &mut Tree, root: NodeId, f: u32, at: usize) {
+fn na_flags(t: &mut Bounded<'_>, root: NodeId, f: u32, at: usize) {
     let mut text = format!("0x{f:08x}");
     for (m, n) in [(0x8000_0000u32, "Router"), (0x4000_0000, "Solicited"), (0x2000_0000, "Override")] {
         if f & m != 0 {
@@ -534,7 +536,7 @@ fn na_flags(t: &mut Tree, root: NodeId, f: u32, at: usize) {
     t.bits(fl, "icmpv6.nd.na.flag.rsv", "Reserved", Value::UInt(u64::from(f & 0x1fff_ffff)), 32, 0x1fff_ffff, at, 4);
 }
 
-fn mld_records(t: &mut Tree, root: NodeId, data: &[u8], mut p: usize, end: usize, n: u16) {
+fn mld_records(t: &mut Bounded<'_>, root: NodeId, data: &[u8], mut p: usize, end: usize, n: u16) {
     for _ in 0..n {
         if p.saturating_add(20) > end {
             break;
@@ -544,7 +546,7 @@ fn mld_records(t: &mut Tree, root: NodeId, data: &[u8], mut p: usize, end: usize
         let ns = util::be16(data, p.saturating_add(2)).unwrap_or(0);
         let maddr = util::ipv6_at(data, p.saturating_add(4)).unwrap_or(Ipv6Addr::UNSPECIFIED);
         let len = 20usize.saturating_add(usize::from(ns) * 16).saturating_add(aux);
-        let g = group(t, Some(root), "icmpv6.mldr.mar", format!("Multicast Address Record {}: {maddr}", mld_record_name(rt)), p, len.min(end - p));
+        let g = t.group(Some(root), "icmpv6.mldr.mar", format!("Multicast Address Record {}: {maddr}", mld_record_name(rt)), p, len.min(end - p));
         let r = t.uint(g, "icmpv6.mldr.mar.record_type", "Record Type", u64::from(rt), p, 1);
         t.set_text(r, format!("{} ({rt})", mld_record_name(rt)));
         t.uint(g, "icmpv6.mldr.mar.aux_data_len", "Aux Data Len", (aux / 4) as u64, p.saturating_add(1), 1);
@@ -561,7 +563,7 @@ fn mld_records(t: &mut Tree, root: NodeId, data: &[u8], mut p: usize, end: usize
         }
         if aux > 0 && q < end {
             let n = aux.min(end - q);
-            let x = hex_field(t, data, g, "icmpv6.mldr.mar.auxiliary_data", "Auxiliary Data", q, n);
+            let x = t.hex_field(data, g, "icmpv6.mldr.mar.auxiliary_data", "Auxiliary Data", q, n);
             let mut s = String::new();
             crate::tree::write_hex(&mut s, data.get(q..q.saturating_add(n)).unwrap_or(&[]), None);
             t.set_text(x, s);
@@ -571,11 +573,11 @@ fn mld_records(t: &mut Tree, root: NodeId, data: &[u8], mut p: usize, end: usize
 }
 
 /// The Neighbor Discovery options from `p` to `end`.
-fn options_tree(t: &mut Tree, root: NodeId, data: &[u8], p: usize, end: usize) {
+fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: usize) {
     let (opts, zero) = walk_options(data, p, end);
     for (ty, r) in opts {
         let name = option_name(ty);
-        let o = group(t, Some(root), "icmpv6.opt", format!("ICMPv6 Option ({name})"), r.start, r.len());
+        let o = t.group(Some(root), "icmpv6.opt", format!("ICMPv6 Option ({name})"), r.start, r.len());
         option_head(t, o, data, ty, r.start);
         let olen = r.len();
         let at = |n: usize| r.start.saturating_add(n);
@@ -597,8 +599,8 @@ fn options_tree(t: &mut Tree, root: NodeId, data: &[u8], p: usize, end: usize) {
                     crate::tree::write_mac(&mut s, &m);
                     s
                 } else {
-                    hex_field(t, data, o, "icmpv6.opt.linkaddr", "Link-layer address", at(2), olen - 2);
-                    let h = hex_field(t, data, o, hname, hlabel, at(2), olen - 2);
+                    t.hex_field(data, o, "icmpv6.opt.linkaddr", "Link-layer address", at(2), olen - 2);
+                    let h = t.hex_field(data, o, hname, hlabel, at(2), olen - 2);
                     t.set_hidden(h);
                     mac_text(data.get(at(2)..r.end).unwrap_or(&[]))
                 };
@@ -679,14 +681,14 @@ fn options_tree(t: &mut Tree, root: NodeId, data: &[u8], p: usize, end: usize) {
     }
     if let Some(z) = zero {
         let ty = data.get(z).copied().unwrap_or(0);
-        let o = group(t, Some(root), "icmpv6.opt", format!("ICMPv6 Option ({})", option_name(ty)), z, 2);
+        let o = t.group(Some(root), "icmpv6.opt", format!("ICMPv6 Option ({})", option_name(ty)), z, 2);
         let l = option_head(t, o, data, ty, z);
         t.expert(l, Severity::Error, "icmpv6.invalid_option_length", "Invalid option length (Zero)", z.saturating_add(1), 1);
     }
 }
 
 /// The option's Type and Length lines; returns the Length node.
-fn option_head(t: &mut Tree, o: NodeId, data: &[u8], ty: u8, p: usize) -> NodeId {
+fn option_head(t: &mut Bounded<'_>, o: NodeId, data: &[u8], ty: u8, p: usize) -> NodeId {
     let n = t.uint(o, "icmpv6.opt.type", "Type", u64::from(ty), p, 1);
     t.set_text(n, format!("{} ({ty})", option_name(ty)));
     let l = data.get(p.saturating_add(1)).copied().unwrap_or(0);
@@ -844,6 +846,20 @@ mod tests {
         let mut s = String::new();
         t.render_text(&mut s, &r);
         assert!(s.contains("    Multicast Address Record Changed to exclude: ff02::1:6\n        Record Type: Changed to exclude (4)\n"), "{s}");
+    }
+
+    #[test]
+    fn nothing_past_the_message_end() {
+        // A Neighbor Advertisement of 8 bytes followed by 24 bytes of padding.
+        let mut d = msg(vec![136, 0, 0, 0, 0x60, 0, 0, 0]);
+        d.extend_from_slice(&[0xaa; 24]);
+        let p = parse(&d, 0, 8, None).unwrap();
+        assert_eq!((p.nd_target, p.nd_options.len()), (None, 0));
+        let mut t = Tree::new();
+        p.tree(&mut t, &d);
+        assert!(t.find("icmpv6.nd.na.target_address").next().is_none());
+        assert!(t.iter().all(|(_, n)| n.span().end <= 8), "a field past the message end");
+        assert_eq!(p.info(None), "Neighbor Advertisement (sol, ovr)");
     }
 
     #[test]

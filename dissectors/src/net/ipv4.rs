@@ -41,6 +41,9 @@ pub struct Ipv4 {
     pub ttl: u8,
     pub proto: u8,
     pub checksum: u16,
+    /// Good or Bad (with the right value). A caller that parsed a zero-padded
+    /// copy of a cut header, or an invoking packet inside an ICMP error (which
+    /// Wireshark does not verify), sets this to Unverified before `tree`.
     pub checksum_status: ChecksumStatus,
     pub src: Ipv4Addr,
     /// The destination field of the header.
@@ -392,18 +395,24 @@ impl Ipv4 {
                     format!("0x{:04x} incorrect, should be 0x{:04x}(may be caused by \"IP checksum offload\"?)", self.checksum, should),
                 );
                 t.expert(ck, Severity::Error, "ip.checksum_bad.expert", format!("Bad checksum [should be 0x{should:04x}]"), at(10), 2);
-                should
+                Some(should)
             }
-            _ => {
+            ChecksumStatus::Good => {
                 t.set_text(ck, format!("0x{:04x} [correct]", self.checksum));
-                self.checksum
+                Some(self.checksum)
+            }
+            ChecksumStatus::Unverified => {
+                t.set_text(ck, format!("0x{:04x} [validation disabled]", self.checksum));
+                None
             }
         };
         let st = t.uint(root, "ip.checksum.status", "Header checksum status", self.checksum_status.code(), at(10), 2);
         t.set_text(st, self.checksum_status.label());
         t.set_generated(st);
-        let cc = t.hex(root, "ip.checksum_calculated", "Calculated Checksum", u64::from(calculated), 4, at(10), 2);
-        t.set_generated(cc);
+        if let Some(c) = calculated {
+            let cc = t.hex(root, "ip.checksum_calculated", "Calculated Checksum", u64::from(c), 4, at(10), 2);
+            t.set_generated(cc);
+        }
 
         let src_node = t.add(Some(root), "ip.src", "Source Address", Value::Ipv4(self.src), at(12), 4);
         hidden(t, root, "ip.addr", "Source or Destination Address", Value::Ipv4(self.src), at(12));

@@ -87,8 +87,8 @@ pub struct Ipv6 {
     pub trailer: Range<usize>,
     /// A problem in the extension header walk; the base header parsed.
     pub error: Option<DissectError>,
-    /// An extension header cut short by the end of the capture (its declared
-    /// length); the tree shows what was captured of it.
+    /// An extension header cut short by the end of the capture or of the
+    /// payload length (with its declared length); the tree shows what there is of it.
     pub partial: Option<ExtHeader>,
     /// The Jumbo Payload length when the payload length is 0 and the option is present.
     pub jumbo: Option<u32>,
@@ -158,6 +158,8 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv6, DissectError> {
         }
         if p.saturating_add(len) > end {
             error = Some(DissectError::malformed(LAYER, "extension header goes past the payload length", p));
+            let hn = data.get(p).copied().unwrap_or(NO_NEXT);
+            partial = Some(ExtHeader { kind: next, next: hn, off: p, len });
             break;
         }
         let hn = data.get(p).copied().unwrap_or(NO_NEXT);
@@ -430,12 +432,13 @@ impl Ipv6 {
         embedded(t, root, false, self.dst, at(24));
 
         for x in &self.ext {
-            ext_tree(t, root, data, x);
+            ext_tree(t, Some(root), data, x);
         }
         if let Some(x) = &self.partial {
-            // Show what was captured of a header cut short (this resets the clip).
-            t.set_clip(Some((0, data.len())));
-            ext_tree(t, root, data, x);
+            // Show what was captured of a header cut short, within the
+            // payload length (this resets the clip).
+            t.set_clip(Some((0, self.payload.end.min(data.len()))));
+            ext_tree(t, Some(root), data, x);
             t.set_clip(None);
         }
         if let Some(err) = &self.error {
@@ -450,8 +453,39 @@ impl Ipv6 {
     }
 }
 
+/// Parses an Authentication Header (RFC 4302) at `off`, as carried over
+/// IPv4 (protocol 51); over IPv6 [`parse`] walks it as an extension header.
+/// Its length is in 4-byte units (plus 2).
+pub fn parse_ah(data: &[u8], off: usize) -> Result<ExtHeader, DissectError> {
+    let input = rest(data, off);
+    let fixed: IResult<&[u8], (u8, u8)> = (be_u8, be_u8).parse(input);
+    let (_, (next, l)) = fixed.map_err(|_| truncated(LAYER_AH, data, off, 12))?;
+    let len = (usize::from(l) + 2) * 4;
+    if len < 12 {
+        return Err(DissectError::malformed(LAYER_AH, "AH length below 12 bytes", off.saturating_add(1)));
+    }
+    if data.len().saturating_sub(off) < len {
+        return Err(truncated(LAYER_AH, data, off, len));
+    }
+    Ok(ExtHeader { kind: AH, next, off, len })
+}
+
+pub const LAYER_AH: &str = "AH";
+
+/// Adds the subtree of one extension header under `parent`, or as a root
+/// (an AH over IPv4 is a protocol of its own, like in Wireshark).
+pub fn ext_header_tree(t: &mut Tree, parent: Option<NodeId>, data: &[u8], x: &ExtHeader) -> NodeId {
+    let before = t.len();
+    ext_tree(t, parent, data, x);
+    if t.len() > before {
+        before as NodeId
+    } else {
+        crate::tree::SKIPPED
+    }
+}
+
 /// The subtree of one extension header.
-fn ext_tree(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
+fn ext_tree(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     match x.kind {
         HOPOPTS | DSTOPTS => opts_header(t, root, data, x),
         ROUTING => routing_header(t, root, data, x),
@@ -512,7 +546,8 @@ fn embedded(t: &mut Tree, root: NodeId, src: bool, a: Ipv6Addr, off: usize) {
         gen(t, "ipv6.tc_port", "Teredo Port", Value::UInt(port), 10, 2, true);
         gen(t, "ipv6.tc_ipv4", "Teredo Client IPv4", client, 12, 4, true);
     }
-    if o[11] == 0xff && o[12] == 0xfe {
+    // Only a universally administered MAC (the EUI-64 "u" bit set), as Wireshark shows it.
+    if o[11] == 0xff && o[12] == 0xfe && o[8] & 0x02 != 0 {
         let mac = Value::Mac([o[8] ^ 0x02, o[9], o[10], o[13], o[14], o[15]]);
         gen(t, pick("ipv6.src_slaac_mac", "ipv6.dst_slaac_mac"), pick("Source SLAAC MAC", "Destination SLAAC MAC"), mac.clone(), 8, 8, false);
         gen(t, "ipv6.slaac_mac", "SLAAC MAC", mac, 8, 8, true);
@@ -536,22 +571,23 @@ fn common_fields(t: &mut Tree, g: NodeId, data: &[u8], x: &ExtHeader, names: [&'
 }
 
 /// Hop-by-hop or destination options.
-fn opts_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
+fn opts_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     let (name, title, names) = if x.kind == HOPOPTS {
         ("ipv6.hopopts", "IPv6 Hop-by-Hop Option", ["ipv6.hopopts.nxt", "ipv6.hopopts.len", "ipv6.hopopts.len_oct"])
     } else {
         ("ipv6.dstopts", "Destination Options for IPv6", ["ipv6.dstopts.nxt", "ipv6.dstopts.len", "ipv6.dstopts.len_oct"])
     };
-    let g = group(t, Some(root), name, title, x.off, x.len);
+    let g = group(t, root, name, title, x.off, x.len);
     common_fields(t, g, data, x, names);
     let end = x.off.saturating_add(x.len);
     let mut q = x.off.saturating_add(2);
     while q < end {
         let ty = data.get(q).copied().unwrap_or(0);
-        let oname = opt_name(ty).map(str::to_string).unwrap_or_else(|| format!("Unknown (0x{ty:02x})"));
+        let known = opt_name(ty);
+        let oname = known.map(str::to_string).unwrap_or_else(|| format!("Unknown IPv6 Option ({ty})"));
         if ty == 0 {
             let o = group(t, Some(g), "ipv6.opt", "Pad1", q, 1);
-            opt_type(t, o, ty, &oname, q);
+            opt_type(t, o, ty, q);
             t.add(Some(o), "ipv6.opt.pad1", "Pad1", Value::None, q, 1);
             q = q.saturating_add(1);
             continue;
@@ -566,13 +602,13 @@ fn opts_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
         let total = ol.saturating_add(2);
         if q.saturating_add(total) > end {
             let o = group(t, Some(g), "ipv6.opt", oname.clone(), q, end - q);
-            opt_type(t, o, ty, &oname, q);
+            opt_type(t, o, ty, q);
             let l = t.uint(o, "ipv6.opt.length", "Length", ol as u64, l_at, 1);
             t.expert(l, Severity::Error, "ipv6.opt.invalid_len", "Invalid IPv6 option length", l_at, 1);
             break;
         }
         let o = group(t, Some(g), "ipv6.opt", oname.clone(), q, total);
-        opt_type(t, o, ty, &oname, q);
+        opt_type(t, o, ty, q);
         let l = t.uint(o, "ipv6.opt.length", "Length", ol as u64, l_at, 1);
         let v = q.saturating_add(2);
         match (ty, ol) {
@@ -599,13 +635,19 @@ fn opts_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
                 t.uint(o, "ipv6.opt.tel", "Tunnel Encapsulation Limit", u64::from(data.get(v).copied().unwrap_or(0)), v, 1);
             }
             (5 | 0xc2 | 201 | 4, _) => {
+                // Like Wireshark, give up on the header's options at a wrong length.
                 t.expert(l, Severity::Error, "ipv6.opt.invalid_len", "Invalid IPv6 option length", l_at, 1);
+                break;
             }
             (30 | 62 | 94 | 126 | 158 | 190 | 222 | 254, _) => {
                 hex_field(t, data, o, "ipv6.opt.experimental", "Experimental Option", v, ol);
             }
             _ => {
-                hex_field(t, data, o, "ipv6.opt.unknown", "Unknown Option Payload", v, ol);
+                let n = hex_field(t, data, o, "ipv6.opt.unknown", "Unknown Option Payload", v, ol);
+                if ol == 0 {
+                    t.set_text(n, "<MISSING>");
+                }
+                t.expert(n, Severity::Note, "ipv6.opt.unknown_data.expert", "Unknown Data (not interpreted)", v, ol);
             }
         }
         q = q.saturating_add(total);
@@ -614,9 +656,9 @@ fn opts_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
 
 
 /// `Type: Router Alert (0x05)` with its action / change / rest bits.
-fn opt_type(t: &mut Tree, o: NodeId, ty: u8, name: &str, q: usize) {
+fn opt_type(t: &mut Tree, o: NodeId, ty: u8, q: usize) {
     let n = t.hex(o, "ipv6.opt.type", "Type", u64::from(ty), 2, q, 1);
-    t.set_text(n, format!("{name} (0x{ty:02x})"));
+    t.set_text(n, format!("{} (0x{ty:02x})", opt_name(ty).unwrap_or("Unknown")));
     if ty == 0 {
         return;
     }
@@ -630,10 +672,14 @@ fn opt_type(t: &mut Tree, o: NodeId, ty: u8, name: &str, q: usize) {
     t.set_text(r, format!("0x{:02x}", ty & 0x1f));
 }
 
-fn routing_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
+fn routing_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     let at = |n: usize| x.off.saturating_add(n);
     let ty = data.get(at(2)).copied().unwrap_or(0);
-    let g = group(t, Some(root), "ipv6.routing", format!("Routing Header for IPv6 ({})", routing_type_name(ty)), x.off, x.len);
+    let title = match data.get(at(2)) {
+        Some(_) => format!("Routing Header for IPv6 ({})", routing_type_name(ty)),
+        None => "Routing Header for IPv6".to_string(),
+    };
+    let g = group(t, root, "ipv6.routing", title, x.off, x.len);
     common_fields(t, g, data, x, ["ipv6.routing.nxt", "ipv6.routing.len", "ipv6.routing.len_oct"]);
     let tn = t.uint(g, "ipv6.routing.type", "Type", u64::from(ty), at(2), 1);
     t.set_text(tn, format!("{} ({ty})", routing_type_name(ty)));
@@ -695,9 +741,9 @@ const ADDRESS_LABELS: [&str; 32] = [
     "Address[24]", "Address[25]", "Address[26]", "Address[27]", "Address[28]", "Address[29]", "Address[30]", "Address[31]",
 ];
 
-fn frag_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
+fn frag_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     let at = |n: usize| x.off.saturating_add(n);
-    let g = group(t, Some(root), "ipv6.fraghdr", "Fragment Header for IPv6", x.off, x.len);
+    let g = group(t, root, "ipv6.fraghdr", "Fragment Header for IPv6", x.off, x.len);
     let n = t.uint(g, "ipv6.fraghdr.nxt", "Next header", u64::from(x.next), x.off, 1);
     t.set_text(n, proto_text(x.next));
     let r = data.get(at(1)).copied().unwrap_or(0);
@@ -714,9 +760,9 @@ fn frag_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
     t.hex(g, "ipv6.fraghdr.ident", "Identification", u64::from(id), 8, at(4), 4);
 }
 
-fn ah_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
+fn ah_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     let at = |n: usize| x.off.saturating_add(n);
-    let g = group(t, Some(root), "ah", "Authentication Header", x.off, x.len);
+    let g = group(t, root, "ah", "Authentication Header", x.off, x.len);
     let n = t.uint(g, "ah.next_header", "Next header", u64::from(x.next), x.off, 1);
     t.set_text(n, proto_text(x.next));
     let l = data.get(at(1)).copied().unwrap_or(0);
@@ -731,9 +777,9 @@ fn ah_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
     }
 }
 
-fn mobility_header(t: &mut Tree, root: NodeId, data: &[u8], x: &ExtHeader) {
+fn mobility_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     let at = |n: usize| x.off.saturating_add(n);
-    let g = group(t, Some(root), "mipv6", "Mobile IPv6", x.off, x.len);
+    let g = group(t, root, "mipv6", "Mobile IPv6", x.off, x.len);
     let n = t.uint(g, "mip6.proto", "Payload protocol", u64::from(x.next), x.off, 1);
     t.set_text(n, proto_text(x.next));
     let l = data.get(at(1)).copied().unwrap_or(0);
@@ -775,14 +821,14 @@ fn mobility_type_name(t: u8) -> &'static str {
 
 fn other_header(
     t: &mut Tree,
-    root: NodeId,
+    root: Option<NodeId>,
     x: &ExtHeader,
     name: &'static str,
     title: &'static str,
     nxt: (&'static str, &'static str),
     len: (&'static str, &'static str),
 ) {
-    let g = group(t, Some(root), name, title, x.off, x.len);
+    let g = group(t, root, name, title, x.off, x.len);
     let n = t.uint(g, nxt.0, nxt.1, u64::from(x.next), x.off, 1);
     t.set_text(n, proto_text(x.next));
     let units = (x.len / 8).saturating_sub(1);
@@ -952,6 +998,25 @@ mod tests {
         assert_eq!(values(&t, &d, "ah.spi"), vec!["256"]);
         assert_eq!(values(&t, &d, "ah.sequence"), vec!["5"]);
         assert_eq!(t.find("ah.icv").next().unwrap().1.span(), 52..64);
+    }
+
+    #[test]
+    fn ah_over_ipv4() {
+        let mut d = vec![0u8; 20];
+        d.extend_from_slice(&[6, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 5]);
+        d.extend_from_slice(&[0xab; 12]);
+        let x = parse_ah(&d, 20).unwrap();
+        assert_eq!(x, ExtHeader { kind: AH, next: 6, off: 20, len: 24 });
+        for n in 20..44 {
+            let e = parse_ah(&d[..n], 20).unwrap_err();
+            assert_eq!((e.offset, e.need, e.have), (20, if n < 22 { 12 } else { 24 }, n - 20));
+        }
+        let mut t = Tree::new();
+        let ah = ext_header_tree(&mut t, None, &d, &x);
+        assert_eq!((t.node(ah).unwrap().name, t.roots().count()), ("ah", 1));
+        assert_eq!(values(&t, &d, "ah.icv"), vec!["abababababababababababab"]);
+        d[21] = 0;
+        assert!(matches!(parse_ah(&d, 20).unwrap_err().kind, ErrorKind::Malformed(_)));
     }
 
     #[test]

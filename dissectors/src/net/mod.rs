@@ -301,3 +301,88 @@ pub(crate) fn hex_field(t: &mut Tree, data: &[u8], parent: NodeId, name: &'stati
     }
     n
 }
+
+/// A view of a [`Tree`] that only adds nodes lying before `end` (the end of
+/// a message), so bytes after it (padding, a trailer, a cut capture) are
+/// never shown as fields of the message. The tree's own clip still applies.
+pub(crate) struct Bounded<'a> {
+    pub t: &'a mut Tree,
+    pub end: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+impl Bounded<'_> {
+    fn fits(&self, off: usize, len: usize) -> bool {
+        off.saturating_add(len) <= self.end
+    }
+
+    pub fn add(&mut self, parent: Option<NodeId>, name: &'static str, label: &'static str, v: crate::tree::Value, off: usize, len: usize) -> NodeId {
+        if self.fits(off, len) {
+            self.t.add(parent, name, label, v, off, len)
+        } else {
+            crate::tree::SKIPPED
+        }
+    }
+
+    pub fn uint(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: u64, off: usize, len: usize) -> NodeId {
+        self.add(Some(parent), name, label, crate::tree::Value::UInt(v), off, len)
+    }
+
+    pub fn hex(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: u64, digits: u8, off: usize, len: usize) -> NodeId {
+        let id = self.uint(parent, name, label, v, off, len);
+        self.t.set_base(id, crate::tree::Base::Hex(digits));
+        id
+    }
+
+    pub fn bits(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: crate::tree::Value, bits: u8, mask: u64, off: usize, len: usize) -> NodeId {
+        if self.fits(off, len) {
+            self.t.bits(parent, name, label, v, bits, mask, off, len)
+        } else {
+            crate::tree::SKIPPED
+        }
+    }
+
+    pub fn text(&mut self, parent: Option<NodeId>, name: &'static str, text: impl Into<Box<str>>, off: usize, len: usize) -> NodeId {
+        if self.fits(off, len) {
+            self.t.text(parent, name, text, off, len)
+        } else {
+            crate::tree::SKIPPED
+        }
+    }
+
+    /// [`group`] whose first byte must lie before the end.
+    pub fn group(&mut self, parent: Option<NodeId>, name: &'static str, text: impl Into<Box<str>>, off: usize, len: usize) -> NodeId {
+        if self.fits(off, len.min(1)) {
+            group(self.t, parent, name, text, off, len)
+        } else {
+            crate::tree::SKIPPED
+        }
+    }
+
+    pub fn hex_field(&mut self, data: &[u8], parent: NodeId, name: &'static str, label: &'static str, off: usize, len: usize) -> NodeId {
+        if self.fits(off, len) {
+            hex_field(self.t, data, parent, name, label, off, len)
+        } else {
+            crate::tree::SKIPPED
+        }
+    }
+
+    pub fn set_text(&mut self, id: NodeId, text: impl Into<Box<str>>) {
+        self.t.set_text(id, text);
+    }
+
+    pub fn set_generated(&mut self, id: NodeId) {
+        self.t.set_generated(id);
+    }
+
+    pub fn set_hidden(&mut self, id: NodeId) {
+        self.t.set_hidden(id);
+    }
+
+    pub fn expert(&mut self, parent: NodeId, sev: crate::Severity, code: &'static str, msg: impl Into<String>, off: usize, len: usize) -> NodeId {
+        if parent == crate::tree::SKIPPED {
+            return parent;
+        }
+        self.t.expert(parent, sev, code, msg, off, len)
+    }
+}

@@ -30,8 +30,8 @@ fn corpus_root() -> Option<PathBuf> {
     [repo.join("../shared/corpus"), repo.join("../../shared/corpus")].into_iter().find(|p| p.join("MANIFEST.tsv").is_file())
 }
 
-/// (link type, capture time in ns, bytes)
-type Record = (u32, i64, Vec<u8>);
+/// (link type, capture time in ns, bytes, length on the wire)
+type Record = (u32, i64, Vec<u8>, usize);
 
 fn u16_at(b: &[u8], o: usize, le: bool) -> Option<u16> {
     let a: [u8; 2] = b.get(o..o + 2)?.try_into().ok()?;
@@ -57,7 +57,8 @@ fn read_capture(path: &Path) -> Option<Vec<Record>> {
             while let (Some(s), Some(f), Some(n)) = (u32_at(&b, p, le), u32_at(&b, p + 4, le), u32_at(&b, p + 8, le)) {
                 let Some(d) = b.get(p + 16..p + 16 + n as usize) else { break };
                 let ns = i64::from(s) * 1_000_000_000 + i64::from(f) * if nano { 1 } else { 1000 };
-                out.push((lt, ns, d.to_vec()));
+                let orig = u32_at(&b, p + 12, le).unwrap_or(n) as usize;
+                out.push((lt, ns, d.to_vec(), orig));
                 p += 16 + n as usize;
             }
         }
@@ -98,16 +99,17 @@ fn read_capture(path: &Path) -> Option<Vec<Record>> {
                         let id = u32_at(&b, p + 8, le)? as usize;
                         let ts = (u64::from(u32_at(&b, p + 12, le)?) << 32) | u64::from(u32_at(&b, p + 16, le)?);
                         let n = u32_at(&b, p + 20, le)? as usize;
+                        let orig = u32_at(&b, p + 24, le)? as usize;
                         let (lt, mul) = ifaces.get(id).copied().unwrap_or((1, 1000));
                         if let Some(d) = b.get(p + 28..p + 28 + n) {
-                            out.push((lt, (ts as i64).saturating_mul(mul), d.to_vec()));
+                            out.push((lt, (ts as i64).saturating_mul(mul), d.to_vec(), orig));
                         }
                     }
                     3 => {
                         let n = u32_at(&b, p + 8, le)? as usize;
                         let (lt, _) = ifaces.first().copied().unwrap_or((1, 1000));
                         if let Some(d) = b.get(p + 12..(p + 12 + n).min(p + len - 4)) {
-                            out.push((lt, 0, d.to_vec()));
+                            out.push((lt, 0, d.to_vec(), n));
                         }
                     }
                     _ => {}
@@ -183,6 +185,8 @@ struct Frame {
     info: Option<String>,
     frag: Option<(FragKey, usize, bool, Vec<u8>)>,
     ts: i64,
+    /// End of the frame as sent: an IP length beyond it is bogus, not a snap length.
+    wire_end: usize,
 }
 
 /// Dissects IP at `off` (and what this module knows above it) into `t`.
@@ -193,8 +197,9 @@ fn dissect_ip(t: &mut Tree, data: &[u8], off: usize, v6: Option<bool>, depth: u3
     let is_v6 = v6.unwrap_or_else(|| data.get(off).is_some_and(|b| b >> 4 == 6));
     let clip_len = data.len();
     if !is_v6 {
-        let Some((ip, buf, cut)) = padded(data, |d| ipv4::parse(d, off)) else { return };
+        let Some((mut ip, buf, cut)) = padded(data, |d| ipv4::parse(d, off)) else { return };
         if cut {
+            ip.checksum_status = crate::util::ChecksumStatus::Unverified;
             t.set_clip(Some((0, clip_len)));
         }
         ip.tree(t, &buf);
@@ -210,7 +215,7 @@ fn dissect_ip(t: &mut Tree, data: &[u8], off: usize, v6: Option<bool>, depth: u3
             }
             return;
         }
-        let end = ip.payload.start + ip.wire_payload_len;
+        let end = (ip.payload.start + ip.wire_payload_len).min(out.wire_end);
         upper(t, data, ip.proto, ip.payload.start, end, Some(ip.ttl), None, depth, out);
     } else {
         let Some((ip, buf, cut)) = padded(data, |d| ipv6::parse(d, off)) else { return };
@@ -232,7 +237,7 @@ fn dissect_ip(t: &mut Tree, data: &[u8], off: usize, v6: Option<bool>, depth: u3
             }
             return;
         }
-        let end = ip.payload.start + ip.wire_payload_len;
+        let end = (ip.payload.start + ip.wire_payload_len).min(out.wire_end);
         let pseudo = ip.checksum_addrs(data);
         upper(t, data, ip.upper, ip.payload.start, end, Some(ip.hlim), Some(pseudo), depth, out);
     }
@@ -252,7 +257,11 @@ fn upper(
 ) {
     match proto {
         1 => {
-            let Some((m, buf, cut)) = padded(data, |d| icmp::parse(d, off, end.max(off + icmp::HDR_LEN))) else { return };
+            let Some((mut m, buf, cut)) = padded(data, |d| icmp::parse(d, off, end.max(off + icmp::HDR_LEN))) else { return };
+            if depth > 0 {
+                // Wireshark does not verify the checksum of an invoking packet's ICMP.
+                m.checksum_status = crate::util::ChecksumStatus::Unverified;
+            }
             if cut {
                 t.set_clip(Some((0, data.len())));
             }
@@ -266,9 +275,12 @@ fn upper(
             }
         }
         58 => {
-            let Some((m, buf, cut)) = padded(data, |d| icmpv6::parse(d, off, end.max(off + icmpv6::HDR_LEN), pseudo)) else {
+            let Some((mut m, buf, cut)) = padded(data, |d| icmpv6::parse(d, off, end.max(off + icmpv6::HDR_LEN), pseudo)) else {
                 return;
             };
+            if depth > 0 {
+                m.checksum_status = crate::util::ChecksumStatus::Unverified;
+            }
             if cut {
                 t.set_clip(Some((0, data.len())));
             }
@@ -282,6 +294,12 @@ fn upper(
             }
         }
         4 => dissect_ip(t, data, off, Some(false), depth + 1, out),
+        51 if pseudo.is_none() => {
+            if let Ok(x) = ipv6::parse_ah(data, off) {
+                ipv6::ext_header_tree(t, None, data, &x);
+                upper(t, data, x.next, off + x.len, end, ttl, pseudo, depth, out);
+            }
+        }
         41 => dissect_ip(t, data, off, Some(true), depth + 1, out),
         _ => {}
     }
@@ -311,9 +329,9 @@ fn embedded(t: &mut Tree, data: &[u8], r: std::ops::Range<usize>, parent: NodeId
     }
 }
 
-fn dissect_frame(lt: u32, d: &[u8], ts: i64) -> Option<Frame> {
+fn dissect_frame(lt: u32, d: &[u8], ts: i64, orig: usize) -> Option<Frame> {
     let (off, v6) = network_offset(lt, d)?;
-    let mut f = Frame { tree: Tree::new(), info: None, frag: None, ts };
+    let mut f = Frame { tree: Tree::new(), info: None, frag: None, ts, wire_end: orig.max(d.len()) };
     let mut t = Tree::new();
     dissect_ip(&mut t, d, off, v6, 0, &mut f);
     f.tree = t;
@@ -434,10 +452,10 @@ fn tshark_field_agreement() {
             eprintln!("{path}: {} records, tshark {} lines: skipped", records.len(), lines.len());
             continue;
         }
-        for (i, ((lt, ts, d), line)) in records.iter().zip(lines).enumerate() {
+        for (i, ((lt, ts, d, orig), line)) in records.iter().zip(lines).enumerate() {
             frames += 1;
             let cols: Vec<&str> = line.split('\t').collect();
-            let Some(fr) = dissect_frame(*lt, d, *ts) else { continue };
+            let Some(fr) = dissect_frame(*lt, d, *ts, *orig) else { continue };
             if fr.tree.is_empty() {
                 continue;
             }
@@ -549,8 +567,8 @@ fn tshark_tree_lines() {
         if vf.len() != records.len() {
             continue;
         }
-        for (i, ((lt, ts, d), theirs)) in records.iter().zip(&vf).enumerate() {
-            let Some(fr) = dissect_frame(*lt, d, *ts) else { continue };
+        for (i, ((lt, ts, d, orig), theirs)) in records.iter().zip(&vf).enumerate() {
+            let Some(fr) = dissect_frame(*lt, d, *ts, *orig) else { continue };
             let theirs: std::collections::HashSet<&str> = theirs.iter().map(String::as_str).collect();
             for (_, n) in fr.tree.pre_order() {
                 if n.hidden || n.src != 0 || n.expert.is_some() {
@@ -599,14 +617,14 @@ fn tshark_reassembly_agreement() {
             continue;
         }
         let mut r = Reassembler::new(FragLimits { timeout_ns: i64::MAX, ..FragLimits::default() });
-        for (i, ((lt, ts, d), line)) in records.iter().zip(&lines).enumerate() {
+        for (i, ((lt, ts, d, orig), line)) in records.iter().zip(&lines).enumerate() {
             let cols: Vec<&str> = line.split('\t').collect();
             let theirs_v4 = (cols.first().copied().unwrap_or(""), cols.get(1).copied().unwrap_or(""));
             let theirs_v6 = (cols.get(2).copied().unwrap_or(""), cols.get(3).copied().unwrap_or(""));
             let theirs = if theirs_v4.0.is_empty() { theirs_v6 } else { theirs_v4 };
             let theirs_conflict = !cols.get(4).copied().unwrap_or("").is_empty() || !cols.get(5).copied().unwrap_or("").is_empty();
             let mut ours = (String::new(), String::new(), false);
-            if let Some(Frame { frag: Some((key, off, more, pay)), .. }) = dissect_frame(*lt, d, *ts) {
+            if let Some(Frame { frag: Some((key, off, more, pay)), .. }) = dissect_frame(*lt, d, *ts, *orig) {
                 if let FragOutcome::Complete(re) = r.push(key, off, more, &pay, i as u64 + 1, *ts) {
                     let fr: Vec<String> = re.frames.iter().map(|f| f.2.to_string()).collect();
                     ours = (fr.join(","), re.data.len().to_string(), re.overlap_conflict);
@@ -668,7 +686,23 @@ fn capture_reader_and_link_layers() {
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(recs.len(), 1);
     assert_eq!((recs[0].0, recs[0].1), (1, 7_000_005_000));
-    let fr = dissect_frame(1, &recs[0].2, 0).unwrap();
+    let fr = dissect_frame(1, &recs[0].2, 0, 0).unwrap();
     let (id, _) = fr.tree.find("ip.checksum.status").next().unwrap();
     assert_eq!(fr.tree.field_string(id, &recs[0].2), "1");
+}
+
+/// Prints our tree of frame `WIRELENS_FRAME` of the first file (debugging aid).
+#[test]
+#[ignore]
+fn dump_frame() {
+    let files = corpus_files();
+    let n: usize = std::env::var("WIRELENS_FRAME").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let Some(f) = files.first() else { return };
+    let Some(recs) = read_capture(f) else { return };
+    let Some((lt, ts, d, orig)) = recs.get(n - 1) else { return };
+    if let Some(fr) = dissect_frame(*lt, d, *ts, *orig) {
+        let mut s = String::new();
+        fr.tree.render_text(&mut s, d);
+        println!("{s}info: {:?}", fr.info);
+    }
 }
