@@ -298,6 +298,7 @@ struct Names {
     version: &'static str,
     fragments: &'static str,
     fragment: &'static str,
+    error: &'static str,
     overlap: &'static str,
     conflict: &'static str,
     too_long: &'static str,
@@ -313,6 +314,7 @@ const V4: Names = Names {
     version: "IPv4",
     fragments: "ip.fragments",
     fragment: "ip.fragment",
+    error: "ip.fragment.error",
     overlap: "ip.fragment.overlap",
     conflict: "ip.fragment.overlap.conflict",
     too_long: "ip.fragment.toolongfragment",
@@ -328,6 +330,7 @@ const V6: Names = Names {
     version: "IPv6",
     fragments: "ipv6.fragments",
     fragment: "ipv6.fragment",
+    error: "ipv6.fragment.error",
     overlap: "ipv6.fragment.overlap",
     conflict: "ipv6.fragment.overlap.conflict",
     too_long: "ipv6.fragment.toolongfragment",
@@ -376,12 +379,15 @@ impl Reassembled {
         for (i, &(off, len, frame)) in self.frames.iter().enumerate() {
             let start = (off as usize).min(total);
             let end = (off as usize).saturating_add(len as usize).min(total);
-            let f = t.add(Some(root), n.fragment, "Frame", Value::UInt(frame), start, end - start);
+            let flags = self.frame_flags.get(i).copied().unwrap_or(0);
+            // Like Wireshark, a fragment with conflicting, excess or second-tail
+            // data is listed as a defragmentation error (`ip.fragment.error`).
+            let name = if flags & (FRAG_CONFLICT | FRAG_TOO_LONG | FRAG_MULTIPLE_TAILS) != 0 { n.error } else { n.fragment };
+            let f = t.add(Some(root), name, "Frame", Value::UInt(frame), start, end - start);
             let last = (off as usize).saturating_add(len as usize).saturating_sub(1);
             t.set_text(f, format!("{frame}, payload: {off}-{last} ({len} byte{})", super::plural(len as usize)));
             t.set_generated(f);
             t.set_src(f, src);
-            let flags = self.frame_flags.get(i).copied().unwrap_or(0);
             for (bit, name, label) in [
                 (FRAG_OVERLAP, n.overlap, "Fragment overlap"),
                 (FRAG_CONFLICT, n.conflict, "Conflicting data in fragment overlap"),
@@ -498,7 +504,9 @@ mod tests {
         assert!(s.contains("    [Frame: 8, payload: 0-35 (36 bytes)]\n        [Fragment too long: True]\n"), "{s}");
         assert!(s.contains("        [Conflicting data in fragment overlap: True]\n"), "{s}");
         assert!(s.contains("    [Reassembled IPv4 length: 28]\n"), "{s}");
-        let frames: Vec<String> = t.find("ip.fragment").map(|(id, _)| t.field_string(id, &[])).collect();
+        // Both fragments are in error (too long, conflicting), as tshark lists them.
+        assert_eq!(t.find("ip.fragment").count(), 0);
+        let frames: Vec<String> = t.find("ip.fragment.error").map(|(id, _)| t.field_string(id, &[])).collect();
         assert_eq!(frames, vec!["8", "9"]);
         let (id, d) = t.find("ip.reassembled.data").next().unwrap();
         assert_eq!(d.src, 1);

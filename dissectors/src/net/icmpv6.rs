@@ -188,7 +188,7 @@ fn type_name(t: u8) -> &'static str {
 }
 
 fn has_code_names(t: u8) -> bool {
-    matches!(t, 1 | 3 | 4 | 160 | 161)
+    matches!(t, 1 | 3 | 4 | 138 | 139 | 140 | 155 | 160 | 161)
 }
 
 fn option_name(t: u8) -> &'static str {
@@ -294,6 +294,19 @@ impl Icmpv6 {
             (4, 1) => "unrecognized Next Header type encountered",
             (4, 2) => "unrecognized IPv6 option encountered",
             (4, 3) => "IPv6 First Fragment has incomplete IPv6 Header Chain",
+            (138, 0) => "Command",
+            (138, 1) => "Result",
+            (138, 255) => "Sequence number reset",
+            (139, 0) => "Query subject = IPv6 addresses",
+            (139, 1) => "Query subject = DNS name or empty",
+            (139, 2) => "Query subject = IPv4 addresses",
+            (140, 0) => "Successful",
+            (140, 1) => "Refused",
+            (140, 2) => "Unknown query type",
+            (155, 0) => "DODAG Information Solicitation",
+            (155, 1) => "DODAG Information Object",
+            (155, 2) => "Destination Advertisement Object",
+            (155, 3) => "Destination Advertisement Object Acknowledgment",
             (160 | 161, 0) => "No error",
             (161, 1) => "Malformed Query",
             (161, 2) => "No Such Interface",
@@ -303,8 +316,17 @@ impl Icmpv6 {
         })
     }
 
-    fn code_text(&self) -> Option<&'static str> {
-        has_code_names(self.typ).then(|| self.code_name().unwrap_or("Unknown"))
+    /// `Port unreachable`; unknown codes are `Unknown` for the error
+    /// messages and `Unknown (N)` for the others, as Wireshark writes them.
+    fn code_text(&self) -> Option<String> {
+        if !has_code_names(self.typ) {
+            return None;
+        }
+        Some(match self.code_name() {
+            Some(n) => n.to_string(),
+            None if matches!(self.typ, 1 | 3 | 4 | 160 | 161) => "Unknown".to_string(),
+            None => format!("Unknown ({})", self.code),
+        })
     }
 
     pub fn is_error(&self) -> bool {
@@ -662,6 +684,24 @@ fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: u
                 }
                 t.set_text(o, format!("ICMPv6 Option ({name} : {} {pfx}/{plen})", pref_name(prf)));
             }
+            31 if full(8) => {
+                t.text(Some(o), "icmpv6.opt.reserved", "Reserved", at(2), 2);
+                t.uint(o, "icmpv6.opt.dnssl.lifetime", "Lifetime", u64::from(u32_at(4)), at(4), 4);
+                let mut text = format!("ICMPv6 Option ({name}");
+                let mut q = at(8);
+                while q < r.end && data.get(q).is_some_and(|&b| b != 0) {
+                    let Some((dn, next)) = dns_name(data, q, r.end) else { break };
+                    t.add(Some(o), "icmpv6.opt.dnssl", "Domain Names", Value::Str(dn.clone().into()), q, next - q);
+                    text.push(' ');
+                    text.push_str(&dn);
+                    q = next;
+                }
+                if q < r.end {
+                    t.text(Some(o), "icmpv6.opt.padding", "Padding", q, r.end - q);
+                }
+                text.push(')');
+                t.set_text(o, text);
+            }
             25 if full(8) => {
                 t.text(Some(o), "icmpv6.opt.reserved", "Reserved", at(2), 2);
                 t.uint(o, "icmpv6.opt.rdnss.lifetime", "Lifetime", u64::from(u32_at(4)), at(4), 4);
@@ -684,6 +724,26 @@ fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: u
         let o = t.group(Some(root), "icmpv6.opt", format!("ICMPv6 Option ({})", option_name(ty)), z, 2);
         let l = option_head(t, o, data, ty, z);
         t.expert(l, Severity::Error, "icmpv6.invalid_option_length", "Invalid option length (Zero)", z.saturating_add(1), 1);
+    }
+}
+
+/// A domain name in DNS wire format (labels, no compression) at `p`, ending
+/// before `end`; returns the dotted name and the offset after its root label.
+fn dns_name(data: &[u8], mut p: usize, end: usize) -> Option<(String, usize)> {
+    let mut name = String::new();
+    loop {
+        let l = usize::from(*data.get(p)?);
+        if l == 0 {
+            return Some((name, p + 1));
+        }
+        if l > 63 || p.checked_add(1 + l)? >= end {
+            return None;
+        }
+        if !name.is_empty() {
+            name.push('.');
+        }
+        name.push_str(&String::from_utf8_lossy(data.get(p + 1..p + 1 + l)?));
+        p += 1 + l;
     }
 }
 
@@ -803,10 +863,15 @@ mod tests {
         ra.extend_from_slice(&a("3ffe:507:0:1::").octets());
         ra.extend_from_slice(&[25, 3, 0, 0, 0, 0, 0, 60]);
         ra.extend_from_slice(&a("2001:db8::53").octets());
+        ra.extend_from_slice(&[31, 3, 0, 0, 0, 0, 0, 5, 7]);
+        ra.extend_from_slice(b"example");
+        ra.extend_from_slice(&[3]);
+        ra.extend_from_slice(b"com");
+        ra.extend_from_slice(&[0, 0, 0, 0]);
         ra.extend_from_slice(&[99, 0, 0, 0, 0, 0, 0, 0]);
         let ra = msg(ra);
         let p = parse(&ra, 0, ra.len(), pseudo()).unwrap();
-        assert_eq!(p.nd_options.iter().map(|o| o.0).collect::<Vec<_>>(), vec![5, 3, 25]);
+        assert_eq!(p.nd_options.iter().map(|o| o.0).collect::<Vec<_>>(), vec![5, 3, 25, 31]);
         let mut t = Tree::new();
         p.tree(&mut t, &ra);
         assert_eq!(values(&t, &ra, "icmpv6.opt.mtu"), vec!["1500"]);
@@ -821,6 +886,8 @@ mod tests {
         assert!(s.contains("        Preferred Lifetime: Infinity (4294967295)\n"), "{s}");
         assert!(s.contains("    ICMPv6 Option (MTU : 1500)\n"), "{s}");
         assert!(s.contains("    ICMPv6 Option (Recursive DNS Server 2001:db8::53)\n"), "{s}");
+        assert!(s.contains("    ICMPv6 Option (DNS Search List Option example.com)\n"), "{s}");
+        assert!(s.contains("        Domain Names: example.com\n        Padding\n"), "{s}");
     }
 
     #[test]

@@ -289,13 +289,17 @@ pub(crate) fn group(t: &mut Tree, parent: Option<NodeId>, name: &'static str, te
 }
 
 /// A bytes field written the way Wireshark writes plain byte fields: hex
-/// without separators (`Unused: 00000000`), for up to 4096 bytes.
+/// without separators (`Unused: 00000000`), the first 36 bytes then `…`.
 pub(crate) fn hex_field(t: &mut Tree, data: &[u8], parent: NodeId, name: &'static str, label: &'static str, off: usize, len: usize) -> NodeId {
+    const SHOWN: usize = 36;
     let n = t.bytes(parent, name, label, off, len);
-    if n != crate::tree::SKIPPED && len <= 4096 {
-        if let Some(b) = slice(data, off, len) {
-            let mut s = String::with_capacity(len * 2);
+    if n != crate::tree::SKIPPED {
+        if let Some(b) = slice(data, off, len.min(SHOWN)) {
+            let mut s = String::with_capacity(SHOWN * 2 + 3);
             crate::tree::write_hex(&mut s, b, None);
+            if len > SHOWN {
+                s.push('\u{2026}');
+            }
             t.set_text(n, s);
         }
     }

@@ -187,6 +187,8 @@ struct Frame {
     ts: i64,
     /// End of the frame as sent: an IP length beyond it is bogus, not a snap length.
     wire_end: usize,
+    /// Inside the invoking packet of an ICMP error (checksums not verified there).
+    in_error: bool,
 }
 
 /// Dissects IP at `off` (and what this module knows above it) into `t`.
@@ -257,8 +259,8 @@ fn upper(
 ) {
     match proto {
         1 => {
-            let Some((mut m, buf, cut)) = padded(data, |d| icmp::parse(d, off, end.max(off + icmp::HDR_LEN))) else { return };
-            if depth > 0 {
+            let Some((mut m, buf, cut)) = padded(data, |d| icmp::parse(d, off, end)) else { return };
+            if out.in_error {
                 // Wireshark does not verify the checksum of an invoking packet's ICMP.
                 m.checksum_status = crate::util::ChecksumStatus::Unverified;
             }
@@ -275,10 +277,10 @@ fn upper(
             }
         }
         58 => {
-            let Some((mut m, buf, cut)) = padded(data, |d| icmpv6::parse(d, off, end.max(off + icmpv6::HDR_LEN), pseudo)) else {
+            let Some((mut m, buf, cut)) = padded(data, |d| icmpv6::parse(d, off, end, pseudo)) else {
                 return;
             };
-            if depth > 0 {
+            if out.in_error {
                 m.checksum_status = crate::util::ChecksumStatus::Unverified;
             }
             if cut {
@@ -295,9 +297,15 @@ fn upper(
         }
         4 => dissect_ip(t, data, off, Some(false), depth + 1, out),
         51 if pseudo.is_none() => {
-            if let Ok(x) = ipv6::parse_ah(data, off) {
-                ipv6::ext_header_tree(t, None, data, &x);
-                upper(t, data, x.next, off + x.len, end, ttl, pseudo, depth, out);
+            if let Some((x, buf, cut)) = padded(data, |d| ipv6::parse_ah(d, off)) {
+                if cut {
+                    t.set_clip(Some((0, data.len())));
+                }
+                ipv6::ext_header_tree(t, None, &buf, &x);
+                t.set_clip(None);
+                if !cut {
+                    upper(t, data, x.next, off + x.len, end, ttl, pseudo, depth, out);
+                }
             }
         }
         41 => dissect_ip(t, data, off, Some(true), depth + 1, out),
@@ -310,7 +318,10 @@ fn upper(
 fn embedded(t: &mut Tree, data: &[u8], r: std::ops::Range<usize>, parent: NodeId, v6: bool, depth: u32, out: &mut Frame) {
     let cut = data.get(..r.end).unwrap_or(data);
     let mut sub = Tree::new();
+    let was = out.in_error;
+    out.in_error = true;
     dissect_ip(&mut sub, cut, r.start, Some(v6), depth + 1, out);
+    out.in_error = was;
     // Re-add the sub-tree's nodes under `parent` in order.
     let mut map: HashMap<NodeId, NodeId> = HashMap::new();
     for (id, n) in sub.pre_order() {
@@ -331,7 +342,7 @@ fn embedded(t: &mut Tree, data: &[u8], r: std::ops::Range<usize>, parent: NodeId
 
 fn dissect_frame(lt: u32, d: &[u8], ts: i64, orig: usize) -> Option<Frame> {
     let (off, v6) = network_offset(lt, d)?;
-    let mut f = Frame { tree: Tree::new(), info: None, frag: None, ts, wire_end: orig.max(d.len()) };
+    let mut f = Frame { tree: Tree::new(), info: None, frag: None, ts, wire_end: orig.max(d.len()), in_error: false };
     let mut t = Tree::new();
     dissect_ip(&mut t, d, off, v6, 0, &mut f);
     f.tree = t;
@@ -589,7 +600,7 @@ fn tshark_tree_lines() {
     }
     println!("tree lines: {found} of {total} found verbatim in tshark -V ({:.2}%)", 100.0 * found as f64 / total.max(1) as f64);
     let mut v: Vec<_> = missing.into_iter().collect();
-    v.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+    v.sort_by_key(|e| std::cmp::Reverse(e.1 .0));
     for (_, (n, ex)) in v.iter().take(60) {
         println!("{n:6}  {ex}");
     }
@@ -607,7 +618,7 @@ fn tshark_reassembly_agreement() {
         let out = match tshark(&[
             "-n", "-r", &path, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "ip.fragment", "-e",
             "ip.reassembled.length", "-e", "ipv6.fragment", "-e", "ipv6.reassembled.length", "-e", "ip.fragment.overlap.conflict",
-            "-e", "ipv6.fragment.overlap.conflict",
+            "-e", "ipv6.fragment.overlap.conflict", "-e", "ip.fragment.error", "-e", "ipv6.fragment.error",
         ]) {
             Some(o) => o,
             None => continue,
@@ -619,9 +630,11 @@ fn tshark_reassembly_agreement() {
         let mut r = Reassembler::new(FragLimits { timeout_ns: i64::MAX, ..FragLimits::default() });
         for (i, ((lt, ts, d, orig), line)) in records.iter().zip(&lines).enumerate() {
             let cols: Vec<&str> = line.split('\t').collect();
-            let theirs_v4 = (cols.first().copied().unwrap_or(""), cols.get(1).copied().unwrap_or(""));
-            let theirs_v6 = (cols.get(2).copied().unwrap_or(""), cols.get(3).copied().unwrap_or(""));
-            let theirs = if theirs_v4.0.is_empty() { theirs_v6 } else { theirs_v4 };
+            let join = |a: &str, b: &str| [a, b].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(",");
+            let col = |i: usize| cols.get(i).copied().unwrap_or("");
+            let v4 = join(col(0), col(6));
+            let v6 = join(col(2), col(7));
+            let theirs = if v4.is_empty() { (v6.as_str(), col(3)) } else { (v4.as_str(), col(1)) };
             let theirs_conflict = !cols.get(4).copied().unwrap_or("").is_empty() || !cols.get(5).copied().unwrap_or("").is_empty();
             let mut ours = (String::new(), String::new(), false);
             if let Some(Frame { frag: Some((key, off, more, pay)), .. }) = dissect_frame(*lt, d, *ts, *orig) {
@@ -631,8 +644,7 @@ fn tshark_reassembly_agreement() {
                 }
             }
             // tshark lists fragments of a datagram in its last frame only.
-            let theirs_last = theirs.0.split(',').filter(|s| !s.is_empty()).collect::<Vec<_>>();
-            let theirs_here = theirs_last.last().is_some_and(|l| *l == (i + 1).to_string());
+            let theirs_here = !theirs.1.is_empty();
             if ours.0.is_empty() && !theirs_here {
                 continue;
             }
