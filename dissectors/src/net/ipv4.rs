@@ -439,6 +439,29 @@ impl Ipv4 {
         root
     }
 
+    /// Wireshark's check of Total Length against the frame as sent: `wire_end`
+    /// is where the frame ends on the wire, in `data` offsets (from the
+    /// record's original length). Only the caller can tell a bogus length
+    /// from a capture cut by the snap length, so this is a separate step:
+    /// it adds the `ip.bogus_ip_length` Error under `ip.len` and says whether it did.
+    pub fn check_wire_len(&self, t: &mut Tree, root: NodeId, wire_end: usize) -> bool {
+        let total = if self.tso { return false } else { usize::from(self.total_len) };
+        if self.off.saturating_add(total) <= wire_end {
+            return false;
+        }
+        let Some(len_node) = t.children(root).find(|(_, n)| n.name == "ip.len").map(|(id, _)| id) else { return false };
+        let have = wire_end.saturating_sub(self.off);
+        t.expert(
+            len_node,
+            Severity::Error,
+            "ip.bogus_ip_length",
+            format!("IPv4 total length exceeds packet length ({have} bytes)"),
+            self.off.saturating_add(2),
+            2,
+        );
+        true
+    }
+
     fn options_tree(&self, t: &mut Tree, root: NodeId, data: &[u8]) {
         let start = self.off.saturating_add(MIN_HDR_LEN);
         let end = self.off.saturating_add(self.hdr_len);
@@ -916,7 +939,14 @@ mod tests {
         // Total Length beyond the capture: the payload stops at the capture.
         let d = packet(&[7; 100], |_| {});
         let ip = parse(&d[..40], 0).unwrap();
-        assert_eq!((ip.payload, ip.wire_payload_len, ip.trailer), (20..40, 100, 40..40));
+        assert_eq!((ip.payload.clone(), ip.wire_payload_len, ip.trailer.clone()), (20..40, 100, 40..40));
+        // A snap length is no error; a frame shorter on the wire than Total Length is.
+        let mut t = Tree::new();
+        let root = ip.tree(&mut t, &d[..40]);
+        assert!(!ip.check_wire_len(&mut t, root, 120));
+        assert!(ip.check_wire_len(&mut t, root, 36));
+        let e: Vec<_> = t.experts().map(|(_, e)| e.msg.clone()).collect();
+        assert_eq!(e, vec!["IPv4 total length exceeds packet length (36 bytes)".to_string()]);
     }
 
     #[test]

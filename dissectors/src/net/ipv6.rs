@@ -360,6 +360,32 @@ impl Ipv6 {
         (src, dst)
     }
 
+    /// Wireshark's check of the payload length against the frame as sent
+    /// (`wire_end`, in `data` offsets, from the record's original length):
+    /// adds the `ipv6.plen_exceeds_framing` Warning under `ipv6.plen` and
+    /// says whether it did. See [`super::ipv4::Ipv4::check_wire_len`].
+    pub fn check_wire_len(&self, t: &mut Tree, root: NodeId, wire_end: usize) -> bool {
+        if self.tso {
+            return false;
+        }
+        let declared = self.jumbo.map_or(usize::from(self.plen), |j| j as usize);
+        let start = self.off.saturating_add(HDR_LEN);
+        if start.saturating_add(declared) <= wire_end {
+            return false;
+        }
+        let Some(pl) = t.children(root).find(|(_, n)| n.name == "ipv6.plen").map(|(id, _)| id) else { return false };
+        let have = wire_end.saturating_sub(start);
+        t.expert(
+            pl,
+            Severity::Warning,
+            "ipv6.plen_exceeds_framing",
+            format!("IPv6 payload length exceeds framing length ({have} bytes)"),
+            self.off.saturating_add(4),
+            2,
+        );
+        true
+    }
+
     /// Is this a fragment to reassemble (a fragment header that is not atomic)?
     pub fn is_fragment(&self) -> bool {
         self.frag.as_ref().is_some_and(|f| !f.is_atomic())
@@ -1054,7 +1080,12 @@ mod tests {
 
         let d = packet(17, &[0; 100]);
         let ip = parse(&d[..60], 0).unwrap();
-        assert_eq!((ip.payload, ip.wire_payload_len, ip.trailer), (40..60, 100, 60..60));
+        assert_eq!((ip.payload.clone(), ip.wire_payload_len, ip.trailer.clone()), (40..60, 100, 60..60));
+        let mut t = Tree::new();
+        let root = ip.tree(&mut t, &d[..60]);
+        assert!(!ip.check_wire_len(&mut t, root, 140));
+        assert!(ip.check_wire_len(&mut t, root, 52));
+        assert_eq!(t.experts().map(|(_, e)| e.msg.clone()).collect::<Vec<_>>(), vec!["IPv6 payload length exceeds framing length (12 bytes)"]);
         let mut d = packet(17, &[0; 8]);
         d.extend_from_slice(&[0; 6]);
         assert_eq!(parse(&d, 0).unwrap().trailer, 48..54);

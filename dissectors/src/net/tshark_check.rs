@@ -204,8 +204,11 @@ fn dissect_ip(t: &mut Tree, data: &[u8], off: usize, v6: Option<bool>, depth: u3
             ip.checksum_status = crate::util::ChecksumStatus::Unverified;
             t.set_clip(Some((0, clip_len)));
         }
-        ip.tree(t, &buf);
+        let root = ip.tree(t, &buf);
         t.set_clip(None);
+        if !out.in_error {
+            ip.check_wire_len(t, root, out.wire_end);
+        }
         if cut {
             return;
         }
@@ -224,8 +227,11 @@ fn dissect_ip(t: &mut Tree, data: &[u8], off: usize, v6: Option<bool>, depth: u3
         if cut {
             t.set_clip(Some((0, clip_len)));
         }
-        ip.tree(t, &buf);
+        let root = ip.tree(t, &buf);
         t.set_clip(None);
+        if !out.in_error {
+            ip.check_wire_len(t, root, out.wire_end);
+        }
         if cut || ip.error.is_some() {
             return;
         }
