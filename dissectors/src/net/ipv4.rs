@@ -474,8 +474,7 @@ impl Ipv4 {
             if kind == OPT_NOP {
                 nops += 1;
                 if nops == 4 {
-                    let x = t.text(Some(opts), "", "4 NOP in a row - a router may have removed some options", p, 1);
-                    t.expert(x, Severity::Warning, "ip.nop", "4 NOP in a row - a router may have removed some options", p, 1);
+                    t.expert(opts, Severity::Warning, "ip.nop", "4 NOP in a row - a router may have removed some options", p, 1);
                 }
             } else {
                 nops = 0;

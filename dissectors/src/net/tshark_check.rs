@@ -724,3 +724,37 @@ fn dump_frame() {
         println!("{s}info: {:?}", fr.info);
     }
 }
+
+/// Every record of every corpus file (all link types this walk knows)
+/// through this module and the tree rendering: no panic, whatever the input.
+#[test]
+fn corpus_never_panics() {
+    let Some(root) = corpus_root() else {
+        eprintln!("corpus_never_panics: ../shared/corpus is absent, nothing to check");
+        return;
+    };
+    let Ok(m) = std::fs::read_to_string(root.join("MANIFEST.tsv")) else { return };
+    let (mut files, mut frames, mut with_ip) = (0, 0, 0);
+    let mut r = Reassembler::new(FragLimits::default());
+    for line in m.lines().skip(1) {
+        let Some(path) = line.split('\t').next() else { continue };
+        let Some(records) = read_capture(&root.join(path)) else { continue };
+        files += 1;
+        for (i, (lt, ts, d, orig)) in records.iter().enumerate() {
+            frames += 1;
+            let Some(fr) = dissect_frame(*lt, d, *ts, *orig) else { continue };
+            if !fr.tree.is_empty() {
+                with_ip += 1;
+            }
+            let mut s = String::new();
+            fr.tree.render_text(&mut s, d);
+            if let Some((key, off, more, pay)) = fr.frag {
+                if let FragOutcome::Complete(re) = r.push(key, off, more, &pay, i as u64 + 1, *ts) {
+                    let mut t = Tree::new();
+                    re.tree(&mut t, None, "ip");
+                }
+            }
+        }
+    }
+    eprintln!("corpus_never_panics: {files} files, {frames} records, {with_ip} with IP");
+}
