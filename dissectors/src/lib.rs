@@ -14,7 +14,6 @@ pub mod link;
 pub mod net;
 pub mod transport;
 pub mod tree;
-pub mod net;
 pub mod util;
 
 pub use annot::{Anchor, AnnotNode, Annotations};
