@@ -140,6 +140,11 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv6, DissectError> {
         let min = if next == FRAGMENT { 8 } else { 2 };
         let len_byte = match (data.get(p), data.get(p.saturating_add(1))) {
             (Some(_), Some(&l)) => usize::from(l),
+            (Some(&hn), None) => {
+                error = Some(truncated(LAYER, data, p, min));
+                partial = Some(ExtHeader { kind: next, next: hn, off: p, len: min.max(8) });
+                break;
+            }
             _ => {
                 error = Some(truncated(LAYER, data, p, min));
                 break;
@@ -935,6 +940,7 @@ mod tests {
                     assert!(n >= 40);
                     if n < 42 {
                         assert_eq!(ip.error, Some(DissectError::truncated(LAYER, 40, 2, n - 40)));
+                        assert_eq!(ip.partial.is_some(), n == 41);
                     } else if n < 48 {
                         assert_eq!(ip.error, Some(DissectError::truncated(LAYER, 40, 8, n - 40)));
                         assert_eq!(ip.partial, Some(ExtHeader { kind: HOPOPTS, next: 17, off: 40, len: 8 }));

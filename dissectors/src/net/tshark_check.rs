@@ -388,6 +388,7 @@ fn norm(v: &str) -> String {
     v.split(',')
         .map(|x| match x.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok()) {
             Some(n) => n.to_string(),
+            None if x == "<none>" => String::new(),
             None => x.to_string(),
         })
         .collect::<Vec<_>>()
