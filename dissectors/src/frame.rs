@@ -19,7 +19,7 @@ use crate::net::ipv4::{self, Ipv4};
 use crate::net::ipv6::{self, Ipv6};
 use crate::transport::tcp::{self, Tcp, TcpCtx};
 use crate::transport::udp::{self, Udp, UdpCtx};
-use crate::tree::{write_duration, write_mac, Source, Tree, Value};
+use crate::tree::{write_duration, write_mac, Tree, Value};
 use crate::util::{fold, pseudo_v4, pseudo_v6, sum_words, ChecksumStatus};
 
 /// What the capture says about a frame.
@@ -60,9 +60,10 @@ impl Ip {
             Ip::V6(h) => IpAddr::V6(h.src),
         }
     }
+    /// The final destination (after a source route), as Wireshark's `ip.dst`.
     pub fn dst(&self) -> IpAddr {
         match self {
-            Ip::V4(h) => IpAddr::V4(h.dst),
+            Ip::V4(h) => IpAddr::V4(h.shown_dst()),
             Ip::V6(h) => IpAddr::V6(h.dst),
         }
     }
@@ -83,10 +84,7 @@ impl Ip {
     pub fn wire_payload_len(&self) -> usize {
         match self {
             Ip::V4(h) => h.wire_payload_len,
-            Ip::V6(h) => {
-                let ext: usize = h.ext.iter().map(|e| e.len).sum();
-                h.wire_payload_len.saturating_sub(ext)
-            }
+            Ip::V6(h) => h.wire_payload_len,
         }
     }
     pub fn trailer(&self) -> std::ops::Range<usize> {
@@ -142,12 +140,16 @@ pub struct Decoded {
     /// (only its captured fields are shown; the engine must not use it).
     pub partial: Option<&'static str>,
     pub errors: Vec<DissectError>,
+    /// Captured length of the frame.
+    pub captured: usize,
 }
 
 impl Decoded {
+    /// The TCP header, when its fixed 20 bytes were captured (options may
+    /// be cut short or the data offset bogus: the engine still tracks it).
     pub fn tcp(&self) -> Option<&Tcp> {
         match &self.transport {
-            Some(Transport::Tcp(t)) if self.partial.is_none() => Some(t),
+            Some(Transport::Tcp(t)) if self.partial.is_none() || (self.tsrc == 0 && self.captured >= t.off + 20) => Some(t),
             _ => None,
         }
     }
@@ -190,11 +192,41 @@ impl Default for Decoder {
 /// Parses a header that was cut short from a zero-padded copy, so the
 /// fields that were captured can still be shown.
 fn padded<T>(data: &[u8], upto: usize, f: impl Fn(&[u8]) -> Result<T, DissectError>) -> Option<T> {
+    padded_with(data, upto, &[], f)
+}
+
+/// Like [`padded`], with bytes that replace the zero padding where a zero
+/// would make the header unparseable (a version nibble, a header length).
+fn padded_with<T>(data: &[u8], upto: usize, patch: &[(usize, u8)], f: impl Fn(&[u8]) -> Result<T, DissectError>) -> Option<T> {
     let mut v = data.to_vec();
     if v.len() < upto {
         v.resize(upto, 0);
     }
+    for &(at, b) in patch {
+        if at >= data.len() {
+            if let Some(x) = v.get_mut(at) {
+                *x = b;
+            }
+        }
+    }
     f(&v).ok()
+}
+
+/// A TCP header whose data offset is impossible (below 20 bytes): the fixed
+/// fields are shown as they are, with the bad length and no options.
+fn tcp_bad_offset(data: &[u8], off: usize, wire_end: usize) -> Option<Tcp> {
+    let b = *data.get(off + 12)?;
+    let mut v = data.to_vec();
+    if v.len() < off + 20 {
+        v.resize(off + 20, 0);
+    }
+    *v.get_mut(off + 12)? = 0x50 | (b & 0x0f);
+    let mut t = tcp::parse(&v, off, (off + 20).max(wire_end), (off + 20).max(wire_end)).ok()?;
+    t.hdr_len = usize::from(b >> 4) * 4;
+    t.options.clear();
+    t.payload = off + 20..off + 20;
+    t.wire_len = 0;
+    Some(t)
 }
 
 impl Decoder {
@@ -231,6 +263,7 @@ impl Decoder {
             l4_checksum: ChecksumStatus::Unverified,
             partial: None,
             errors: Vec::new(),
+            captured: data.len(),
             link,
         };
         if let Some(e) = d.link.error {
@@ -255,7 +288,10 @@ impl Decoder {
                 }
                 Err(e) => {
                     if e.kind == ErrorKind::Truncated {
-                        d.ip = padded(data, off + 60, |p| ipv4::parse(p, off)).map(Ip::V4);
+                        d.ip = padded_with(data, off + 60, &[(off, 0x45)], |p| ipv4::parse(p, off)).map(|mut h| {
+                            h.checksum_status = ChecksumStatus::Unverified;
+                            Ip::V4(h)
+                        });
                         d.partial = Some("IPv4");
                     }
                     d.errors.push(e);
@@ -274,7 +310,7 @@ impl Decoder {
                 }
                 Err(e) => {
                     if e.kind == ErrorKind::Truncated {
-                        d.ip = padded(data, off + 40, |p| ipv6::parse(p, off)).map(Ip::V6);
+                        d.ip = padded_with(data, off + 40, &[(off, 0x60)], |p| ipv6::parse(p, off)).map(Ip::V6);
                         d.partial = Some("IPv6");
                     }
                     d.errors.push(e);
@@ -294,6 +330,15 @@ impl Decoder {
             _ => None,
         };
         let (src, dst, proto) = (ip.src(), ip.dst(), ip.proto());
+        // The checksum pseudo-header names the final destination (source
+        // route, routing header) and the home address (mobile IPv6).
+        let (ck_src, ck_dst) = match ip {
+            Ip::V4(h) => (src, IpAddr::V4(h.shown_dst())),
+            Ip::V6(h) => {
+                let (a, b) = h.checksum_addrs(data);
+                (IpAddr::V6(a), IpAddr::V6(b))
+            }
+        };
         let payload = ip.payload();
         let wire_len = ip.wire_payload_len();
         if let Some((byte_off, more, id)) = frag {
@@ -327,14 +372,14 @@ impl Decoder {
             let Some(r) = &d.reassembled else { return };
             let n = r.data.len();
             d.tsrc = 1;
-            let t = transport(&r.data, 0, n, n, proto, src, dst, n);
+            let t = transport(&r.data, 0, n, n, proto, ck_src, ck_dst, n);
             apply_transport(d, t);
             return;
         }
         // Where the payload ends on the wire: what the IP header says, but
         // never past the frame's own length on the wire.
         let wire_end = payload.start.saturating_add(wire_len).min((meta.origlen as usize).max(payload.end));
-        let t = transport(data, payload.start, payload.end, wire_end, proto, src, dst, wire_len);
+        let t = transport(data, payload.start, payload.end, wire_end, proto, ck_src, ck_dst, wire_len);
         apply_transport(d, t);
     }
 }
@@ -399,8 +444,11 @@ fn transport(data: &[u8], off: usize, end: usize, wire_end: usize, proto: u8, sr
                 (Some(Transport::Tcp(t)), ck, None, false)
             }
             Err(e) if e.kind == ErrorKind::Truncated => {
-                let t = padded(data, off + 60, |p| tcp::parse(p, off, (off + 60).max(end), wire_end.max(off + 60)));
+                let t = padded_with(data, off + 60, &[(off + 12, 0x50)], |p| tcp::parse(p, off, wire_end.max(off + 20), wire_end.max(off + 20)));
                 (t.map(Transport::Tcp), ChecksumStatus::Unverified, Some(e), true)
+            }
+            Err(e) if (data.get(off + 12).copied().unwrap_or(0) >> 4) < 5 => {
+                (tcp_bad_offset(data, off, wire_end).map(Transport::Tcp), ChecksumStatus::Unverified, Some(e), true)
             }
             Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),
         },
@@ -420,10 +468,10 @@ fn transport(data: &[u8], off: usize, end: usize, wire_end: usize, proto: u8, sr
             }
             Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),
         },
-        1 if src.is_ipv4() => match icmp::parse(data, off, end) {
+        1 if src.is_ipv4() => match icmp::parse(data, off, wire_end) {
             Ok(i) => (Some(Transport::Icmp(i)), ChecksumStatus::Unverified, None, false),
             Err(e) if e.kind == ErrorKind::Truncated => {
-                let i = padded(data, off + 8, |p| icmp::parse(p, off, (off + 8).max(end)));
+                let i = padded(data, off + 8, |p| icmp::parse(p, off, (off + 8).max(wire_end)));
                 (i.map(Transport::Icmp), ChecksumStatus::Unverified, Some(e), true)
             }
             Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),
@@ -433,10 +481,10 @@ fn transport(data: &[u8], off: usize, end: usize, wire_end: usize, proto: u8, sr
                 (IpAddr::V6(s), IpAddr::V6(d)) if full => Some((s, d)),
                 _ => None,
             };
-            match icmpv6::parse(data, off, end, ps6) {
+            match icmpv6::parse(data, off, wire_end, ps6) {
                 Ok(i) => (Some(Transport::Icmpv6(i)), ChecksumStatus::Unverified, None, false),
                 Err(e) if e.kind == ErrorKind::Truncated => {
-                    let i = padded(data, off + 8, |p| icmpv6::parse(p, off, (off + 8).max(end), None));
+                    let i = padded(data, off + 8, |p| icmpv6::parse(p, off, (off + 8).max(wire_end), None));
                     (i.map(Transport::Icmpv6), ChecksumStatus::Unverified, Some(e), true)
                 }
                 Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),
@@ -507,12 +555,21 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
     if let Some(a) = &d.arp {
         a.tree(t, data);
     }
-    let mut ip_node = None;
     if let Some(ip) = &d.ip {
-        ip_node = Some(match ip {
+        let root = match ip {
             Ip::V4(h) => h.tree(t, data),
             Ip::V6(h) => h.tree(t, data),
-        });
+        };
+        // A length beyond the frame as sent is bogus; one beyond the
+        // captured bytes only means the snap length cut it.
+        if d.partial.is_none() || !matches!(d.partial, Some("IPv4" | "IPv6")) {
+            let wire_end = meta.origlen as usize;
+            match ip {
+                Ip::V4(h) => h.check_wire_len(t, root, wire_end),
+                Ip::V6(h) => h.check_wire_len(t, root, wire_end),
+            };
+        }
+        let ip_node = Some(root);
         let tr = ip.trailer();
         if let (Some(e), false) = (eth, tr.is_empty()) {
             if meta.origlen <= 60 {
@@ -543,12 +600,7 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
     }
     if let (Some(r), 1) = (&d.reassembled, d.tsrc) {
         let proto = if matches!(d.ip, Some(Ip::V6(_))) { "ipv6" } else { "ip" };
-        let src = t.add_source(Source {
-            name: format!("Reassembled {} ({} bytes)", if proto == "ip" { "IPv4" } else { "IPv6" }, r.data.len()),
-            data: r.data.clone(),
-            frames: r.frames.clone(),
-        });
-        r.tree(t, None, proto);
+        let (_, src) = r.tree_with_source(t, None, proto, None);
         t.set_default_src(src);
     }
     let tdata = d.transport_data(data);
@@ -572,7 +624,7 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
             }
         }
         Some(Transport::Icmp(h)) => {
-            let n = h.tree(t, tdata);
+            let n = h.tree_at(t, tdata, Some(meta.ts_ns()));
             l4 = Some(n);
             if let Some(emb) = h.embedded.clone() {
                 embedded_packet(t, n, tdata, emb);
@@ -640,12 +692,15 @@ fn embedded_packet(t: &mut Tree, parent: u32, data: &[u8], emb: std::ops::Range<
                 }
             }
             1 => {
-                if let Some(h) = icmp::parse(inner, start, end).ok().or_else(|| padded(inner, start + 8, |q| icmp::parse(q, start, start + 8))) {
+                if let Some(mut h) = icmp::parse(inner, start, end).ok().or_else(|| padded(inner, start + 8, |q| icmp::parse(q, start, start + 8))) {
+                    // Wireshark does not verify checksums of quoted packets.
+                    h.checksum_status = ChecksumStatus::Unverified;
                     h.tree(t, inner);
                 }
             }
             58 => {
-                if let Some(h) = icmpv6::parse(inner, start, end, None).ok().or_else(|| padded(inner, start + 8, |q| icmpv6::parse(q, start, start + 8, None))) {
+                if let Some(mut h) = icmpv6::parse(inner, start, end, None).ok().or_else(|| padded(inner, start + 8, |q| icmpv6::parse(q, start, start + 8, None))) {
+                    h.checksum_status = ChecksumStatus::Unverified;
                     h.tree(t, inner);
                 }
             }
@@ -711,16 +766,21 @@ fn mac_string(m: [u8; 6]) -> String {
 /// The Source, Destination, Protocol and Info columns of a frame.
 pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) -> Columns {
     let mut c = Columns::default();
-    if let Some(ip) = &d.ip {
-        c.src = ip.src().to_string();
-        c.dst = ip.dst().to_string();
-    } else if let (Some(s), Some(t)) = (d.link.src_mac(), d.link.dst_mac()) {
-        c.src = mac_string(s);
-        c.dst = mac_string(t);
-    } else if let Some(s) = d.link.src_mac() {
-        c.src = mac_string(s);
+    let ip_partial = matches!(d.partial, Some("IPv4" | "IPv6"));
+    match &d.ip {
+        Some(ip) if !ip_partial => {
+            c.src = ip.src().to_string();
+            c.dst = ip.dst().to_string();
+        }
+        _ => {
+            if let Some(s) = d.link.src_mac() {
+                c.src = mac_string(s);
+            }
+            if let Some(t) = d.link.dst_mac() {
+                c.dst = mac_string(t);
+            }
+        }
     }
-    let tdata = d.transport_data(data);
     let mut info = String::new();
     if let Some(p) = &ann.info_prefix {
         info.push_str(p);
@@ -731,25 +791,35 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
     } else if let Some(ip) = &d.ip {
         let ipname = if matches!(ip, Ip::V4(_)) { "IPv4" } else { "IPv6" };
         match (&d.transport, &d.frag) {
+            _ if ip_partial => ipname.into(),
             (_, FragState::Held) | (_, FragState::Dropped(_)) => {
-                let (off, id) = match ip {
-                    Ip::V4(h) => (h.frag_byte_offset(), format!("{:04x}", h.id)),
-                    Ip::V6(h) => h.frag.as_ref().map(|f| (usize::from(f.offset) * 8, format!("{:x}", f.id))).unwrap_or((0, String::new())),
-                };
-                let p = ip.proto();
-                let _ = write!(info, "Fragmented IP protocol (proto={} {}, off={}, ID={})", ip_proto_name(p).unwrap_or("Unknown"), p, off, id);
+                match ip {
+                    Ip::V4(h) => info.push_str(&h.frag_info()),
+                    Ip::V6(h) => info.push_str(&h.frag_info().unwrap_or_default()),
+                }
                 if let Some(n) = ann.reassembled_in {
                     let _ = write!(info, " [Reassembled in #{n}]");
                 }
                 ipname.into()
             }
             (Some(Transport::Tcp(h)), _) => {
-                let cx = ann.tcp.clone().unwrap_or_default();
-                info.push_str(&h.info(&cx));
+                let cx = ann.tcp.unwrap_or_default();
+                if d.partial.is_some() && data.len() < h.off + 20 {
+                    // Only the ports are sure to be there.
+                    let _ = write!(info, "{} → {}", h.sport, h.dport);
+                } else if d.partial.is_some() {
+                    // Only the options that were captured whole.
+                    let mut h = h.clone();
+                    h.options.retain(|o| o.off + o.len <= data.len());
+                    info.push_str(&h.info(&cx));
+                } else {
+                    info.push_str(&h.info(&cx));
+                }
                 "TCP".into()
             }
             (Some(Transport::Udp(h)), _) => {
-                info.push_str(&h.info());
+                let cx = UdpCtx { stream: ann.udp_stream, checksum: d.l4_checksum };
+                info.push_str(&h.info_with(&cx));
                 "UDP".into()
             }
             (Some(Transport::Icmp(h)), _) => {
@@ -760,10 +830,11 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
                 info.push_str(&h.info(Some(ip.ttl())));
                 "ICMPv6".into()
             }
+            (None, _) if !d.errors.is_empty() => ipname.into(),
             (None, _) => {
                 let p = ip.proto();
                 match ip_proto_name(p) {
-                    Some(n) if p != 6 && p != 17 && p != 1 && p != 58 => {
+                    Some(n) if !matches!(p, 1 | 6 | 17 | 58) => {
                         let _ = write!(info, "{} (IP protocol {}), {} bytes", n, p, ip.wire_payload_len());
                         n.into()
                     }
@@ -780,29 +851,34 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
                 let _ = write!(info, "Unknown link type {lt} ({} bytes of raw data)", data.len());
                 "N/A".into()
             }
+            (_, Next::Ipv4) => "IPv4".into(),
+            (_, Next::Ipv6) => "IPv6".into(),
+            (_, Next::Arp) => "ARP".into(),
             (_, Next::Ethertype(et)) => {
-                let n = link::ethertype_name(*et);
-                let _ = write!(info, "Ethernet II, type 0x{et:04x}{}", n.map(|n| format!(" ({n})")).unwrap_or_default());
-                n.map(String::from).unwrap_or_else(|| format!("0x{et:04x}"))
+                info.push_str(link::ethertype_name(*et).unwrap_or("Ethernet II"));
+                short_ethertype(*et).map(String::from).unwrap_or_else(|| format!("0x{et:04x}"))
             }
             (LinkKind::Ethernet { llc: Some(l), .. }, _) => {
                 let _ = write!(info, "DSAP 0x{:02x} SSAP 0x{:02x} Control 0x{:02x}", l.dsap, l.ssap, l.control);
                 if l.dsap == 0x42 && l.ssap == 0x42 { "STP".into() } else { "LLC".into() }
             }
-            _ => {
-                info.push_str("Data");
-                "Data".into()
-            }
+            (LinkKind::Ethernet { .. }, _) => "Ethernet".into(),
+            (LinkKind::Sll(_) | LinkKind::Sll2(_), _) => "SLL".into(),
+            (LinkKind::Null(_), _) => "NULL".into(),
+            _ => "Data".into(),
         }
     };
-    let _ = tdata;
     if let Some(e) = d.errors.first() {
         if !info.is_empty() {
             info.push(' ');
         }
+        let cut = meta.caplen < meta.origlen;
         match e.kind {
+            ErrorKind::Truncated if cut => {
+                let _ = write!(info, "[Packet size limited during capture: {} header cut at {} of {} bytes]", e.layer, e.have, e.need);
+            }
             ErrorKind::Truncated => {
-                let _ = write!(info, "[{} truncated: {} of {} bytes at offset {}]", e.layer, e.have, e.need, e.offset);
+                let _ = write!(info, "[Malformed Packet: {} needs {} bytes at offset {}, {} present]", e.layer, e.need, e.offset, e.have);
             }
             ErrorKind::Malformed(m) => {
                 let _ = write!(info, "[Malformed {}: {}]", e.layer, m);
@@ -812,10 +888,27 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
     if let Some(s) = &ann.info_suffix {
         info.push_str(s);
     }
-    let _ = meta;
     c.proto = proto;
     c.info = info;
     c
+}
+
+/// Protocol column names for ethertypes that are not dissected further.
+fn short_ethertype(et: u16) -> Option<&'static str> {
+    Some(match et {
+        0x88cc => "LLDP",
+        0x888e => "EAPOL",
+        0x8863 => "PPPoED",
+        0x8864 => "PPPoES",
+        0x8847 | 0x8848 => "MPLS",
+        0x88f7 => "PTPv2",
+        0x8809 => "Slow Protocols",
+        0x0842 => "WOL",
+        0x9000 => "LOOP",
+        0x88e5 => "MACsec",
+        0x8035 => "RARP",
+        _ => return None,
+    })
 }
 
 /// Writes a relative time with `decimals` digits after the point (6 for µs files, 9 for ns).
