@@ -166,6 +166,7 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
     // field -> (agree, total)
     let stats: Mutex<BTreeMap<&str, (u64, u64)>> = Mutex::new(BTreeMap::new());
     let examples: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let per_file: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
     let mut field_args: Vec<&str> = vec!["packets", "-T", "fields"];
     for f in FIELDS {
         field_args.push("-e");
@@ -181,6 +182,7 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
         let Some(theirs) = tshark_fields(file, &cache) else { return };
         let (w, g) = (cells(&theirs, FIELDS.len()), cells(&ours, FIELDS.len()));
         let mut local: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+        let mut local_bad = 0;
         let empty = vec![Vec::new(); FIELDS.len()];
         for i in 0..w.len().max(g.len()) {
             let (wr, gr) = (w.get(i).unwrap_or(&empty), g.get(i).unwrap_or(&empty));
@@ -194,11 +196,16 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
                     e.0 += 1;
                 } else {
                     let mut ex = examples.lock().unwrap();
-                    if ex.len() < 4000 {
+                    if local_bad < 40 {
+                        local_bad += 1;
                         ex.push(format!("{} frame {} {}: tshark {:?} wirelens {:?}", file.strip_prefix(&dir).unwrap_or(file).display(), i + 1, f, wr[j], gr[j]));
                     }
                 }
             }
+        }
+        let bad: u64 = local.values().map(|(a, n)| n - a).sum();
+        if bad > 0 {
+            per_file.lock().unwrap().push((bad, file.strip_prefix(&dir).unwrap_or(file).display().to_string()));
         }
         let mut s = stats.lock().unwrap();
         for (k, (a, n)) in local {
@@ -223,6 +230,11 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
         if ok < tot {
             eprintln!("  {f:32} {:7.3}% ({ok}/{tot})", 100.0 * *ok as f64 / *tot as f64);
         }
+    }
+    let mut pf = per_file.into_inner().unwrap();
+    pf.sort_by(|a, b| b.cmp(a));
+    for (bad, f) in pf.iter().take(40) {
+        eprintln!("  {bad:6} cells differ in {f}");
     }
     let ex = examples.into_inner().unwrap();
     let report = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("corpus-disagreements.txt");

@@ -607,7 +607,7 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
     let mut l4 = None;
     match &d.transport {
         Some(Transport::Tcp(h)) => {
-            let mut cx = ann.tcp.clone().unwrap_or_default();
+            let mut cx = ann.tcp.unwrap_or_default();
             cx.checksum = d.l4_checksum;
             l4 = Some(h.tree(t, tdata, &cx));
         }
