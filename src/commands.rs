@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 use wirelens_dissectors::Tree;
 
 use crate::capture::{FileFormat, FileReader};
-use crate::engine::Engine;
+use crate::engine::{Config, Engine, Processed};
+use crate::export::{self, FlowSummary, Format};
 use crate::output;
+use crate::tcp::reasm::Piece;
+use crate::tcp::state::Side;
 
 /// Exit status of a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +47,7 @@ pub struct PacketsOpts {
     pub format: PacketsFormat,
     /// Print the field names as a first line (`-E header=y`).
     pub header: bool,
+    pub msl_ns: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -52,6 +56,56 @@ pub struct TreeOpts {
     pub count: Option<u64>,
     pub frame: Option<u64>,
     pub json: bool,
+    pub msl_ns: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct FlowsOpts {
+    pub file: PathBuf,
+    pub format: Format,
+    /// Write here (through a temporary file renamed at the end) instead of stdout.
+    pub out: Option<PathBuf>,
+    pub count: Option<u64>,
+    pub cfg: Config,
+}
+
+/// Which flow `follow` shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowRef {
+    Tcp(u64),
+    Udp(u64),
+}
+
+impl FlowRef {
+    /// `N` or `tcp:N` (TCP stream N) or `udp:N`.
+    pub fn parse(s: &str) -> Option<FlowRef> {
+        let (proto, n) = match s.split_once(':') {
+            Some((p, n)) => (p, n),
+            None => ("tcp", s),
+        };
+        let n: u64 = n.trim().parse().ok()?;
+        match proto {
+            "tcp" => Some(FlowRef::Tcp(n)),
+            "udp" => Some(FlowRef::Udp(n)),
+            _ => None,
+        }
+    }
+}
+
+/// How `follow` prints the stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowFormat {
+    Ascii,
+    Hex,
+    Raw,
+}
+
+#[derive(Clone, Debug)]
+pub struct FollowOpts {
+    pub file: PathBuf,
+    pub flow: FlowRef,
+    pub format: FollowFormat,
+    pub cfg: Config,
 }
 
 /// Buffered stdout that ends quietly when the reader goes away (`| head`).
@@ -113,10 +167,10 @@ fn report_warnings(r: &FileReader) {
 /// Walks the capture, calling `each` for every processed frame until it says stop.
 fn walk(
     r: &mut FileReader,
+    engine: &mut Engine,
     limit: Option<u64>,
-    mut each: impl FnMut(&crate::engine::Processed, &[u8]) -> Result<bool, Closed>,
+    mut each: impl FnMut(&mut Engine, Processed, &[u8]) -> Result<bool, Closed>,
 ) -> Result<Status, Closed> {
-    let mut engine = Engine::new();
     loop {
         if limit.is_some_and(|n| engine.frames() >= n) {
             return Ok(Status::Ok);
@@ -124,7 +178,7 @@ fn walk(
         match r.next_record() {
             Ok(Some(rec)) => {
                 let p = engine.ingest(&rec);
-                if !each(&p, rec.data)? {
+                if !each(engine, p, rec.data)? {
                     return Ok(Status::Ok);
                 }
             }
@@ -151,10 +205,12 @@ pub fn packets(o: &PacketsOpts) -> Status {
         out.buf.push_str(&f.join("\t"));
         out.buf.push('\n');
     }
-    let res = walk(&mut r, o.count, |p, data| {
+    let needs_tree = matches!(&o.format, PacketsFormat::Fields(f) if f.iter().any(|x| !x.starts_with("_ws.col.")));
+    let mut engine = Engine::new(Config { detail: needs_tree, msl_ns: o.msl_ns, ..Config::default() });
+    let res = walk(&mut r, &mut engine, o.count, |_, p, data| {
         match &o.format {
-            PacketsFormat::Lines => output::packet_line(&mut out.buf, p, data, decimals),
-            PacketsFormat::Fields(f) => output::fields_line(&mut out.buf, p, data, f, &mut tree, decimals),
+            PacketsFormat::Lines => output::packet_line(&mut out.buf, &p, data, decimals),
+            PacketsFormat::Fields(f) => output::fields_line(&mut out.buf, &p, data, f, &mut tree, decimals),
         }
         out.push()?;
         Ok(true)
@@ -187,7 +243,9 @@ pub fn tree(o: &TreeOpts) -> Status {
         (Some(n), _) => Some(n),
         (None, c) => c,
     };
-    let res = walk(&mut r, limit, |p, data| {
+    let mut engine = Engine::new(Config { msl_ns: o.msl_ns, ..Config::default() });
+    let res = walk(&mut r, &mut engine, limit, |_, p, data| {
+        let p = &p;
         if let Some(n) = o.frame {
             if p.meta.number != n {
                 return Ok(true);
@@ -210,4 +268,304 @@ pub fn tree(o: &TreeOpts) -> Status {
         }
     }
     status
+}
+
+/// Where an export goes: a temporary file beside the target, renamed at the end.
+struct Export {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: io::BufWriter<std::fs::File>,
+}
+
+impl Export {
+    fn create(path: &Path) -> Result<Export, String> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "flows".into());
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file = std::fs::File::create(&tmp).map_err(|e| {
+            format!("cannot write {}: {e} (check that the directory {} exists and is writable, or choose another -o path)", path.display(), dir.display())
+        })?;
+        Ok(Export { path: path.to_path_buf(), tmp, file: io::BufWriter::new(file) })
+    }
+
+    fn write(&mut self, s: &str) -> Result<(), String> {
+        self.file.write_all(s.as_bytes()).map_err(|e| format!("cannot write {}: {e}", self.tmp.display()))
+    }
+
+    fn commit(mut self) -> Result<(), String> {
+        self.file.flush().map_err(|e| format!("cannot write {}: {e}", self.tmp.display()))?;
+        self.file.get_ref().sync_all().map_err(|e| format!("cannot write {}: {e}", self.tmp.display()))?;
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| format!("cannot rename {} to {}: {e}", self.tmp.display(), self.path.display()))
+    }
+}
+
+impl Drop for Export {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// Writes flow summaries as they finish, in the chosen format.
+struct FlowWriter {
+    format: Format,
+    buf: String,
+    md: Vec<FlowSummary>,
+    first_ts: Option<f64>,
+    last_ts: f64,
+}
+
+impl FlowWriter {
+    fn add(&mut self, s: FlowSummary) {
+        if self.first_ts.is_none() {
+            self.first_ts = Some(s.first_ts);
+        }
+        self.first_ts = self.first_ts.map(|t| t.min(s.first_ts));
+        self.last_ts = self.last_ts.max(s.last_ts);
+        match self.format {
+            Format::Jsonl => export::jsonl(&mut self.buf, &s),
+            Format::Csv => export::csv(&mut self.buf, &s),
+            Format::Zeek => export::zeek(&mut self.buf, &s),
+            Format::Md => self.md.push(s),
+        }
+    }
+}
+
+/// `wirelens flows`: one annotated summary per flow.
+pub fn flows(o: &FlowsOpts) -> Status {
+    let mut export = match &o.out {
+        Some(p) => match Export::create(p) {
+            Ok(e) => Some(e),
+            Err(m) => {
+                eprintln!("wirelens: {m}");
+                return Status::Error;
+            }
+        },
+        None => None,
+    };
+    let mut r = match open(&o.file) {
+        Ok(r) => r,
+        Err(s) => return s,
+    };
+    let mut engine = Engine::new(Config { detail: false, ..o.cfg.clone() });
+    let mut w = FlowWriter { format: o.format, buf: String::new(), md: Vec::new(), first_ts: None, last_ts: 0.0 };
+    let mut out = Out::new();
+    let mut header = String::new();
+    if o.format == Format::Csv {
+        header.push_str(export::CSV_HEADER);
+    }
+    let mut body = String::new();
+    let emit = |w: &mut FlowWriter, out: &mut Out, export: &mut Option<Export>, body: &mut String| -> Result<(), Closed> {
+        if w.buf.is_empty() {
+            return Ok(());
+        }
+        match (export.as_mut(), w.format) {
+            // The Zeek header needs the first timestamp: keep the body until the end.
+            (_, Format::Zeek) => body.push_str(&w.buf),
+            (Some(e), _) => e.write(&w.buf).map_err(|m| {
+                eprintln!("wirelens: {m}");
+                Closed
+            })?,
+            (None, _) => {
+                out.buf.push_str(&w.buf);
+                out.push()?;
+            }
+        }
+        w.buf.clear();
+        Ok(())
+    };
+    if !header.is_empty() {
+        w.buf.push_str(&header);
+    }
+    let res = walk(&mut r, &mut engine, o.count, |engine, _p, _data| {
+        for s in engine.take_finished() {
+            w.add(s);
+        }
+        if w.buf.len() > 1 << 15 {
+            emit(&mut w, &mut out, &mut export, &mut body)?;
+        }
+        Ok(true)
+    });
+    let status = match res {
+        Ok(s) => s,
+        Err(Closed) => return if export.is_some() { Status::Error } else { Status::Ok },
+    };
+    for s in engine.finish() {
+        w.add(s);
+    }
+    let mut notes = Vec::new();
+    for a in &engine.alerts {
+        notes.push(format!(
+            "probable SYN flood: {} half-open connections to {} within {:.3} s",
+            a.half_open, a.listener, a.span_s
+        ));
+    }
+    if engine.evicted > 0 {
+        notes.push(format!("{} flows were summarised early: the live-flow cap ({}) was reached", engine.evicted, engine.config().max_flows));
+    }
+    match w.format {
+        Format::Md => {
+            let title = o.file.display().to_string();
+            export::markdown(&mut w.buf, &title, &w.md, &notes);
+        }
+        Format::Zeek => {
+            let mut full = String::new();
+            export::zeek_header(&mut full, w.first_ts.unwrap_or(0.0));
+            full.push_str(&body);
+            full.push_str(&w.buf);
+            export::zeek_footer(&mut full, w.last_ts);
+            w.buf = full;
+        }
+        _ => {}
+    }
+    for n in &notes {
+        eprintln!("wirelens: {n}");
+    }
+    let res = emit(&mut w, &mut out, &mut export, &mut body);
+    if res.is_err() {
+        return if export.is_some() { Status::Error } else { Status::Ok };
+    }
+    if let Some(e) = export {
+        if let Err(m) = e.commit() {
+            eprintln!("wirelens: {m}");
+            return Status::Error;
+        }
+    }
+    let _ = out.finish();
+    report_warnings(&r);
+    status
+}
+
+fn follow_header(out: &mut String, f: &FollowOpts, nodes: Option<(String, String)>) {
+    let (proto, n) = match f.flow {
+        FlowRef::Tcp(n) => ("tcp", n),
+        FlowRef::Udp(n) => ("udp", n),
+    };
+    let fmt = match f.format {
+        FollowFormat::Ascii => "ascii",
+        FollowFormat::Hex => "hex",
+        FollowFormat::Raw => "raw",
+    };
+    out.push_str("===================================================================\n");
+    out.push_str(&format!("Follow: {proto},{fmt}\nFilter: {proto}.stream eq {n}\n"));
+    if let Some((a, b)) = nodes {
+        out.push_str(&format!("Node 0: {a}\nNode 1: {b}\n"));
+    }
+}
+
+fn follow_chunk(out: &mut String, side: Side, bytes: &[u8], offset: u64, fmt: FollowFormat) {
+    let indent = if side == Side::Server { "\t" } else { "" };
+    match fmt {
+        FollowFormat::Ascii => {
+            out.push_str(&format!("{indent}{}\n", bytes.len()));
+            let mut line = String::from(indent);
+            for &b in bytes {
+                match b {
+                    b'\n' => {
+                        out.push_str(&line);
+                        out.push('\n');
+                        line = String::from(indent);
+                    }
+                    0x20..=0x7e | b'\t' => line.push(char::from(b)),
+                    _ => line.push('.'),
+                }
+            }
+            if line.len() > indent.len() {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        FollowFormat::Hex => {
+            for (i, chunk) in bytes.chunks(16).enumerate() {
+                let mut hex = String::new();
+                let mut asc = String::new();
+                for (j, b) in chunk.iter().enumerate() {
+                    if j == 8 {
+                        hex.push(' ');
+                    }
+                    hex.push_str(&format!("{b:02x} "));
+                    asc.push(if (0x20..0x7f).contains(b) { char::from(*b) } else { '.' });
+                }
+                out.push_str(&format!("{indent}{:08X}  {hex:<49} {asc}\n", offset + (i as u64) * 16));
+            }
+        }
+        FollowFormat::Raw => {
+            let mut s = String::from(indent);
+            wirelens_dissectors::tree::write_hex(&mut s, bytes, None);
+            out.push_str(&s);
+            out.push('\n');
+        }
+    }
+}
+
+/// `wirelens follow`: the reassembled payload of one flow, both directions in order.
+pub fn follow(o: &FollowOpts) -> Status {
+    let mut r = match open(&o.file) {
+        Ok(r) => r,
+        Err(s) => return s,
+    };
+    let mut engine = Engine::new(Config { detail: false, ..o.cfg.clone() });
+    let mut body = String::new();
+    let mut nodes: Option<(String, String)> = None;
+    let mut found = false;
+    let mut client: Option<String> = None;
+    let want = o.flow;
+    let res = walk(&mut r, &mut engine, None, |_, p, data| {
+        match (p.flow, want) {
+            (Some(("tcp", n)), FlowRef::Tcp(m)) if n == m => {
+                found = true;
+                if nodes.is_none() {
+                    if let (Some(ip), Some(t)) = (&p.decoded.ip, p.decoded.tcp()) {
+                        let a = crate::flow::Endpoint { ip: ip.src(), port: t.sport };
+                        let b = crate::flow::Endpoint { ip: ip.dst(), port: t.dport };
+                        let (c, s, _) = crate::tcp::orient(a, b, t.syn(), t.ack_flag());
+                        nodes = Some((c.to_string(), s.to_string()));
+                    }
+                }
+                for (side, piece) in &p.pieces {
+                    match piece {
+                        Piece::Data { offset, bytes, .. } => follow_chunk(&mut body, *side, bytes, *offset, o.format),
+                        Piece::Gap { len, .. } => {
+                            let indent = if *side == Side::Server { "\t" } else { "" };
+                            body.push_str(&format!("{indent}[{len} bytes missing in capture]\n"));
+                        }
+                    }
+                }
+            }
+            (Some(("udp", n)), FlowRef::Udp(m)) if n == m => {
+                found = true;
+                if let (Some(ip), Some(u)) = (&p.decoded.ip, p.decoded.udp()) {
+                    let src = crate::flow::Endpoint { ip: ip.src(), port: u.sport }.to_string();
+                    let dst = crate::flow::Endpoint { ip: ip.dst(), port: u.dport }.to_string();
+                    let c = client.get_or_insert_with(|| src.clone()).clone();
+                    if nodes.is_none() {
+                        nodes = Some((src.clone(), dst));
+                    }
+                    let side = if src == c { Side::Client } else { Side::Server };
+                    follow_chunk(&mut body, side, p.decoded.l4_payload(data), 0, o.format);
+                }
+            }
+            _ => {}
+        }
+        Ok(true)
+    });
+    if res.is_err() {
+        return Status::Ok;
+    }
+    // What reassembly still held at the end of the capture (gaps never filled).
+    let _ = engine.finish();
+    if !found {
+        let what = match o.flow {
+            FlowRef::Tcp(n) => format!("TCP stream {n}"),
+            FlowRef::Udp(n) => format!("UDP stream {n}"),
+        };
+        eprintln!("wirelens: there is no {what} in {} (run `wirelens flows {}` to list the flows)", o.file.display(), o.file.display());
+        return Status::Error;
+    }
+    let mut out = Out::new();
+    follow_header(&mut out.buf, o, nodes);
+    out.buf.push_str(&body);
+    out.buf.push_str("===================================================================\n");
+    let _ = out.finish();
+    report_warnings(&r);
+    Status::Ok
 }

@@ -6,5 +6,7 @@ pub use wirelens_dissectors as dissectors;
 pub mod capture;
 pub mod commands;
 pub mod engine;
+pub mod export;
 pub mod flow;
 pub mod output;
+pub mod tcp;

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use wirelens::commands::{self, PacketsFormat, PacketsOpts, TreeOpts};
+use wirelens::commands::{self, FlowRef, FlowsOpts, FollowFormat, FollowOpts, PacketsFormat, PacketsOpts, TreeOpts};
+use wirelens::engine::Config;
+use wirelens::export::Format;
 
 #[derive(Parser)]
 #[command(name = "wirelens", version, about = "Packet capture and protocol dissector that explains TCP connections")]
@@ -35,6 +37,8 @@ enum Cmd {
         /// Field output options as tshark's: header=y prints the field names first
         #[arg(short = 'E', value_name = "OPTION")]
         options: Vec<String>,
+        #[command(flatten)]
+        tcp: TcpArgs,
     },
     /// The full dissection tree of each frame, like tshark -V (or JSON lines with --json)
     Tree {
@@ -51,7 +55,59 @@ enum Cmd {
         /// One JSON object per frame per line, every node with name, label, value, offset, length, children
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        tcp: TcpArgs,
     },
+    /// One annotated summary per flow: states, TIME-WAIT, conn_state, history, anomalies
+    Flows {
+        #[arg(value_name = "FILE", required_unless_present = "read")]
+        file: Option<PathBuf>,
+        #[arg(short = 'r', value_name = "FILE")]
+        read: Option<PathBuf>,
+        /// jsonl, csv, md (a readable report with ladders) or zeek (conn.log TSV for zeek-cut)
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv", "md", "zeek"])]
+        format: String,
+        /// Write to this file (through a temporary file renamed when complete) instead of stdout
+        #[arg(short = 'o', value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// Stop after N frames
+        #[arg(short = 'c', value_name = "N")]
+        count: Option<u64>,
+        #[command(flatten)]
+        tcp: TcpArgs,
+    },
+    /// The reassembled payload of one flow, both directions in order, gaps marked
+    Follow {
+        #[arg(value_name = "FILE", required_unless_present = "read")]
+        file: Option<PathBuf>,
+        #[arg(short = 'r', value_name = "FILE")]
+        read: Option<PathBuf>,
+        /// The flow: N or tcp:N for TCP stream N (tcp.stream), udp:N for UDP stream N
+        #[arg(long, value_name = "FLOW")]
+        flow: String,
+        /// ascii, hex or raw
+        #[arg(long, default_value = "ascii", value_parser = ["ascii", "hex", "raw"])]
+        format: String,
+        #[command(flatten)]
+        tcp: TcpArgs,
+    },
+}
+
+/// TCP engine settings shared by the commands.
+#[derive(clap::Args, Clone, Debug)]
+struct TcpArgs {
+    /// Maximum segment lifetime in seconds; TIME-WAIT lasts 2*MSL (default 30: Linux's 60 s TIME-WAIT; RFC 793's MSL is 120)
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    msl: f64,
+}
+
+impl TcpArgs {
+    fn msl_ns(&self) -> i64 {
+        (self.msl.max(0.0) * 1e9) as i64
+    }
+    fn config(&self) -> Config {
+        Config { msl_ns: self.msl_ns(), ..Config::default() }
+    }
 }
 
 fn file_arg(file: Option<PathBuf>, read: Option<PathBuf>) -> PathBuf {
@@ -61,7 +117,7 @@ fn file_arg(file: Option<PathBuf>, read: Option<PathBuf>) -> PathBuf {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let status = match cli.cmd {
-        Cmd::Packets { file, read, count, format, fields, options } => {
+        Cmd::Packets { file, read, count, format, fields, options, tcp } => {
             let format = match format.as_deref() {
                 Some("fields") => {
                     if fields.is_empty() {
@@ -79,9 +135,27 @@ fn main() -> ExitCode {
                 }
             };
             let header = options.iter().any(|o| o == "header=y");
-            commands::packets(&PacketsOpts { file: file_arg(file, read), count, format, header })
+            commands::packets(&PacketsOpts { file: file_arg(file, read), count, format, header, msl_ns: tcp.msl_ns() })
         }
-        Cmd::Tree { file, read, count, frame, json } => commands::tree(&TreeOpts { file: file_arg(file, read), count, frame, json }),
+        Cmd::Tree { file, read, count, frame, json, tcp } => {
+            commands::tree(&TreeOpts { file: file_arg(file, read), count, frame, json, msl_ns: tcp.msl_ns() })
+        }
+        Cmd::Flows { file, read, format, out, count, tcp } => {
+            let format = Format::parse(&format).unwrap_or(Format::Jsonl);
+            commands::flows(&FlowsOpts { file: file_arg(file, read), format, out, count, cfg: tcp.config() })
+        }
+        Cmd::Follow { file, read, flow, format, tcp } => {
+            let Some(flow) = FlowRef::parse(&flow) else {
+                eprintln!("wirelens: --flow takes N, tcp:N or udp:N (the stream numbers `wirelens flows` prints as id), not {flow:?}");
+                return ExitCode::from(2);
+            };
+            let format = match format.as_str() {
+                "hex" => FollowFormat::Hex,
+                "raw" => FollowFormat::Raw,
+                _ => FollowFormat::Ascii,
+            };
+            commands::follow(&FollowOpts { file: file_arg(file, read), flow, format, cfg: tcp.config() })
+        }
     };
     ExitCode::from(status.code())
 }
