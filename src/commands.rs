@@ -45,8 +45,8 @@ pub struct PacketsOpts {
     pub file: PathBuf,
     pub count: Option<u64>,
     pub format: PacketsFormat,
-    /// Print the field names as a first line (`-E header=y`).
-    pub header: bool,
+    /// tshark's `-E` options.
+    pub field_opts: output::FieldOpts,
     pub msl_ns: i64,
 }
 
@@ -201,8 +201,8 @@ pub fn packets(o: &PacketsOpts) -> Status {
     let decimals = time_decimals(&r);
     let mut out = Out::new();
     let mut tree = Tree::new();
-    if let (PacketsFormat::Fields(f), true) = (&o.format, o.header) {
-        out.buf.push_str(&f.join("\t"));
+    if let (PacketsFormat::Fields(f), true) = (&o.format, o.field_opts.header) {
+        out.buf.push_str(&f.join(&o.field_opts.separator));
         out.buf.push('\n');
     }
     let needs_tree = matches!(&o.format, PacketsFormat::Fields(f) if f.iter().any(|x| !x.starts_with("_ws.col.")));
@@ -210,7 +210,7 @@ pub fn packets(o: &PacketsOpts) -> Status {
     let res = walk(&mut r, &mut engine, o.count, |_, p, data| {
         match &o.format {
             PacketsFormat::Lines => output::packet_line(&mut out.buf, &p, data, decimals),
-            PacketsFormat::Fields(f) => output::fields_line(&mut out.buf, &p, data, f, &mut tree, decimals),
+            PacketsFormat::Fields(f) => output::fields_line(&mut out.buf, &p, data, f, &mut tree, decimals, &o.field_opts),
         }
         out.push()?;
         Ok(true)

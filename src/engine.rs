@@ -483,8 +483,9 @@ fn info_prefix(r: &SegReport) -> Option<String> {
         return None;
     }
     let mut s = String::new();
+    let special = Flags::FAST_RETRANSMISSION | Flags::SPURIOUS_RETRANSMISSION;
     for f in FLAGS {
-        if !r.analysis.flags.has(f.bit) {
+        if !r.analysis.flags.has(f.bit) || (f.bit == Flags::RETRANSMISSION && r.analysis.flags.has(special)) {
             continue;
         }
         if f.bit == Flags::DUPLICATE_ACK {

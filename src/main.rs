@@ -34,7 +34,7 @@ enum Cmd {
         /// A field to print with -T fields (Wireshark names: ip.src, tcp.flags.syn, ...); repeat for more
         #[arg(short = 'e', value_name = "FIELD")]
         fields: Vec<String>,
-        /// Field output options as tshark's: header=y prints the field names first
+        /// Field output options as tshark's: header=y, separator=/t|/s|C, aggregator=C, occurrence=a|f|l|N
         #[arg(short = 'E', value_name = "OPTION")]
         options: Vec<String>,
         #[command(flatten)]
@@ -134,8 +134,14 @@ fn main() -> ExitCode {
                     PacketsFormat::Lines
                 }
             };
-            let header = options.iter().any(|o| o == "header=y");
-            commands::packets(&PacketsOpts { file: file_arg(file, read), count, format, header, msl_ns: tcp.msl_ns() })
+            let field_opts = match wirelens::output::FieldOpts::parse(&options) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("wirelens: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            commands::packets(&PacketsOpts { file: file_arg(file, read), count, format, field_opts, msl_ns: tcp.msl_ns() })
         }
         Cmd::Tree { file, read, count, frame, json, tcp } => {
             commands::tree(&TreeOpts { file: file_arg(file, read), count, frame, json, msl_ns: tcp.msl_ns() })

@@ -44,31 +44,106 @@ fn column_field(name: &str, p: &Processed, data: &[u8], decimals: u32) -> Option
     })
 }
 
-/// One `-T fields` row: each field's occurrences joined by `,`, fields by tabs.
-pub fn fields_line(out: &mut String, p: &Processed, data: &[u8], fields: &[String], tree: &mut Tree, decimals: u32) {
+/// tshark's `-E` options for `-T fields`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldOpts {
+    /// Print the field names first (`header=y`).
+    pub header: bool,
+    /// Between fields (`separator=`; `/t` tab, `/s` space).
+    pub separator: String,
+    /// Between occurrences of one field (`aggregator=`).
+    pub aggregator: String,
+    /// Which occurrences (`occurrence=a|f|l|N`): 0 all, positive from the first, negative from the last.
+    pub occurrence: i64,
+}
+
+impl Default for FieldOpts {
+    fn default() -> Self {
+        FieldOpts { header: false, separator: "\t".into(), aggregator: ",".into(), occurrence: 0 }
+    }
+}
+
+impl FieldOpts {
+    /// Parses `-E` options; an unknown one is an error naming it.
+    pub fn parse(opts: &[String]) -> Result<FieldOpts, String> {
+        let mut o = FieldOpts::default();
+        for opt in opts {
+            let (k, v) = opt.split_once('=').ok_or_else(|| format!("-E {opt}: expected name=value (header=y, separator=/t, aggregator=, occurrence=a)"))?;
+            match k {
+                "header" => o.header = matches!(v, "y" | "Y" | "yes"),
+                "separator" => {
+                    o.separator = match v {
+                        "/t" => "\t".into(),
+                        "/s" => " ".into(),
+                        other => other.into(),
+                    }
+                }
+                "aggregator" => {
+                    o.aggregator = match v {
+                        "/s" => " ".into(),
+                        other => other.into(),
+                    }
+                }
+                "occurrence" => {
+                    o.occurrence = match v {
+                        "a" => 0,
+                        "f" => 1,
+                        "l" => -1,
+                        n => n.parse().map_err(|_| format!("-E occurrence={n}: expected a, f, l or a number"))?,
+                    }
+                }
+                "quote" | "bom" | "escape" => {}
+                _ => return Err(format!("-E {opt}: unknown option {k} (header, separator, aggregator, occurrence)")),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// One `-T fields` row: each field's occurrences joined by the aggregator, fields by the separator.
+pub fn fields_line(out: &mut String, p: &Processed, data: &[u8], fields: &[String], tree: &mut Tree, decimals: u32, fo: &FieldOpts) {
     let needs_tree = fields.iter().any(|f| !f.starts_with("_ws.col."));
     if needs_tree {
         build_tree(&p.decoded, &p.meta, data, &p.ann, tree);
     }
+    let mut vals: Vec<String> = Vec::new();
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
-            out.push('\t');
+            out.push_str(&fo.separator);
         }
         if let Some(v) = column_field(f, p, data, decimals) {
             out.push_str(&v);
             continue;
         }
-        let mut first = true;
-        for (_, n) in tree.find(f) {
-            if matches!(n.value, Value::None) {
-                continue;
+        vals.clear();
+        if f == "_ws.expert.message" || f == "_ws.expert.severity" || f == "_ws.expert.code" {
+            // Every expert item of the frame, in tree order.
+            for (_, e) in tree.experts() {
+                vals.push(match f.as_str() {
+                    "_ws.expert.message" => e.msg.clone(),
+                    "_ws.expert.severity" => e.severity.label().to_string(),
+                    _ => e.code.to_string(),
+                });
             }
-            if !first {
-                out.push(',');
+        } else {
+            for (_, n) in tree.find(f) {
+                if matches!(n.value, Value::None) {
+                    continue;
+                }
+                let mut v = String::new();
+                tree.write_field(&mut v, n, data);
+                vals.push(v);
             }
-            first = false;
-            tree.write_field(out, n, data);
         }
+        let pick: &[String] = match fo.occurrence {
+            0 => &vals,
+            n if n > 0 => vals.get(n as usize - 1..n as usize).unwrap_or(&[]),
+            n => {
+                let k = vals.len() as i64 + n;
+                if k >= 0 { vals.get(k as usize..k as usize + 1).unwrap_or(&[]) } else { &[] }
+            }
+        };
+        out.push_str(&pick.join(&fo.aggregator));
     }
     out.push('\n');
 }

@@ -54,10 +54,10 @@ pub const FLAGS: &[FlagInfo] = &[
     FlagInfo { bit: Flags::REUSED_PORTS, field: "tcp.analysis.reused_ports", info: "TCP Port numbers reused", note: true, msg: "A new tcp session is started with the same ports as an earlier session in this trace" },
     FlagInfo { bit: Flags::LOST_SEGMENT, field: "tcp.analysis.lost_segment", info: "TCP Previous segment not captured", note: false, msg: "Previous segment(s) not captured (common at capture start)" },
     FlagInfo { bit: Flags::ACK_LOST_SEGMENT, field: "tcp.analysis.ack_lost_segment", info: "TCP ACKed unseen segment", note: false, msg: "ACKed segment that wasn't captured (common at capture start)" },
-    FlagInfo { bit: Flags::KEEP_ALIVE, field: "tcp.analysis.keep_alive", info: "TCP Keep-Alive", note: false, msg: "This is a TCP keep-alive segment" },
-    FlagInfo { bit: Flags::KEEP_ALIVE_ACK, field: "tcp.analysis.keep_alive_ack", info: "TCP Keep-Alive ACK", note: false, msg: "This is an ACK to a TCP keep-alive segment" },
-    FlagInfo { bit: Flags::ZERO_WINDOW_PROBE, field: "tcp.analysis.zero_window_probe", info: "TCP ZeroWindowProbe", note: true, msg: "This is a TCP zero-window-probe" },
-    FlagInfo { bit: Flags::ZERO_WINDOW_PROBE_ACK, field: "tcp.analysis.zero_window_probe_ack", info: "TCP ZeroWindowProbeAck", note: true, msg: "This is an ACK to a TCP zero-window-probe" },
+    FlagInfo { bit: Flags::KEEP_ALIVE, field: "tcp.analysis.keep_alive", info: "TCP Keep-Alive", note: false, msg: "TCP keep-alive segment" },
+    FlagInfo { bit: Flags::KEEP_ALIVE_ACK, field: "tcp.analysis.keep_alive_ack", info: "TCP Keep-Alive ACK", note: false, msg: "ACK to a TCP keep-alive segment" },
+    FlagInfo { bit: Flags::ZERO_WINDOW_PROBE, field: "tcp.analysis.zero_window_probe", info: "TCP ZeroWindowProbe", note: true, msg: "TCP Zero Window Probe" },
+    FlagInfo { bit: Flags::ZERO_WINDOW_PROBE_ACK, field: "tcp.analysis.zero_window_probe_ack", info: "TCP ZeroWindowProbeAck", note: true, msg: "ACK to a TCP Zero Window Probe" },
     FlagInfo { bit: Flags::ZERO_WINDOW, field: "tcp.analysis.zero_window", info: "TCP ZeroWindow", note: false, msg: "TCP Zero Window segment" },
     FlagInfo { bit: Flags::WINDOW_FULL, field: "tcp.analysis.window_full", info: "TCP Window Full", note: false, msg: "TCP window specified by the receiver is now completely full" },
     FlagInfo { bit: Flags::WINDOW_UPDATE, field: "tcp.analysis.window_update", info: "TCP Window Update", note: false, msg: "TCP window update" },
@@ -106,6 +106,9 @@ pub struct SegAnalysis {
 pub struct DirAnalysis {
     nextseq: Option<u32>,
     nextseq_time: i64,
+    /// Highest sequence number the other side may acknowledge without
+    /// having seen something the capture missed (Wireshark's maxseqtobeacked).
+    maxseqtobeacked: Option<u32>,
     lastack: Option<u32>,
     lastack_time: i64,
     window: Option<u16>,
@@ -202,12 +205,15 @@ pub fn analyze(fwd: &mut DirAnalysis, rev: &mut DirAnalysis, s: &SegInfo, rtt: O
     }
     // ACKed unseen segment: acknowledges data the capture never saw.
     if s.ack_flag {
-        if let Some(n) = rev.nextseq {
-            if seq::gt(s.ack, n) {
+        if let Some(m) = rev.maxseqtobeacked {
+            if seq::gt(s.ack, m) {
                 f.set(Flags::ACK_LOST_SEGMENT);
+                // Say it once: the other direction may now be acknowledged up to what it sent.
+                rev.maxseqtobeacked = rev.nextseq;
             }
         }
     }
+    let end = s.seq.wrapping_add(seglen).wrapping_add(u32::from(s.syn)).wrapping_add(u32::from(s.fin));
     // Retransmission, fast retransmission, spurious retransmission, out-of-order:
     // data (or SYN/FIN) that does not advance the sequence number.
     if (seglen > 0 || s.syn || s.fin) && !f.has(Flags::KEEP_ALIVE) {
@@ -215,21 +221,26 @@ pub fn analyze(fwd: &mut DirAnalysis, rev: &mut DirAnalysis, s: &SegInfo, rtt: O
             if seq::lt(s.seq, n) {
                 let since_dup = s.ts.saturating_sub(rev.lastack_time);
                 let ooo = rtt.filter(|r| *r > 0).unwrap_or(OOO_THRESHOLD_NS);
+                // A fast or spurious retransmission is a retransmission too (as
+                // Wireshark marks and filters it).
                 if rev.dupacks >= 2 && rev.lastack == Some(s.seq) && since_dup < FAST_RETRANS_NS {
-                    f.set(Flags::FAST_RETRANSMISSION);
-                } else if n != s.seq.wrapping_add(seglen) && s.ts.saturating_sub(fwd.nextseq_time) < ooo {
+                    f.set(Flags::FAST_RETRANSMISSION | Flags::RETRANSMISSION);
+                } else if seglen > 0 && n != end && s.ts.saturating_sub(fwd.nextseq_time) < ooo {
                     f.set(Flags::OUT_OF_ORDER);
                 } else if seglen > 0 && rev.lastack.is_some_and(|la| seq::le(s.seq.wrapping_add(seglen), la)) {
-                    f.set(Flags::SPURIOUS_RETRANSMISSION);
+                    f.set(Flags::SPURIOUS_RETRANSMISSION | Flags::RETRANSMISSION);
                 } else {
                     f.set(Flags::RETRANSMISSION);
                 }
             }
         }
     }
-    let end = s.seq.wrapping_add(seglen).wrapping_add(u32::from(s.syn)).wrapping_add(u32::from(s.fin));
     let advances = fwd.nextseq.is_none_or(|n| seq::gt(end, n));
     if advances && !f.has(Flags::ZERO_WINDOW_PROBE) {
+        // After a hole, the other side cannot yet acknowledge beyond what it saw.
+        if !f.has(Flags::LOST_SEGMENT) || fwd.maxseqtobeacked.is_none() {
+            fwd.maxseqtobeacked = Some(end);
+        }
         fwd.nextseq = Some(end);
         fwd.nextseq_time = s.ts;
         if fwd.unacked.len() >= UNACKED_CAP {
@@ -247,11 +258,9 @@ pub fn analyze(fwd: &mut DirAnalysis, rev: &mut DirAnalysis, s: &SegInfo, rtt: O
     fwd.window_bytes = s.window_bytes;
     if s.ack_flag {
         if fwd.lastack.is_none_or(|la| seq::ge(s.ack, la)) {
-            if fwd.lastack != Some(s.ack) {
-                fwd.lastack_time = s.ts;
-            }
             fwd.lastack = Some(s.ack);
         }
+        fwd.lastack_time = s.ts;
         // RTT: the newest segment of the reverse direction this ACK covers.
         let mut hit = None;
         while let Some(&(e, t, fr)) = rev.unacked.front() {

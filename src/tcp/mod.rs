@@ -449,14 +449,16 @@ impl TcpConn {
         self.machine.ended()
     }
 
-    /// Whether a SYN from `src` with `seq` starts a new connection on this 4-tuple.
+    /// Whether a SYN from `src` with `seq` starts a new connection on this
+    /// 4-tuple: its sender already opened with another initial sequence
+    /// number (a new connection, as Wireshark numbers streams), or the old
+    /// connection is over and this is not a copy of its SYN.
     pub fn is_new_connection(&self, src: Endpoint, syn_seq: u32) -> bool {
         let side = self.side_of(src);
         let ep = self.machine.ep[side.index()];
-        if self.ended() {
-            return ep.isn != Some(syn_seq);
+        match ep.isn {
+            Some(isn) => isn != syn_seq,
+            None => self.ended(),
         }
-        // A SYN with another ISN after the connection carried data: the old one was abandoned.
-        ep.isn.is_some_and(|isn| isn != syn_seq) && self.stats[0].payload + self.stats[1].payload > 0
     }
 }
