@@ -206,7 +206,8 @@ pub fn analyze(fwd: &mut DirAnalysis, rev: &mut DirAnalysis, s: &SegInfo, rtt: O
     // ACKed unseen segment: acknowledges data the capture never saw.
     if s.ack_flag {
         if let Some(m) = rev.maxseqtobeacked {
-            if seq::gt(s.ack, m) {
+            // Only an acknowledgement that moved counts (a repeated one was already judged).
+            if seq::gt(s.ack, m) && fwd.lastack != Some(s.ack) {
                 f.set(Flags::ACK_LOST_SEGMENT);
                 // Say it once: the other direction may now be acknowledged up to what it sent.
                 rev.maxseqtobeacked = rev.nextseq;
@@ -237,10 +238,6 @@ pub fn analyze(fwd: &mut DirAnalysis, rev: &mut DirAnalysis, s: &SegInfo, rtt: O
     }
     let advances = fwd.nextseq.is_none_or(|n| seq::gt(end, n));
     if advances && !f.has(Flags::ZERO_WINDOW_PROBE) {
-        // After a hole, the other side cannot yet acknowledge beyond what it saw.
-        if !f.has(Flags::LOST_SEGMENT) || fwd.maxseqtobeacked.is_none() {
-            fwd.maxseqtobeacked = Some(end);
-        }
         fwd.nextseq = Some(end);
         fwd.nextseq_time = s.ts;
         if fwd.unacked.len() >= UNACKED_CAP {
@@ -249,6 +246,11 @@ pub fn analyze(fwd: &mut DirAnalysis, rev: &mut DirAnalysis, s: &SegInfo, rtt: O
         if seglen > 0 || s.syn || s.fin {
             fwd.unacked.push_back((end, s.ts, s.frame));
         }
+    }
+    // The highest contiguous sequence number: what the other side may
+    // acknowledge without having seen something the capture missed.
+    if (fwd.maxseqtobeacked.is_none() || fwd.maxseqtobeacked == Some(s.seq)) && !f.has(Flags::ZERO_WINDOW_PROBE) {
+        fwd.maxseqtobeacked = fwd.nextseq;
     }
     if f.has(Flags::RETRANSMISSION | Flags::FAST_RETRANSMISSION | Flags::SPURIOUS_RETRANSMISSION) {
         // Karn: a retransmitted segment's ACK says nothing about the RTT.
