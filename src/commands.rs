@@ -354,13 +354,13 @@ pub fn flows(o: &FlowsOpts) -> Status {
         header.push_str(export::CSV_HEADER);
     }
     let mut body = String::new();
-    let emit = |w: &mut FlowWriter, out: &mut Out, export: &mut Option<Export>, body: &mut String| -> Result<(), Closed> {
+    let emit = |w: &mut FlowWriter, out: &mut Out, export: &mut Option<Export>, body: &mut String, last: bool| -> Result<(), Closed> {
         if w.buf.is_empty() {
             return Ok(());
         }
         match (export.as_mut(), w.format) {
             // The Zeek header needs the first timestamp: keep the body until the end.
-            (_, Format::Zeek) => body.push_str(&w.buf),
+            (_, Format::Zeek) if !last => body.push_str(&w.buf),
             (Some(e), _) => e.write(&w.buf).map_err(|m| {
                 eprintln!("wirelens: {m}");
                 Closed
@@ -381,7 +381,7 @@ pub fn flows(o: &FlowsOpts) -> Status {
             w.add(s);
         }
         if w.buf.len() > 1 << 15 {
-            emit(&mut w, &mut out, &mut export, &mut body)?;
+            emit(&mut w, &mut out, &mut export, &mut body, false)?;
         }
         Ok(true)
     });
@@ -420,7 +420,7 @@ pub fn flows(o: &FlowsOpts) -> Status {
     for n in &notes {
         eprintln!("wirelens: {n}");
     }
-    let res = emit(&mut w, &mut out, &mut export, &mut body);
+    let res = emit(&mut w, &mut out, &mut export, &mut body, true);
     if res.is_err() {
         return if export.is_some() { Status::Error } else { Status::Ok };
     }
@@ -466,6 +466,7 @@ fn follow_chunk(out: &mut String, side: Side, bytes: &[u8], offset: u64, fmt: Fo
                         line = String::from(indent);
                     }
                     0x20..=0x7e | b'\t' => line.push(char::from(b)),
+                    b'\r' => {}
                     _ => line.push('.'),
                 }
             }
