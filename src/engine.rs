@@ -32,6 +32,9 @@ pub struct Config {
     pub max_flows: usize,
     /// Bytes each direction may hold out of order before a gap is skipped.
     pub held_per_direction: usize,
+    /// Bytes all flows together may hold out of order; past it, the flow that
+    /// adds more gives up on its gaps.
+    pub held_total: usize,
     /// Half-open connections to one listener within `flood_window_ns` that make a SYN flood.
     pub flood_threshold: usize,
     pub flood_window_ns: i64,
@@ -47,6 +50,7 @@ impl Default for Config {
             tcp_idle_ns: 7_200_000_000_000,
             max_flows: 1_000_000,
             held_per_direction: 1 << 20,
+            held_total: 256 << 20,
             flood_threshold: 100,
             flood_window_ns: 10_000_000_000,
             detail: true,
@@ -136,6 +140,10 @@ pub struct Engine {
     listeners: HashMap<Endpoint, Listener>,
     pub alerts: Vec<FloodAlert>,
     pub evicted: u64,
+    /// Out-of-order bytes held by all flows.
+    held: usize,
+    /// Times the global hold cap made a flow give up on its gaps.
+    pub held_cap_hits: u64,
 }
 
 impl Default for Engine {
@@ -172,6 +180,8 @@ impl Engine {
             listeners: HashMap::new(),
             alerts: Vec::new(),
             evicted: 0,
+            held: 0,
+            held_cap_hits: 0,
         }
     }
 
@@ -256,6 +266,7 @@ impl Engine {
         let Some(f) = self.flows.remove(key) else { return };
         let s = match f {
             Flow::Tcp(mut c) => {
+                self.held = self.held.saturating_sub(c.held_bytes());
                 let _ = c.finish(now);
                 if c.ended() {
                     self.ended.insert(*key, c.last_ts);
@@ -388,7 +399,16 @@ impl Engine {
             let Some(Flow::Tcp(c)) = self.flows.get_mut(&key) else { return };
             let payload = p.decoded.l4_payload(data);
             let checksum_bad = matches!(p.decoded.l4_checksum, wirelens_dissectors::util::ChecksumStatus::Bad(_));
+            let before = c.held_bytes();
             let mut r = c.on_segment(src, &t, payload, p.meta.number, ts, p.meta.origlen, checksum_bad);
+            self.held = (self.held + c.held_bytes()).saturating_sub(before);
+            if self.held > self.cfg.held_total {
+                let h = c.held_bytes();
+                r.pieces.extend(c.release_held());
+                self.held = self.held.saturating_sub(h);
+                self.held_cap_hits += 1;
+                *c.anomalies.entry("wirelens.tcp.reassembly_cap").or_insert(0) += 1;
+            }
             if reuse.is_some() {
                 r.analysis.flags.set(Flags::REUSED_PORTS);
                 *c.anomalies.entry("tcp.analysis.reused_ports").or_insert(0) += 1;

@@ -373,6 +373,22 @@ impl TcpConn {
         v
     }
 
+    /// Out-of-order bytes both directions hold.
+    pub fn held_bytes(&self) -> usize {
+        self.reasm[0].held_bytes() + self.reasm[1].held_bytes()
+    }
+
+    /// Gives up on every gap now (memory pressure); returns what became ready.
+    pub fn release_held(&mut self) -> Vec<(Side, Piece)> {
+        let mut v = Vec::new();
+        for side in [Side::Client, Side::Server] {
+            let mut p = Vec::new();
+            self.reasm[side.index()].release(&mut p);
+            v.extend(p.into_iter().map(|p| (side, p)));
+        }
+        v
+    }
+
     /// Zeek's conn_state for the connection as it stands.
     pub fn conn_state(&self) -> &'static str {
         let [c, s] = self.machine.ep;

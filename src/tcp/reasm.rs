@@ -36,8 +36,10 @@ pub struct PushResult {
     pub cap_hit: bool,
 }
 
-/// How much already-delivered data is kept to compare retransmissions with.
-const RECENT_CAP: usize = 16 * 1024;
+/// How much already-delivered data is kept to compare retransmissions with
+/// (between this and twice this per direction: memory per live flow stays small;
+/// an overlap further back than this is dropped without comparison).
+const RECENT_CAP: usize = 2 * 1024;
 
 /// Per-direction reassembly.
 #[derive(Clone, Debug)]
@@ -258,6 +260,11 @@ impl Reassembler {
                 self.skip_to(target, out);
             }
         }
+    }
+
+    /// Gives up waiting for every gap now (memory pressure): held data is delivered after the gaps.
+    pub fn release(&mut self, out: &mut Vec<Piece>) {
+        self.flush(out);
     }
 
     /// End of the flow: every remaining gap is skipped, held data delivered.
