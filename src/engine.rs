@@ -672,7 +672,10 @@ fn tcp_summary(c: &TcpConn, vlan: u16, reason: &'static str) -> FlowSummary {
             .map(|e| StateJson { frame: e.frame, ts: secs(e.ts), side: e.side.name(), from: e.from.name(), to: e.to.name(), why: e.why.clone() })
             .collect(),
         first_closer: c.first_closer(),
-        time_wait: c.time_wait().map(|(s, a, b)| TimeWaitJson { side: s.name(), since: secs(a), until: secs(b) }),
+        time_wait: match c.time_wait_both() {
+            Some((a, b)) => Some(TimeWaitJson { side: "both", since: secs(a), until: secs(b) }),
+            None => c.time_wait().map(|(s, a, b)| TimeWaitJson { side: s.name(), since: secs(a), until: secs(b) }),
+        },
         anomalies: c.anomalies.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         missing_bytes: c.missing_bytes(),
         app: None,

@@ -207,6 +207,11 @@ impl TcpConn {
     }
 
     fn record(&mut self, frame: u64, ts: i64, out: &Outcome) {
+        for (side, from, to) in &out.retract {
+            if let Some(i) = self.timeline.iter().rposition(|e| e.side == *side && e.from == *from && e.to == *to) {
+                self.timeline.remove(i);
+            }
+        }
         for t in &out.transitions {
             if self.timeline.len() >= TIMELINE_CAP {
                 self.timeline_dropped += 1;
@@ -454,6 +459,14 @@ impl TcpConn {
             }
         }
         None
+    }
+
+    /// Both sides went through TIME-WAIT (a simultaneous close): (since, until) spanning both.
+    pub fn time_wait_both(&self) -> Option<(i64, i64)> {
+        match (self.machine.ep[0].time_wait, self.machine.ep[1].time_wait) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            _ => None,
+        }
     }
 
     pub fn missing_bytes(&self) -> u64 {

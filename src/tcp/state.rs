@@ -164,6 +164,9 @@ pub struct Remark {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub transitions: Vec<Transition>,
+    /// Earlier transitions this segment proves never happened (side, from, to):
+    /// a receiver assumed to have got a FIN that, as its own FIN shows, had not arrived.
+    pub retract: Vec<(Side, State, State)>,
     /// Handshake step 1..=3, if this segment is one.
     pub handshake_step: Option<u8>,
     /// Teardown steps (1..=4) this segment carries; FIN+ACK carries two.
@@ -534,16 +537,26 @@ impl Machine {
                 if covers || te.fin_seq.is_none() {
                     self.set(out, from, State::LastAck, why(from, "sent its FIN (passive close)", State::CloseWait, State::LastAck));
                 } else {
+                    // Its ACK does not cover the peer's FIN: that FIN had not arrived yet, so
+                    // it never was in CLOSE-WAIT. It closed actively, then the FINs crossed.
                     self.first_closer = Some(Closer::Both);
+                    out.retract.push((from, State::Established, State::CloseWait));
+                    self.ep[from.index()].state = State::Established;
+                    self.set(
+                        out,
+                        from,
+                        State::FinWait1,
+                        format!(
+                            "{} sent FIN before the {}'s FIN reached it (its ACK does not cover that FIN): ESTABLISHED -> FIN-WAIT-1",
+                            from.name(),
+                            to.name()
+                        ),
+                    );
                     self.set(
                         out,
                         from,
                         State::Closing,
-                        format!(
-                            "{} sent FIN before the {}'s FIN reached it (its ACK does not cover it): simultaneous close: CLOSE-WAIT -> CLOSING",
-                            from.name(),
-                            to.name()
-                        ),
+                        format!("{} gets the {}'s FIN after sending its own (simultaneous close): FIN-WAIT-1 -> CLOSING", from.name(), to.name()),
                     );
                     out.remarks.push(Remark {
                         code: "wirelens.tcp.simultaneous_close",
@@ -683,7 +696,8 @@ mod tests {
         let (m, outs) = run(&steps);
         assert_eq!(m.first_closer, Some(Closer::Both));
         let t: Vec<(Side, State, State)> = outs[4].transitions.iter().map(|t| (t.side, t.from, t.to)).collect();
-        assert_eq!(t, vec![(S, CloseWait, Closing), (C, FinWait1, Closing)]);
+        assert_eq!(t, vec![(S, Established, FinWait1), (S, FinWait1, Closing), (C, FinWait1, Closing)]);
+        assert_eq!(outs[4].retract, vec![(S, Established, CloseWait)], "the server never was in CLOSE-WAIT");
         assert_eq!(states(&m), (TimeWait, TimeWait));
     }
 
