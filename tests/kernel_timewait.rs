@@ -487,7 +487,7 @@ fn time_wait_side_matches_the_kernel() {
         match kernel.as_slice() {
             [one] if tw_side != *one => p.push(format!("time_wait.side {tw_side}, kernel: {one}")),
             [_, _] => {
-                if !kernel.contains(&tw_side.as_str()) {
+                if tw_side != "both" {
                     p.push(format!("time_wait.side {tw_side}, kernel: both"));
                 }
                 if s("first_closer") != "both" {
