@@ -16,7 +16,7 @@ use crate::export::{FlowSummary, Pair, StateJson, TimeWaitJson};
 use crate::flow::{Endpoint, FlowKey};
 use crate::tcp::analysis::{Flags, FLAGS};
 use crate::tcp::reasm::Piece;
-use crate::tcp::state::{Side, State};
+use crate::tcp::state::{Side, State, TeardownEvent};
 use crate::tcp::{orient, SegReport, TcpConn};
 
 /// Engine settings.
@@ -593,13 +593,11 @@ fn tcp_nodes(ann: &mut Annotations, c: &TcpConn, r: &SegReport, reuse: Option<(i
         };
         w = w.child(AnnotNode::value("wirelens.tcp.handshake", "Handshake step", Value::UInt(u64::from(step))).with_text(format!("{step} of 3, {what}")));
     }
-    for step in &r.outcome.teardown_steps {
-        let closer = c.first_closer().unwrap_or("?");
-        let what = match step {
-            1 => format!("FIN: the {} closes its sending half first (the active closer)", side.name()),
-            2 => format!("ACK of the {closer}'s FIN"),
-            3 => format!("FIN: the {} closes its sending half too", side.name()),
-            _ => "ACK of the second FIN: the side that sends it waits in TIME-WAIT".to_string(),
+    for (step, ev) in r.outcome.teardown_steps.iter().zip(&r.outcome.teardown_events) {
+        let what = match ev {
+            TeardownEvent::Fin { side, first: true } => format!("FIN: the {} closes its sending half first (the active closer)", side.name()),
+            TeardownEvent::Fin { side, first: false } => format!("FIN: the {} closes its sending half too", side.name()),
+            TeardownEvent::FinAcked { side } => format!("ACK of the {}'s FIN", side.name()),
         };
         w = w.child(AnnotNode::value("wirelens.tcp.teardown", "Teardown step", Value::UInt(u64::from(*step))).with_text(format!("{step} of 4, {what}")));
     }

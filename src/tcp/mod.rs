@@ -217,7 +217,7 @@ impl TcpConn {
                 self.timeline_dropped += 1;
                 continue;
             }
-            self.timeline.push(StateEntry { frame, ts, side: t.side, from: t.from, to: t.to, why: t.why.clone() });
+            self.timeline.push(StateEntry { frame, ts: t.at.unwrap_or(ts), side: t.side, from: t.from, to: t.to, why: t.why.clone() });
         }
     }
 
@@ -320,7 +320,10 @@ impl TcpConn {
                 self.count(f.field);
             }
         }
-        if analysis.flags.has(analysis::Flags::RETRANSMISSION | analysis::Flags::FAST_RETRANSMISSION | analysis::Flags::SPURIOUS_RETRANSMISSION) {
+        // Zeek's T: payload that does not advance the sequence number
+        // (a retransmission, or an out-of-order segment filling a hole).
+        let behind = analysis::Flags::RETRANSMISSION | analysis::Flags::FAST_RETRANSMISSION | analysis::Flags::SPURIOUS_RETRANSMISSION | analysis::Flags::OUT_OF_ORDER;
+        if t.wire_len > 0 && analysis.flags.has(behind) {
             self.history.note(side, 'T');
         }
 

@@ -150,6 +150,8 @@ pub struct Transition {
     pub from: State,
     pub to: State,
     pub why: String,
+    /// When it happened, if not at the segment that revealed it (ns).
+    pub at: Option<i64>,
 }
 
 /// A lesson or remark about a segment (shown in the tree).
@@ -158,6 +160,15 @@ pub struct Remark {
     /// Stable code, e.g. `wirelens.tcp.handshake`.
     pub code: &'static str,
     pub text: String,
+}
+
+/// What a teardown step is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TeardownEvent {
+    /// A side sends its FIN; `first` is true for the first FIN of the connection.
+    Fin { side: Side, first: bool },
+    /// The FIN of `side` is acknowledged.
+    FinAcked { side: Side },
 }
 
 /// Everything the machine concluded from one segment.
@@ -171,6 +182,8 @@ pub struct Outcome {
     pub handshake_step: Option<u8>,
     /// Teardown steps (1..=4) this segment carries; FIN+ACK carries two.
     pub teardown_steps: Vec<u8>,
+    /// What each of those steps is.
+    pub teardown_events: Vec<TeardownEvent>,
     pub remarks: Vec<Remark>,
 }
 
@@ -196,6 +209,7 @@ pub struct Machine {
     teardown_seen: u8,
     handshake_seen: u8,
     syn_ack_seen: bool,
+    simultaneous_open: bool,
     started: bool,
 }
 
@@ -214,6 +228,7 @@ impl Machine {
             teardown_seen: 0,
             handshake_seen: 0,
             syn_ack_seen: false,
+            simultaneous_open: false,
             started: false,
         }
     }
@@ -225,7 +240,7 @@ impl Machine {
     fn set(&mut self, out: &mut Outcome, side: Side, to: State, why: String) {
         let e = &mut self.ep[side.index()];
         if e.state != to {
-            out.transitions.push(Transition { side, from: e.state, to, why });
+            out.transitions.push(Transition { side, from: e.state, to, why, at: None });
             e.state = to;
         }
     }
@@ -245,6 +260,9 @@ impl Machine {
                 if ts >= until {
                     let secs = (self.msl_ns * 2) as f64 / 1e9;
                     self.set(&mut out, side, State::Closed, format!("{} waited 2MSL ({secs} s) in TIME-WAIT: TIME-WAIT -> CLOSED", side.name()));
+                    if let Some(t) = out.transitions.last_mut() {
+                        t.at = Some(until);
+                    }
                 }
             }
         }
@@ -358,7 +376,8 @@ impl Machine {
             // signal the user 'error: connection reset', drop the segment, enter CLOSED."
             State::SynSent if !self.syn_ack_seen => {
                 self.refused = true;
-                self.set(out, from, State::Closed, format!("{} answered the SYN with RST: nothing listens on that port", from.name()));
+                // It was taken to be listening; the RST says it was CLOSED all along.
+                self.ep[from.index()].state = State::Closed;
                 self.set(out, to, State::Closed, why(to, "got RST for its SYN: connection refused", te.state, State::Closed));
                 out.remarks.push(Remark {
                     code: "wirelens.tcp.refused",
@@ -373,6 +392,9 @@ impl Machine {
             }
             // RFC 1337: a RST arriving in TIME-WAIT ends it early ("TIME-WAIT assassination").
             State::TimeWait => {
+                if let Some((since, _)) = te.time_wait {
+                    self.ep[to.index()].time_wait = Some((since, ts));
+                }
                 self.set(out, from, State::Closed, why(from, "sent RST", fe.state, State::Closed));
                 self.set(out, to, State::Closed, why(to, "got RST in TIME-WAIT: ends TIME-WAIT early (TIME-WAIT assassination, RFC 1337)", te.state, State::Closed));
             }
@@ -388,7 +410,7 @@ impl Machine {
                 }
             }
         }
-        let _ = (s, ts);
+        let _ = s;
     }
 
     fn on_ack(&mut self, out: &mut Outcome, from: Side, s: &Seg, ts: i64) {
@@ -410,7 +432,7 @@ impl Machine {
         if let (Some(fin), false) = (te.fin_seq, te.fin_acked) {
             if seq::ge(s.ack_no, fin.wrapping_add(1)) {
                 self.ep[to.index()].fin_acked = true;
-                self.teardown_step(out);
+                self.teardown_step(out, TeardownEvent::FinAcked { side: to });
                 match te.state {
                     State::FinWait1 => self.set(out, to, State::FinWait2, why(to, "got the ACK of its FIN", State::FinWait1, State::FinWait2)),
                     State::Closing => {
@@ -430,12 +452,21 @@ impl Machine {
         if !s.ack {
             match fe.state {
                 State::Closed | State::Listen => {
-                    self.set(out, from, State::SynSent, why(from, "sent SYN (active open)", fe.state, State::SynSent));
-                    self.handshake_seen = self.handshake_seen.max(1);
-                    out.handshake_step = Some(1);
-                    // A SYN reaching an endpoint that sent its own SYN: both opened at once.
                     let te = self.ep[to.index()];
-                    if te.state == State::SynSent {
+                    let crossing = te.state == State::SynSent;
+                    if crossing {
+                        // It sends a SYN of its own: it was not listening but closed, and opens too.
+                        self.ep[from.index()].state = State::Closed;
+                        self.ep[from.index()].passive = false;
+                        self.simultaneous_open = true;
+                    }
+                    self.set(out, from, State::SynSent, why(from, "sent SYN (active open)", State::Closed, State::SynSent));
+                    if !crossing {
+                        self.handshake_seen = self.handshake_seen.max(1);
+                        out.handshake_step = Some(1);
+                    }
+                    // A SYN reaching an endpoint that sent its own SYN: both opened at once.
+                    if crossing {
                         self.set(out, to, State::SynReceived, why(to, "got a SYN while in SYN-SENT (simultaneous open)", State::SynSent, State::SynReceived));
                         out.remarks.push(Remark {
                             code: "wirelens.tcp.simultaneous_open",
@@ -466,6 +497,17 @@ impl Machine {
         }
         self.syn_ack_seen = true;
         let acks_syn = te.isn.is_some_and(|isn| seq::ge(s.ack_no, isn.wrapping_add(1)));
+        if self.simultaneous_open {
+            // RFC 793 figure 8: the crossing SYN puts each side in SYN-RECEIVED first.
+            if te.state == State::SynSent {
+                self.set(out, to, State::SynReceived, why(to, "gets the peer's SYN (simultaneous open)", State::SynSent, State::SynReceived));
+            }
+            let te = self.ep[to.index()];
+            if te.state == State::SynReceived && acks_syn {
+                self.set(out, to, State::Established, why(to, "got the ACK of its SYN (simultaneous open)", State::SynReceived, State::Established));
+            }
+            return;
+        }
         if self.handshake_seen >= 1 && self.handshake_seen < 3 {
             self.handshake_seen = 2;
             out.handshake_step = Some(2);
@@ -483,10 +525,11 @@ impl Machine {
         }
     }
 
-    fn teardown_step(&mut self, out: &mut Outcome) {
+    fn teardown_step(&mut self, out: &mut Outcome, ev: TeardownEvent) {
         if self.teardown_seen < 4 {
             self.teardown_seen += 1;
             out.teardown_steps.push(self.teardown_seen);
+            out.teardown_events.push(ev);
         }
     }
 
@@ -496,6 +539,12 @@ impl Machine {
         let fe = self.ep[from.index()];
         let retransmitted = fe.fin_seq.is_some_and(|f| f == fin_seq);
         if retransmitted {
+            if fe.state == State::Closed && fe.fin_acked && !fe.sent_rst {
+                // It sends its FIN again: the ACK we took as its last never reached it.
+                out.retract.push((from, State::LastAck, State::Closed));
+                self.ep[from.index()].state = State::LastAck;
+                self.ep[from.index()].fin_acked = false;
+            }
             let te = self.ep[to.index()];
             if te.state == State::TimeWait {
                 // "The only thing that can arrive in this state is a retransmission of the
@@ -515,9 +564,10 @@ impl Machine {
             }
             return;
         }
+        let first = !self.ep[to.index()].sent_fin;
         self.ep[from.index()].fin_seq = Some(fin_seq);
         self.ep[from.index()].sent_fin = true;
-        self.teardown_step(out);
+        self.teardown_step(out, TeardownEvent::Fin { side: from, first });
         let te = self.ep[to.index()];
         // Sender side.
         match fe.state {
