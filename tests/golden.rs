@@ -1,12 +1,20 @@
-//! Golden outputs: every bundled sample through `packets`, `tree` and
-//! `-T fields`, compared with the blessed files in tests/golden/.
-//! `UPDATE_GOLDEN=1 cargo test --test golden` re-blesses them; review the diff.
+//! Golden outputs: every bundled sample through `packets`, `tree`,
+//! `-T fields` and `flows --format jsonl`, compared with the blessed files in
+//! tests/golden/. `UPDATE_GOLDEN=1 cargo test --test golden` re-blesses
+//! them; review the diff. The tree of a sample of more than
+//! [`TREE_FULL_MAX`] frames (syn-flood.pcap, over 1 MB of tree) is blessed
+//! for its first [`TREE_FRAMES`] frames only; its other outputs are whole.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
 use common::{root, run};
+
+/// Samples with more frames than this get a shortened tree golden.
+const TREE_FULL_MAX: usize = 100;
+/// Frames of tree blessed for those.
+const TREE_FRAMES: &str = "24";
 
 const FIELDS: &[&str] = &[
     "frame.number",
@@ -85,7 +93,11 @@ fn samples_match_their_golden_outputs() {
         let (code, out, err) = run(&["packets", p]);
         assert_eq!(code, 0, "packets {s}: {err}");
         failures.extend(check(&format!("{s}.packets.txt"), &out));
-        let (code, out, err) = run(&["tree", p]);
+        let mut tree_args = vec!["tree", p];
+        if out.lines().count() > TREE_FULL_MAX {
+            tree_args.extend(["-c", TREE_FRAMES]);
+        }
+        let (code, out, err) = run(&tree_args);
         assert_eq!(code, 0, "tree {s}: {err}");
         failures.extend(check(&format!("{s}.tree.txt"), &out));
         let mut args = vec!["packets", p, "-T", "fields", "-E", "header=y"];
@@ -96,6 +108,9 @@ fn samples_match_their_golden_outputs() {
         let (code, out, err) = run(&args);
         assert_eq!(code, 0, "fields {s}: {err}");
         failures.extend(check(&format!("{s}.fields.tsv"), &out));
+        let (code, out, err) = run(&["flows", p, "--format", "jsonl"]);
+        assert_eq!(code, 0, "flows {s}: {err}");
+        failures.extend(check(&format!("{s}.flows.jsonl"), &out));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -28,6 +28,10 @@ mod ipv6;
 mod linktypes;
 mod malformed;
 mod tcp;
+mod tcp_close;
+mod tcp_data;
+mod tcp_open;
+pub mod tcpkit;
 mod udp;
 mod vlan;
 
@@ -60,6 +64,21 @@ pub fn pcap_samples() -> Vec<Sample> {
         s("icmp.pcap", LINKTYPE_ETHERNET, icmp::frames()),
         s("udp.pcap", LINKTYPE_ETHERNET, udp::frames()),
         s("tcp-handshake.pcap", LINKTYPE_ETHERNET, tcp::frames()),
+        s("client-close.pcap", LINKTYPE_ETHERNET, tcp_close::client_close()),
+        s("server-close.pcap", LINKTYPE_ETHERNET, tcp_close::server_close()),
+        s("simultaneous-close.pcap", LINKTYPE_ETHERNET, tcp_close::simultaneous_close()),
+        s("half-close.pcap", LINKTYPE_ETHERNET, tcp_close::half_close()),
+        s("fin-retransmit.pcap", LINKTYPE_ETHERNET, tcp_close::fin_retransmit()),
+        s("rst-time-wait.pcap", LINKTYPE_ETHERNET, tcp_close::rst_time_wait()),
+        s("rst-abort.pcap", LINKTYPE_ETHERNET, tcp_data::rst_abort()),
+        s("refused.pcap", LINKTYPE_ETHERNET, tcp_open::refused()),
+        s("port-reuse.pcap", LINKTYPE_ETHERNET, tcp_open::port_reuse()),
+        s("simultaneous-open.pcap", LINKTYPE_ETHERNET, tcp_open::simultaneous_open()),
+        s("syn-flood.pcap", LINKTYPE_ETHERNET, tcp_open::syn_flood()),
+        s("retransmission.pcap", LINKTYPE_ETHERNET, tcp_data::retransmission()),
+        s("zero-window.pcap", LINKTYPE_ETHERNET, tcp_data::zero_window()),
+        s("keepalive.pcap", LINKTYPE_ETHERNET, tcp_data::keepalive()),
+        s("midstream.pcap", LINKTYPE_ETHERNET, tcp_data::midstream()),
         s("malformed.pcap", LINKTYPE_ETHERNET, malformed::frames()),
         s("sll.pcap", LINKTYPE_LINUX_SLL, linktypes::sll()),
         s("null.pcap", LINKTYPE_NULL, linktypes::null()),
