@@ -1528,7 +1528,7 @@ mod tests {
                 "tcp.connection.synack",
                 33,
                 0,
-                "[[Chat: Connection establish acknowledge (SYN+ACK): server port 80]]",
+                "[Chat: Connection establish acknowledge (SYN+ACK): server port 80]",
             ),
             ("tcp.flags.fin", 33, 1, ".... .... ...0 = Fin: Not set"),
             ("tcp.flags.str", 32, 2, "[TCP Flags: \u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}A\u{b7}\u{b7}S\u{b7}]"),
