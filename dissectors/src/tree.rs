@@ -153,6 +153,11 @@ impl Tree {
         self.cur_src = src;
     }
 
+    /// The source new nodes get (see [`Tree::set_default_src`]).
+    pub fn default_src(&self) -> u16 {
+        self.cur_src
+    }
+
     /// Nodes added as roots go under `parent` instead (an ICMP error's
     /// embedded packet is dissected by the same code as a top-level one).
     pub fn set_root_parent(&mut self, parent: Option<NodeId>) {
