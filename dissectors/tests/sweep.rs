@@ -78,8 +78,7 @@ fn read_capture(b: &[u8]) -> Vec<Rec> {
             let mut be = false;
             let mut ifaces: Vec<u32> = Vec::new();
             let mut at = 0;
-            loop {
-                let Some(raw_type) = u32_at(b, at, false) else { break };
+            while let Some(raw_type) = u32_at(b, at, false) {
                 if raw_type == 0x0a0d_0d0a {
                     be = u32_at(b, at + 8, false) == Some(0x4d3c_2b1a);
                     ifaces.clear();

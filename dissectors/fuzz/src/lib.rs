@@ -345,8 +345,7 @@ pub mod pcap {
                 let mut be = false;
                 let mut ifaces = Vec::new();
                 let mut at = 0;
-                loop {
-                    let Some(raw) = u32_at(b, at, false) else { break };
+                while let Some(raw) = u32_at(b, at, false) {
                     if raw == 0x0a0d_0d0a {
                         be = u32_at(b, at + 8, false) == Some(0x4d3c_2b1a);
                         ifaces.clear();
