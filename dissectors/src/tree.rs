@@ -153,6 +153,11 @@ impl Tree {
         self.cur_src = src;
     }
 
+    /// The source new nodes get (see [`Tree::set_default_src`]).
+    pub fn default_src(&self) -> u16 {
+        self.cur_src
+    }
+
     /// Nodes added as roots go under `parent` instead (an ICMP error's
     /// embedded packet is dissected by the same code as a top-level one).
     pub fn set_root_parent(&mut self, parent: Option<NodeId>) {
@@ -320,9 +325,18 @@ impl Tree {
         }
     }
 
+    /// Sets a node's length; under a clip (see [`Tree::set_clip`]) a node of
+    /// the clipped source never grows past the clip's end.
     pub fn set_len(&mut self, id: NodeId, len: usize) {
+        let clip = self.clip;
         if let Some(n) = self.nodes.get_mut(id as usize) {
-            n.len = u32::try_from(len).unwrap_or(u32::MAX);
+            let mut len = u32::try_from(len).unwrap_or(u32::MAX);
+            if let Some((src, end)) = clip {
+                if n.src == src {
+                    len = len.min(end.saturating_sub(n.off));
+                }
+            }
+            n.len = len;
         }
     }
 
@@ -659,6 +673,30 @@ mod tests {
         assert_eq!(d, SKIPPED);
         assert_eq!(t.len(), 3);
         assert_eq!(t.roots().count(), 1);
+    }
+
+    #[test]
+    fn set_len_stays_inside_the_clip() {
+        // A protocol node added short and grown to its header length (as
+        // net::group does) must not reach past the captured bytes: found by
+        // the truncation sweep (an IPv4 header cut at 15 bytes gave `ip`
+        // the span 14..34).
+        let mut t = Tree::new();
+        t.set_clip(Some((0, 15)));
+        let ip = t.text(None, "ip", "Internet Protocol Version 4", 14, 1);
+        t.set_len(ip, 20);
+        let past = t.text(None, "x", "x", 16, 0);
+        t.set_len(past, 4);
+        t.set_default_src(1);
+        let other = t.text(None, "y", "y", 0, 0);
+        t.set_len(other, 100);
+        t.set_clip(None);
+        assert_eq!(t.node(ip).unwrap().span(), 14..15);
+        assert_eq!(past, SKIPPED);
+        assert_eq!(t.node(other).unwrap().span(), 0..100, "another source is not clipped");
+        let free = t.text(None, "z", "z", 14, 1);
+        t.set_len(free, 20);
+        assert_eq!(t.node(free).unwrap().span(), 14..34, "no clip, no limit");
     }
 
     #[test]

@@ -365,6 +365,10 @@ impl Reassembled {
                 frames: self.frames.clone(),
             })
         });
+        // The nodes belong to the reassembled source from the start, so that
+        // a clip on the frame (source 0) does not measure them against it.
+        let prev_src = t.default_src();
+        t.set_default_src(src);
         let mut title = format!("{} {} Fragment{} ({total} bytes): ", self.frames.len(), n.version, super::plural(self.frames.len()));
         for (i, (_, len, frame)) in self.frames.iter().enumerate() {
             if i > 0 {
@@ -410,6 +414,7 @@ impl Reassembled {
         let d = t.add(Some(root), n.data, n.data_label, Value::Bytes, 0, total);
         t.set_generated(d);
         t.set_src(d, src);
+        t.set_default_src(prev_src);
         (root, src)
     }
 }
@@ -483,6 +488,30 @@ mod tests {
         assert_eq!(re.data, whole);
         assert!(re.overlap && re.overlap_conflict);
         assert_eq!(re.frame_flags, vec![0, FRAG_OVERLAP, FRAG_OVERLAP | FRAG_CONFLICT]);
+    }
+
+    #[test]
+    fn fragment_list_survives_the_frame_clip() {
+        // build_tree clips source 0 at the frame's length; the fragment list
+        // lives in the reassembled source and must not be measured against
+        // the frame. Found while writing the sweep: frame 6 of
+        // samples/ipv4.pcap (74 bytes, completing a 3000-byte datagram)
+        // showed no "[3 IPv4 Fragments (3000 bytes)...]".
+        let whole = bytes(3000, 1);
+        let mut r = Reassembler::new(FragLimits::default());
+        r.push(key(9), 1480, true, &whole[1480..2960], 5, 0);
+        r.push(key(9), 0, true, &whole[..1480], 4, 0);
+        let re = complete(r.push(key(9), 2960, false, &whole[2960..], 6, 0));
+        let mut t = Tree::new();
+        t.set_clip(Some((0, 74)));
+        let (root, src) = re.tree_with_source(&mut t, None, "ip", None);
+        t.set_clip(None);
+        let n = t.node(root).expect("fragment list added");
+        assert_eq!((n.src, n.span()), (src, 0..3000));
+        assert_eq!(t.find("ip.fragment").count(), 3);
+        assert!(t.find("ip.reassembled.data").all(|(_, n)| n.src == src && n.span() == (0..3000)));
+        let x = t.text(None, "x", "x", 0, 1);
+        assert_eq!(t.node(x).unwrap().src, 0, "the default source is given back");
     }
 
     #[test]

@@ -802,7 +802,11 @@ fn ah_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     hex_field(t, data, g, "ah.reserved", "Reserved", at(2), 2);
     let spi = t.hex(g, "ah.spi", "AH SPI", u64::from(util::be32(data, at(4)).unwrap_or(0)), 8, at(4), 4);
     let _ = spi;
-    t.uint(g, "ah.sequence", "AH Sequence", u64::from(util::be32(data, at(8)).unwrap_or(0)), at(8), 4);
+    // Past a zero-length header (8 bytes) the sequence number is read from
+    // the bytes after it, as Wireshark does, but only when they are there.
+    if let Some(seq) = util::be32(data, at(8)) {
+        t.uint(g, "ah.sequence", "AH Sequence", u64::from(seq), at(8), 4);
+    }
     if x.len > 12 {
         hex_field(t, data, g, "ah.icv", "AH ICV", at(12), x.len - 12);
     }
@@ -1030,6 +1034,27 @@ mod tests {
         assert_eq!(values(&t, &d, "ah.spi"), vec!["256"]);
         assert_eq!(values(&t, &d, "ah.sequence"), vec!["5"]);
         assert_eq!(t.find("ah.icv").next().unwrap().1.span(), 52..64);
+    }
+
+    #[test]
+    fn zero_length_ah_at_the_end_of_the_data() {
+        // Length 0 (8 bytes) leaves no room for the sequence number: it is
+        // read from the bytes after the header when there are some (as
+        // Wireshark does), and not shown (nor made up) when the data ends.
+        // Found by the ipv6 fuzz target: `ah.sequence` spanned 4 bytes past the data.
+        let d = packet(AH, &[NO_NEXT, 0, 0, 0, 0, 0, 1, 0]);
+        let ip = parse(&d, 0).unwrap();
+        assert_eq!(ip.ext, vec![ExtHeader { kind: AH, next: NO_NEXT, off: 40, len: 8 }]);
+        let mut t = Tree::new();
+        ip.tree(&mut t, &d);
+        assert!(t.iter().all(|(_, n)| n.span().end <= d.len()), "a field past the data");
+        assert!(values(&t, &d, "ah.sequence").is_empty());
+        assert_eq!(values(&t, &d, "ah.spi"), vec!["256"]);
+        let d = packet(AH, &[NO_NEXT, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 7]);
+        let ip = parse(&d, 0).unwrap();
+        let mut t = Tree::new();
+        ip.tree(&mut t, &d);
+        assert_eq!(values(&t, &d, "ah.sequence"), vec!["7"]);
     }
 
     #[test]
