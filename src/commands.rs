@@ -147,14 +147,18 @@ pub fn packets(o: &PacketsOpts) -> Status {
     let decimals = time_decimals(&r);
     let mut out = Out::new();
     let mut tree = Tree::new();
+    let mut fields = match &o.format {
+        PacketsFormat::Fields(f) => Some(output::FieldsWriter::new(f)),
+        PacketsFormat::Lines => None,
+    };
     if let (PacketsFormat::Fields(f), true) = (&o.format, o.header) {
         out.buf.push_str(&f.join("\t"));
         out.buf.push('\n');
     }
     let res = walk(&mut r, o.count, |p, data| {
-        match &o.format {
-            PacketsFormat::Lines => output::packet_line(&mut out.buf, p, data, decimals),
-            PacketsFormat::Fields(f) => output::fields_line(&mut out.buf, p, data, f, &mut tree, decimals),
+        match &mut fields {
+            None => output::packet_line(&mut out.buf, p, data, decimals),
+            Some(w) => w.line(&mut out.buf, p, data, &mut tree, decimals),
         }
         out.push()?;
         Ok(true)

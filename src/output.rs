@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use wirelens_dissectors::frame::{build_tree, columns, write_rel_time};
+use wirelens_dissectors::frame::{build_tree, columns, write_rel_time, Columns};
 use wirelens_dissectors::tree::{write_hex, Node, NodeId, Tree, Value};
 
 use crate::engine::Processed;
@@ -25,52 +25,93 @@ pub fn packet_line(out: &mut String, p: &Processed, data: &[u8], decimals: u32) 
 }
 
 /// Column pseudo-fields that tshark accepts in `-e` (`_ws.col.Info`, ...).
-fn column_field(name: &str, p: &Processed, data: &[u8], decimals: u32) -> Option<String> {
-    let col = name.strip_prefix("_ws.col.")?;
-    let c = columns(&p.decoded, &p.meta, data, &p.ann);
-    Some(match col {
-        "No." | "number" => p.meta.number.to_string(),
-        "Time" | "cls_time" => {
-            let mut s = String::new();
-            write_rel_time(&mut s, p.meta.rel_ns, decimals);
-            s
+/// `cols` holds the frame's columns once computed (they are computed at most once per frame).
+fn column_field(out: &mut String, name: &str, p: &Processed, data: &[u8], decimals: u32, cols: &mut Option<Columns>) -> bool {
+    let Some(col) = name.strip_prefix("_ws.col.") else { return false };
+    if matches!(col, "Source" | "def_src" | "Destination" | "def_dst" | "Protocol" | "protocol" | "Info" | "info") {
+        let c = cols.get_or_insert_with(|| columns(&p.decoded, &p.meta, data, &p.ann));
+        out.push_str(match col {
+            "Source" | "def_src" => &c.src,
+            "Destination" | "def_dst" => &c.dst,
+            "Protocol" | "protocol" => &c.proto,
+            _ => &c.info,
+        });
+        return true;
+    }
+    match col {
+        "No." | "number" => {
+            let _ = write!(out, "{}", p.meta.number);
         }
-        "Source" | "def_src" => c.src,
-        "Destination" | "def_dst" => c.dst,
-        "Protocol" | "protocol" => c.proto,
-        "Length" | "packet_length" => p.meta.origlen.to_string(),
-        "Info" | "info" => c.info,
-        _ => return Some(String::new()),
-    })
+        "Time" | "cls_time" => write_rel_time(out, p.meta.rel_ns, decimals),
+        "Length" | "packet_length" => {
+            let _ = write!(out, "{}", p.meta.origlen);
+        }
+        _ => {}
+    }
+    true
 }
 
-/// One `-T fields` row: each field's occurrences joined by `,`, fields by tabs.
+/// Writes `-T fields` rows: each field's occurrences joined by `,`, fields by
+/// tabs. Holds the field list and per-field buffers reused from frame to
+/// frame, so the tree is walked once per frame whatever the number of fields.
+#[derive(Clone, Debug)]
+pub struct FieldsWriter {
+    fields: Vec<String>,
+    /// Per field: the occurrences written so far for this frame, and how many.
+    vals: Vec<(String, u32)>,
+    /// Some field is a tree field (not a `_ws.col.` column).
+    needs_tree: bool,
+}
+
+impl FieldsWriter {
+    pub fn new(fields: &[String]) -> Self {
+        FieldsWriter {
+            fields: fields.to_vec(),
+            vals: vec![(String::new(), 0); fields.len()],
+            needs_tree: fields.iter().any(|f| !f.starts_with("_ws.col.")),
+        }
+    }
+
+    /// One row for a frame; `tree` is scratch space (rebuilt here when a field needs it).
+    pub fn line(&mut self, out: &mut String, p: &Processed, data: &[u8], tree: &mut Tree, decimals: u32) {
+        for v in &mut self.vals {
+            v.0.clear();
+            v.1 = 0;
+        }
+        if self.needs_tree {
+            build_tree(&p.decoded, &p.meta, data, &p.ann, tree);
+            // One pre-order walk (tree order, as `Tree::find` gives) for all fields.
+            for (_, n) in tree.pre_order() {
+                if matches!(n.value, Value::None) {
+                    continue;
+                }
+                for (f, v) in self.fields.iter().zip(self.vals.iter_mut()) {
+                    if f.as_str() == n.name {
+                        if v.1 > 0 {
+                            v.0.push(',');
+                        }
+                        v.1 += 1;
+                        tree.write_field(&mut v.0, n, data);
+                    }
+                }
+            }
+        }
+        let mut cols = None;
+        for (i, (f, v)) in self.fields.iter().zip(&self.vals).enumerate() {
+            if i > 0 {
+                out.push('\t');
+            }
+            if !column_field(out, f, p, data, decimals, &mut cols) {
+                out.push_str(&v.0);
+            }
+        }
+        out.push('\n');
+    }
+}
+
+/// One `-T fields` row (see [`FieldsWriter`], which reuses its buffers across frames).
 pub fn fields_line(out: &mut String, p: &Processed, data: &[u8], fields: &[String], tree: &mut Tree, decimals: u32) {
-    let needs_tree = fields.iter().any(|f| !f.starts_with("_ws.col."));
-    if needs_tree {
-        build_tree(&p.decoded, &p.meta, data, &p.ann, tree);
-    }
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push('\t');
-        }
-        if let Some(v) = column_field(f, p, data, decimals) {
-            out.push_str(&v);
-            continue;
-        }
-        let mut first = true;
-        for (_, n) in tree.find(f) {
-            if matches!(n.value, Value::None) {
-                continue;
-            }
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            tree.write_field(out, n, data);
-        }
-    }
-    out.push('\n');
+    FieldsWriter::new(fields).line(out, p, data, tree, decimals);
 }
 
 /// The tree as indented text, like `tshark -V`, followed by a blank line.
