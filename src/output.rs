@@ -8,19 +8,57 @@ use wirelens_dissectors::tree::{write_hex, Node, NodeId, Tree, Value};
 
 use crate::engine::Processed;
 
+/// Appends `v` in decimal, right-aligned in `width` columns (`{:>width$}`
+/// without the formatting machinery: this runs for every frame).
+fn push_uint(out: &mut String, v: u64, width: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    let digits = buf.get(i..).unwrap_or(&[]);
+    for _ in digits.len()..width {
+        out.push(' ');
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(digits).unwrap_or(""));
+}
+
 /// The summary line like tshark's default output:
 /// `    1   0.000000 10.0.0.1 → 10.0.0.2 TCP 74 51514 → 80 [SYN] Seq=0 ...`.
 pub fn packet_line(out: &mut String, p: &Processed, data: &[u8], decimals: u32) {
     let c = columns(&p.decoded, &p.meta, data, &p.ann);
-    let mut t = String::new();
-    write_rel_time(&mut t, p.meta.rel_ns, decimals);
-    let _ = write!(out, "{:>5} {:>10} ", p.meta.number, t);
+    push_uint(out, p.meta.number, 5);
+    out.push(' ');
+    // The time right-aligned in 10 columns: written in place, then padded in front.
+    let start = out.len();
+    write_rel_time(out, p.meta.rel_ns, decimals);
+    let w = out.len() - start;
+    if w < 10 {
+        out.insert_str(start, "          ".get(w..).unwrap_or(""));
+    }
+    out.push(' ');
     if c.src.is_empty() && c.dst.is_empty() {
         out.push_str("  ");
     } else {
-        let _ = write!(out, "{} → {}", c.src, c.dst);
+        out.push_str(&c.src);
+        out.push_str(" → ");
+        out.push_str(&c.dst);
     }
-    let _ = write!(out, " {} {} {}", c.proto, p.meta.origlen, c.info);
+    out.push(' ');
+    out.push_str(&c.proto);
+    out.push(' ');
+    push_uint(out, u64::from(p.meta.origlen), 0);
+    out.push(' ');
+    out.push_str(&c.info);
     out.push('\n');
 }
 
