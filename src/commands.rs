@@ -201,6 +201,10 @@ pub fn packets(o: &PacketsOpts) -> Status {
     let decimals = time_decimals(&r);
     let mut out = Out::new();
     let mut tree = Tree::new();
+    let mut fields = match &o.format {
+        PacketsFormat::Fields(f) => Some(output::FieldsWriter::new(f, o.field_opts.clone())),
+        PacketsFormat::Lines => None,
+    };
     if let (PacketsFormat::Fields(f), true) = (&o.format, o.field_opts.header) {
         out.buf.push_str(&f.join(&o.field_opts.separator));
         out.buf.push('\n');
@@ -208,9 +212,9 @@ pub fn packets(o: &PacketsOpts) -> Status {
     let needs_tree = matches!(&o.format, PacketsFormat::Fields(f) if f.iter().any(|x| !x.starts_with("_ws.col.")));
     let mut engine = Engine::new(Config { detail: needs_tree, msl_ns: o.msl_ns, ..Config::default() });
     let res = walk(&mut r, &mut engine, o.count, |_, p, data| {
-        match &o.format {
-            PacketsFormat::Lines => output::packet_line(&mut out.buf, &p, data, decimals),
-            PacketsFormat::Fields(f) => output::fields_line(&mut out.buf, &p, data, f, &mut tree, decimals, &o.field_opts),
+        match &mut fields {
+            None => output::packet_line(&mut out.buf, &p, data, decimals),
+            Some(w) => w.line(&mut out.buf, &p, data, &mut tree, decimals),
         }
         out.push()?;
         Ok(true)

@@ -3,45 +3,90 @@
 
 use std::fmt::Write as _;
 
-use wirelens_dissectors::frame::{build_tree, columns, write_rel_time};
+use wirelens_dissectors::frame::{build_tree, columns, write_rel_time, Columns};
 use wirelens_dissectors::tree::{write_hex, Node, NodeId, Tree, Value};
 
 use crate::engine::Processed;
+
+/// Appends `v` in decimal, right-aligned in `width` columns (`{:>width$}`
+/// without the formatting machinery: this runs for every frame).
+fn push_uint(out: &mut String, v: u64, width: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    let digits = buf.get(i..).unwrap_or(&[]);
+    for _ in digits.len()..width {
+        out.push(' ');
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(digits).unwrap_or(""));
+}
 
 /// The summary line like tshark's default output:
 /// `    1   0.000000 10.0.0.1 → 10.0.0.2 TCP 74 51514 → 80 [SYN] Seq=0 ...`.
 pub fn packet_line(out: &mut String, p: &Processed, data: &[u8], decimals: u32) {
     let c = columns(&p.decoded, &p.meta, data, &p.ann);
-    let mut t = String::new();
-    write_rel_time(&mut t, p.meta.rel_ns, decimals);
-    let _ = write!(out, "{:>5} {:>10} ", p.meta.number, t);
+    push_uint(out, p.meta.number, 5);
+    out.push(' ');
+    // The time right-aligned in 10 columns: written in place, then padded in front.
+    let start = out.len();
+    write_rel_time(out, p.meta.rel_ns, decimals);
+    let w = out.len() - start;
+    if w < 10 {
+        out.insert_str(start, "          ".get(w..).unwrap_or(""));
+    }
+    out.push(' ');
     if c.src.is_empty() && c.dst.is_empty() {
         out.push_str("  ");
     } else {
-        let _ = write!(out, "{} → {}", c.src, c.dst);
+        out.push_str(&c.src);
+        out.push_str(" → ");
+        out.push_str(&c.dst);
     }
-    let _ = write!(out, " {} {} {}", c.proto, p.meta.origlen, c.info);
+    out.push(' ');
+    out.push_str(&c.proto);
+    out.push(' ');
+    push_uint(out, u64::from(p.meta.origlen), 0);
+    out.push(' ');
+    out.push_str(&c.info);
     out.push('\n');
 }
 
 /// Column pseudo-fields that tshark accepts in `-e` (`_ws.col.Info`, ...).
-fn column_field(name: &str, p: &Processed, data: &[u8], decimals: u32) -> Option<String> {
-    let col = name.strip_prefix("_ws.col.")?;
-    let c = columns(&p.decoded, &p.meta, data, &p.ann);
-    Some(match col {
-        "No." | "number" => p.meta.number.to_string(),
-        "Time" | "cls_time" => {
-            let mut s = String::new();
-            write_rel_time(&mut s, p.meta.rel_ns, decimals);
-            s
+/// `cols` holds the frame's columns once computed (they are computed at most once per frame).
+fn column_field(out: &mut String, name: &str, p: &Processed, data: &[u8], decimals: u32, cols: &mut Option<Columns>) -> bool {
+    let Some(col) = name.strip_prefix("_ws.col.") else { return false };
+    if matches!(col, "Source" | "def_src" | "Destination" | "def_dst" | "Protocol" | "protocol" | "Info" | "info") {
+        let c = cols.get_or_insert_with(|| columns(&p.decoded, &p.meta, data, &p.ann));
+        out.push_str(match col {
+            "Source" | "def_src" => &c.src,
+            "Destination" | "def_dst" => &c.dst,
+            "Protocol" | "protocol" => &c.proto,
+            _ => &c.info,
+        });
+        return true;
+    }
+    match col {
+        "No." | "number" => {
+            let _ = write!(out, "{}", p.meta.number);
         }
-        "Source" | "def_src" => c.src,
-        "Destination" | "def_dst" => c.dst,
-        "Protocol" | "protocol" => c.proto,
-        "Length" | "packet_length" => p.meta.origlen.to_string(),
-        "Info" | "info" => c.info,
-        _ => return Some(String::new()),
-    })
+        "Time" | "cls_time" => write_rel_time(out, p.meta.rel_ns, decimals),
+        "Length" | "packet_length" => {
+            let _ = write!(out, "{}", p.meta.origlen);
+        }
+        _ => {}
+    }
+    true
 }
 
 /// tshark's `-E` options for `-T fields`.
@@ -68,7 +113,9 @@ impl FieldOpts {
     pub fn parse(opts: &[String]) -> Result<FieldOpts, String> {
         let mut o = FieldOpts::default();
         for opt in opts {
-            let (k, v) = opt.split_once('=').ok_or_else(|| format!("-E {opt}: expected name=value (header=y, separator=/t, aggregator=, occurrence=a)"))?;
+            let (k, v) = opt
+                .split_once('=')
+                .ok_or_else(|| format!("-E {opt}: expected name=value (header=y, separator=/t, aggregator=, occurrence=a)"))?;
             match k {
                 "header" => o.header = matches!(v, "y" | "Y" | "yes"),
                 "separator" => {
@@ -100,52 +147,93 @@ impl FieldOpts {
     }
 }
 
-/// One `-T fields` row: each field's occurrences joined by the aggregator, fields by the separator.
-pub fn fields_line(out: &mut String, p: &Processed, data: &[u8], fields: &[String], tree: &mut Tree, decimals: u32, fo: &FieldOpts) {
-    let needs_tree = fields.iter().any(|f| !f.starts_with("_ws.col."));
-    if needs_tree {
-        build_tree(&p.decoded, &p.meta, data, &p.ann, tree);
+/// Expert pseudo-fields: every expert item of the frame, in tree order.
+fn expert_field(name: &str) -> bool {
+    matches!(name, "_ws.expert.message" | "_ws.expert.severity" | "_ws.expert.code")
+}
+
+/// Writes `-T fields` rows: each field's occurrences joined by the
+/// aggregator, fields by the separator. Holds the field list and per-field
+/// buffers reused from frame to frame, so the tree is walked once per frame
+/// whatever the number of fields.
+#[derive(Clone, Debug)]
+pub struct FieldsWriter {
+    fields: Vec<String>,
+    opts: FieldOpts,
+    /// Per field: the occurrences of this frame, back to back, and where each ends.
+    vals: Vec<(String, Vec<usize>)>,
+    /// Some field is a tree field (not a `_ws.col.` column).
+    needs_tree: bool,
+}
+
+impl FieldsWriter {
+    pub fn new(fields: &[String], opts: FieldOpts) -> Self {
+        FieldsWriter {
+            fields: fields.to_vec(),
+            opts,
+            vals: vec![(String::new(), Vec::new()); fields.len()],
+            needs_tree: fields.iter().any(|f| !f.starts_with("_ws.col.")),
+        }
     }
-    let mut vals: Vec<String> = Vec::new();
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push_str(&fo.separator);
+
+    /// One row for a frame; `tree` is scratch space (rebuilt here when a field needs it).
+    pub fn line(&mut self, out: &mut String, p: &Processed, data: &[u8], tree: &mut Tree, decimals: u32) {
+        for v in &mut self.vals {
+            v.0.clear();
+            v.1.clear();
         }
-        if let Some(v) = column_field(f, p, data, decimals) {
-            out.push_str(&v);
-            continue;
-        }
-        vals.clear();
-        if f == "_ws.expert.message" || f == "_ws.expert.severity" || f == "_ws.expert.code" {
-            // Every expert item of the frame, in tree order.
-            for (_, e) in tree.experts() {
-                vals.push(match f.as_str() {
-                    "_ws.expert.message" => e.msg.clone(),
-                    "_ws.expert.severity" => e.severity.label().to_string(),
-                    _ => e.code.to_string(),
-                });
-            }
-        } else {
-            for (_, n) in tree.find(f) {
-                if matches!(n.value, Value::None) {
-                    continue;
+        if self.needs_tree {
+            build_tree(&p.decoded, &p.meta, data, &p.ann, tree);
+            // One pre-order walk (tree order, as `Tree::find` gives) for all fields.
+            for (_, n) in tree.pre_order() {
+                for (f, v) in self.fields.iter().zip(self.vals.iter_mut()) {
+                    if expert_field(f) {
+                        if let Some(e) = &n.expert {
+                            match f.as_str() {
+                                "_ws.expert.message" => v.0.push_str(&e.msg),
+                                "_ws.expert.severity" => v.0.push_str(e.severity.label()),
+                                _ => v.0.push_str(e.code),
+                            }
+                            v.1.push(v.0.len());
+                        }
+                    } else if f.as_str() == n.name && !matches!(n.value, Value::None) {
+                        tree.write_field(&mut v.0, n, data);
+                        v.1.push(v.0.len());
+                    }
                 }
-                let mut v = String::new();
-                tree.write_field(&mut v, n, data);
-                vals.push(v);
             }
         }
-        let pick: &[String] = match fo.occurrence {
-            0 => &vals,
-            n if n > 0 => vals.get(n as usize - 1..n as usize).unwrap_or(&[]),
-            n => {
-                let k = vals.len() as i64 + n;
-                if k >= 0 { vals.get(k as usize..k as usize + 1).unwrap_or(&[]) } else { &[] }
+        let mut cols = None;
+        for (i, (f, v)) in self.fields.iter().zip(&self.vals).enumerate() {
+            if i > 0 {
+                out.push_str(&self.opts.separator);
             }
-        };
-        out.push_str(&pick.join(&fo.aggregator));
+            if column_field(out, f, p, data, decimals, &mut cols) {
+                continue;
+            }
+            let n = v.1.len();
+            let (from, to) = match self.opts.occurrence {
+                0 => (0, n),
+                k if k > 0 && (k as usize) <= n => (k as usize - 1, k as usize),
+                k if k < 0 && k.unsigned_abs() as usize <= n => (n - k.unsigned_abs() as usize, n - k.unsigned_abs() as usize + 1),
+                _ => (0, 0),
+            };
+            for j in from..to {
+                if j > from {
+                    out.push_str(&self.opts.aggregator);
+                }
+                let start = if j == 0 { 0 } else { v.1.get(j - 1).copied().unwrap_or(0) };
+                let end = v.1.get(j).copied().unwrap_or(start);
+                out.push_str(v.0.get(start..end).unwrap_or(""));
+            }
+        }
+        out.push('\n');
     }
-    out.push('\n');
+}
+
+/// One `-T fields` row (see [`FieldsWriter`], which reuses its buffers across frames).
+pub fn fields_line(out: &mut String, p: &Processed, data: &[u8], fields: &[String], tree: &mut Tree, decimals: u32, opts: &FieldOpts) {
+    FieldsWriter::new(fields, opts.clone()).line(out, p, data, tree, decimals);
 }
 
 /// The tree as indented text, like `tshark -V`, followed by a blank line.
