@@ -19,7 +19,8 @@ use crate::net::ipv4::{self, Ipv4};
 use crate::net::ipv6::{self, Ipv6};
 use crate::transport::tcp::{self, Tcp, TcpCtx};
 use crate::transport::udp::{self, Udp, UdpCtx};
-use crate::tree::{write_duration, write_mac, Tree, Value};
+use crate::tree::{write_duration, write_mac, NodeId, Tree, Value};
+use crate::tunnel::{self, Encap, Layer};
 use crate::util::{fold, pseudo_v4, pseudo_v6, sum_words, ChecksumStatus};
 
 /// What the capture says about a frame.
@@ -142,6 +143,18 @@ pub struct Decoded {
     pub errors: Vec<DissectError>,
     /// Captured length of the frame.
     pub captured: usize,
+    /// The outer layers between the link layer and `ip` / `arp`, in wire
+    /// order (tunnels, label stacks, PPPoE, inner Ethernet frames...).
+    /// `ip` and `transport` are always the innermost ones.
+    pub encap: Vec<Layer>,
+    /// The captured end of the bytes the innermost layers were parsed from
+    /// (the frame, or an outer layer's payload).
+    pub inner_end: usize,
+    /// Where those bytes end on the wire.
+    pub inner_wire_end: usize,
+    /// What the last layer dissected carries when nothing more was
+    /// dissected from it (an ethertype, or nothing).
+    pub next: Next,
 }
 
 impl Decoded {
@@ -149,7 +162,7 @@ impl Decoded {
     /// be cut short or the data offset bogus: the engine still tracks it).
     pub fn tcp(&self) -> Option<&Tcp> {
         match &self.transport {
-            Some(Transport::Tcp(t)) if self.partial.is_none() || (self.tsrc == 0 && self.captured >= t.off + 20) => Some(t),
+            Some(Transport::Tcp(t)) if self.partial.is_none() || (self.tsrc == 0 && self.inner_end >= t.off + 20) => Some(t),
             _ => None,
         }
     }
@@ -253,6 +266,7 @@ impl Decoder {
 
     fn decode_inner(&mut self, meta: &FrameMeta, data: &[u8], ann: Option<&Annotations>) -> Decoded {
         let link = link::parse_link(meta.linktype, data);
+        let wire = (meta.origlen as usize).max(data.len());
         let mut d = Decoded {
             arp: None,
             ip: None,
@@ -264,65 +278,293 @@ impl Decoder {
             partial: None,
             errors: Vec::new(),
             captured: data.len(),
+            encap: Vec::new(),
+            inner_end: data.len(),
+            inner_wire_end: wire,
+            next: link.next,
             link,
         };
         if let Some(e) = d.link.error {
             d.errors.push(e);
         }
-        let off = d.link.payload_off;
-        match d.link.next {
-            Next::Arp => match arp::parse(data, off) {
-                Ok(a) => d.arp = Some(a),
-                Err(e) => {
-                    if e.kind == ErrorKind::Truncated {
-                        d.arp = padded(data, off + 28, |p| arp::parse(p, off));
-                        d.partial = Some("ARP");
-                    }
-                    d.errors.push(e);
-                }
-            },
-            Next::Ipv4 => match ipv4::parse(data, off) {
-                Ok(h) => {
-                    d.ip = Some(Ip::V4(h));
-                    self.upper(meta, data, &mut d, ann);
-                }
-                Err(e) => {
-                    if e.kind == ErrorKind::Truncated {
-                        d.ip = padded_with(data, off + 60, &[(off, 0x45)], |p| ipv4::parse(p, off)).map(|mut h| {
-                            h.checksum_status = ChecksumStatus::Unverified;
-                            Ip::V4(h)
-                        });
-                        d.partial = Some("IPv4");
-                    }
-                    d.errors.push(e);
-                }
-            },
-            Next::Ipv6 => match ipv6::parse(data, off) {
-                Ok(h) => {
-                    if let Some(e) = h.error {
-                        d.errors.push(e);
-                    }
-                    let walk_ok = h.error.is_none();
-                    d.ip = Some(Ip::V6(h));
-                    if walk_ok {
-                        self.upper(meta, data, &mut d, ann);
-                    }
-                }
-                Err(e) => {
-                    if e.kind == ErrorKind::Truncated {
-                        d.ip = padded_with(data, off + 40, &[(off, 0x60)], |p| ipv6::parse(p, off)).map(Ip::V6);
-                        d.partial = Some("IPv6");
-                    }
-                    d.errors.push(e);
-                }
-            },
-            Next::Ethertype(_) | Next::Nothing => {}
+        let mut cur = Cursor { step: Step::Link(d.link.next), off: d.link.payload_off, end: data.len(), wire_end: wire, after_gre: None };
+        loop {
+            if d.encap.len() >= tunnel::MAX_DEPTH && !matches!(cur.step, Step::Link(Next::Nothing | Next::Ethertype(_))) {
+                d.errors.push(DissectError::malformed("Encapsulation", "too many nested encapsulations", cur.off));
+                d.next = Next::Nothing;
+                break;
+            }
+            let bytes = data.get(..cur.end).unwrap_or(data);
+            match self.step(meta, bytes, &mut d, &mut cur, ann) {
+                Flow::Continue => {}
+                Flow::Stop => break,
+            }
         }
         d
     }
 
-    /// Fragments, then the transport layer.
-    fn upper(&mut self, meta: &FrameMeta, data: &[u8], d: &mut Decoded, ann: Option<&Annotations>) {
+    /// Dissects the layer `cur` points at: the innermost layers end the
+    /// walk, an outer one is kept in `d.encap` and moves the cursor on.
+    fn step(&mut self, meta: &FrameMeta, data: &[u8], d: &mut Decoded, cur: &mut Cursor, ann: Option<&Annotations>) -> Flow {
+        let off = cur.off;
+        let after_gre = cur.after_gre.take();
+        let layer = |encap: Encap, cur: &Cursor| Layer { encap, end: cur.end, wire_end: cur.wire_end };
+        match cur.step {
+            Step::Link(Next::Nothing) => {
+                d.next = Next::Nothing;
+                Flow::Stop
+            }
+            Step::Link(Next::Arp) => {
+                d.inner_end = cur.end;
+                d.inner_wire_end = cur.wire_end;
+                match arp::parse(data, off) {
+                    Ok(a) => d.arp = Some(a),
+                    Err(e) => {
+                        if e.kind == ErrorKind::Truncated {
+                            d.arp = padded(data, off + 28, |p| arp::parse(p, off));
+                            d.partial = Some("ARP");
+                        }
+                        d.errors.push(e);
+                    }
+                }
+                Flow::Stop
+            }
+            Step::Link(Next::Ipv4) | Step::Link(Next::Ipv6) => {
+                let v4 = cur.step == Step::Link(Next::Ipv4);
+                let parsed = if v4 { ipv4::parse(data, off).map(Ip::V4) } else { ipv6::parse(data, off).map(Ip::V6) };
+                match parsed {
+                    Ok(ip) => {
+                        let walk_ok = match &ip {
+                            Ip::V6(h) => {
+                                if let Some(e) = h.error {
+                                    d.errors.push(e);
+                                }
+                                h.error.is_none()
+                            }
+                            Ip::V4(_) => true,
+                        };
+                        if walk_ok {
+                            if let Some(tn) = ip_tunnel(&ip, data, cur) {
+                                let payload = ip.payload();
+                                d.encap.push(layer(Encap::Ip(ip), cur));
+                                cur.off = payload.start;
+                                cur.end = tn.end;
+                                cur.wire_end = tn.wire_end;
+                                if let Some((u, ck, uend, uwire)) = tn.udp {
+                                    cur.off = u.payload.start;
+                                    d.encap.push(layer(Encap::Udp(u, ck), cur));
+                                    cur.end = uend;
+                                    cur.wire_end = uwire;
+                                }
+                                cur.step = tn.step;
+                                return Flow::Continue;
+                            }
+                        }
+                        d.ip = Some(ip);
+                        d.inner_end = cur.end;
+                        d.inner_wire_end = cur.wire_end;
+                        if walk_ok {
+                            self.upper(meta, data, cur.wire_end, d, ann);
+                        }
+                    }
+                    Err(e) => {
+                        d.inner_end = cur.end;
+                        d.inner_wire_end = cur.wire_end;
+                        if e.kind == ErrorKind::Truncated {
+                            d.ip = if v4 {
+                                padded_with(data, off + 60, &[(off, 0x45)], |p| ipv4::parse(p, off)).map(|mut h| {
+                                    h.checksum_status = ChecksumStatus::Unverified;
+                                    Ip::V4(h)
+                                })
+                            } else {
+                                padded_with(data, off + 40, &[(off, 0x60)], |p| ipv6::parse(p, off)).map(Ip::V6)
+                            };
+                            d.partial = Some(if v4 { "IPv4" } else { "IPv6" });
+                        }
+                        d.errors.push(e);
+                    }
+                }
+                Flow::Stop
+            }
+            Step::Link(Next::Ethertype(et)) => match ethertype_step(et, after_gre) {
+                Some(s) => {
+                    cur.step = s;
+                    Flow::Continue
+                }
+                None => {
+                    d.next = Next::Ethertype(et);
+                    Flow::Stop
+                }
+            },
+            Step::Eth => {
+                let l = link::ethernet::parse_link_at(data, off);
+                let (next, poff, err) = (l.next, l.payload_off, l.error);
+                d.encap.push(layer(Encap::Link(l), cur));
+                if let Some(e) = err {
+                    d.errors.push(e);
+                }
+                cur.off = poff;
+                cur.step = Step::Link(next);
+                Flow::Continue
+            }
+            Step::Gre => {
+                let mut g = match tunnel::Gre::parse(data, off) {
+                    Ok(g) => g,
+                    Err(e) => return Self::partial_layer(d, cur, data, e, |b| tunnel::Gre::parse(b, off).ok().map(Encap::Gre), off + 64),
+                };
+                let complete = cur.end >= cur.wire_end;
+                g.verify(data, cur.end, complete);
+                cur.off = off.saturating_add(g.hdr_len);
+                cur.after_gre = Some(g.has_seq());
+                cur.step = if g.proto == tunnel::gre::ETHERTYPE_PPP { Step::Ppp } else { Step::Link(g.next()) };
+                d.encap.push(layer(Encap::Gre(g), cur));
+                Flow::Continue
+            }
+            Step::Erspan1 => {
+                d.encap.push(layer(Encap::Erspan(tunnel::Erspan::type1(off)), cur));
+                cur.step = Step::Eth;
+                Flow::Continue
+            }
+            Step::Erspan(three) => match tunnel::Erspan::parse(data, off, three) {
+                Ok(s) => {
+                    cur.off = off.saturating_add(s.hdr_len);
+                    cur.step = match s.next() {
+                        Next::Nothing => Step::Link(Next::Nothing),
+                        _ => Step::Eth,
+                    };
+                    d.encap.push(layer(Encap::Erspan(s), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Erspan::parse(b, off, three).ok().map(Encap::Erspan), off + 20),
+            },
+            Step::Cmd => match tunnel::CiscoMeta::parse(data, off) {
+                Ok(c) => {
+                    cur.off = off.saturating_add(tunnel::CiscoMeta::LEN);
+                    cur.step = Step::Link(link::ethertype_next(c.etype));
+                    d.encap.push(layer(Encap::CiscoMeta(c), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::CiscoMeta::parse(b, off).ok().map(Encap::CiscoMeta), off + 8),
+            },
+            Step::Vxlan => match tunnel::Vxlan::parse(data, off) {
+                Ok(v) => {
+                    cur.off = off.saturating_add(tunnel::Vxlan::LEN);
+                    cur.step = Step::Eth;
+                    d.encap.push(layer(Encap::Vxlan(v), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Vxlan::parse(b, off).ok().map(Encap::Vxlan), off + 8),
+            },
+            Step::Geneve => match tunnel::Geneve::parse(data, off) {
+                Ok(g) => {
+                    cur.off = off.saturating_add(g.hdr_len());
+                    cur.step = Step::Link(g.next());
+                    d.encap.push(layer(Encap::Geneve(g), cur));
+                    Flow::Continue
+                }
+                Err(e) => {
+                    let fix = |b: &[u8]| {
+                        let mut v = b.to_vec();
+                        if let Some(x) = v.get_mut(off) {
+                            *x &= 0xc0;
+                        }
+                        tunnel::Geneve::parse(&v, off).ok().map(Encap::Geneve)
+                    };
+                    Self::partial_layer(d, cur, data, e, fix, off + 8)
+                }
+            },
+            Step::L2tp => match tunnel::L2tp::parse(data, off) {
+                Ok(l) => {
+                    cur.off = off.saturating_add(l.hdr_len);
+                    cur.step = if l.carries_ppp() { Step::Ppp } else { Step::Link(Next::Nothing) };
+                    d.encap.push(layer(Encap::L2tp(l), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::L2tp::parse(b, off).ok().map(Encap::L2tp), off + 16),
+            },
+            Step::Ppp => match tunnel::Ppp::parse(data, off) {
+                Ok(p) => {
+                    cur.off = off.saturating_add(p.len());
+                    cur.step = Step::Link(p.next());
+                    d.encap.push(layer(Encap::Ppp(p), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Ppp::parse(b, off).ok().map(Encap::Ppp), off + 4),
+            },
+            Step::Pppoe(discovery) => match tunnel::Pppoe::parse(data, off, discovery) {
+                Ok(p) => {
+                    cur.off = off.saturating_add(tunnel::Pppoe::LEN);
+                    let pend = p.payload_end(cur.end);
+                    cur.step = if discovery { Step::Link(Next::Nothing) } else { Step::Ppp };
+                    d.encap.push(layer(Encap::Pppoe(p), cur));
+                    if !discovery && pend >= cur.off {
+                        cur.wire_end = cur.wire_end.min(pend.max(cur.end.min(pend)));
+                        cur.end = pend;
+                    }
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Pppoe::parse(b, off, discovery).ok().map(Encap::Pppoe), off + 6),
+            },
+            Step::Mpls => {
+                let (m, err) = tunnel::Mpls::parse(data, off);
+                let end = m.end();
+                let empty = m.labels.is_empty();
+                if !empty {
+                    d.encap.push(layer(Encap::Mpls(m), cur));
+                }
+                if let Some(e) = err {
+                    d.errors.push(e);
+                    return Flow::Stop;
+                }
+                cur.off = end;
+                cur.step = match tunnel::Mpls::payload_kind(data, end) {
+                    tunnel::mpls::Payload::Next(n) => Step::Link(n),
+                    tunnel::mpls::Payload::PwEthCw => Step::PwEthCw,
+                };
+                Flow::Continue
+            }
+            Step::PwEthCw => match tunnel::PwEthCw::parse(data, off) {
+                Ok(c) => {
+                    cur.off = off.saturating_add(tunnel::PwEthCw::LEN);
+                    cur.step = Step::Eth;
+                    d.encap.push(layer(Encap::PwEthCw(c), cur));
+                    Flow::Continue
+                }
+                Err(e) => {
+                    d.errors.push(e);
+                    Flow::Stop
+                }
+            },
+            Step::Pbb => match tunnel::Pbb::parse(data, off) {
+                Ok(p) => {
+                    cur.off = p.payload_off;
+                    cur.step = Step::Link(p.next());
+                    d.encap.push(layer(Encap::Pbb(p), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Pbb::parse(b, off).ok().map(Encap::Pbb), off + 18),
+            },
+        }
+    }
+
+    /// A layer whose header was cut short (or is malformed): the fields
+    /// that were captured are kept from a zero-padded copy, the error is
+    /// recorded, and the walk ends.
+    fn partial_layer(d: &mut Decoded, cur: &Cursor, data: &[u8], e: DissectError, f: impl Fn(&[u8]) -> Option<Encap>, upto: usize) -> Flow {
+        if e.kind == ErrorKind::Truncated {
+            let v = link::padded(data, 0, upto);
+            if let Some(enc) = f(&v) {
+                d.encap.push(Layer { encap: enc, end: cur.end, wire_end: cur.wire_end });
+            }
+        }
+        d.errors.push(e);
+        d.next = Next::Nothing;
+        Flow::Stop
+    }
+
+    /// Fragments, then the transport layer. `data` ends where the bytes
+    /// holding the IP packet end; `wire_limit` is where they end on the wire.
+    fn upper(&mut self, meta: &FrameMeta, data: &[u8], wire_limit: usize, d: &mut Decoded, ann: Option<&Annotations>) {
         let Some(ip) = &d.ip else { return };
         let frag = match ip {
             Ip::V4(h) if h.is_fragment() => Some((h.frag_byte_offset(), h.mf(), u32::from(h.id))),
@@ -378,9 +620,125 @@ impl Decoder {
         }
         // Where the payload ends on the wire: what the IP header says, but
         // never past the frame's own length on the wire.
-        let wire_end = payload.start.saturating_add(wire_len).min((meta.origlen as usize).max(payload.end));
+        let wire_end = payload.start.saturating_add(wire_len).min(wire_limit.max(payload.end));
         let t = transport(data, payload.start, payload.end, wire_end, proto, ck_src, ck_dst, wire_len);
         apply_transport(d, t);
+    }
+}
+
+/// Where the walk over a frame's layers is.
+struct Cursor {
+    step: Step,
+    off: usize,
+    /// Captured end of the bytes the layer is in.
+    end: usize,
+    wire_end: usize,
+    /// Set right after a GRE header: whether it had a sequence number
+    /// (ERSPAN type II rather than I).
+    after_gre: Option<bool>,
+}
+
+/// The kind of layer at the cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Link(Next),
+    Eth,
+    Gre,
+    Erspan1,
+    /// Type II (false) or III (true).
+    Erspan(bool),
+    Cmd,
+    Vxlan,
+    Geneve,
+    L2tp,
+    Ppp,
+    /// Discovery (true) or session.
+    Pppoe(bool),
+    Mpls,
+    PwEthCw,
+    Pbb,
+}
+
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// The layer an ethertype (or a GRE protocol type) leads to, beyond IP and
+/// ARP; None when it is not dissected.
+fn ethertype_step(et: u16, after_gre: Option<bool>) -> Option<Step> {
+    Some(match (et, after_gre) {
+        (0x8847 | 0x8848, _) => Step::Mpls,
+        (tunnel::ppp::ETHERTYPE_PPPOED, _) => Step::Pppoe(true),
+        (tunnel::ppp::ETHERTYPE_PPPOES, _) => Step::Pppoe(false),
+        (tunnel::gre::ETHERTYPE_TEB, _) => Step::Eth,
+        (tunnel::gre::ETHERTYPE_ERSPAN, Some(true)) => Step::Erspan(false),
+        (tunnel::gre::ETHERTYPE_ERSPAN, Some(false)) => Step::Erspan1,
+        (tunnel::gre::ETHERTYPE_ERSPAN3, Some(_)) => Step::Erspan(true),
+        (tunnel::gre::ETHERTYPE_PPP, _) => Step::Ppp,
+        (tunnel::gre::ETHERTYPE_CMD, _) => Step::Cmd,
+        (0x88e7, _) => Step::Pbb,
+        _ => return None,
+    })
+}
+
+/// A tunnel found in an IP packet's payload.
+struct IpTunnel {
+    step: Step,
+    /// The IP payload's captured and wire ends.
+    end: usize,
+    wire_end: usize,
+    /// A UDP tunnel: the UDP header, its checksum status, and its payload's
+    /// captured and wire ends.
+    udp: Option<(Udp, ChecksumStatus, usize, usize)>,
+}
+
+/// What an IP packet carries when it is a tunnel: IP in IP, IPv6 in IP,
+/// GRE, or UDP to a tunnel port. Fragments are left to reassembly.
+fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
+    let fragment = match ip {
+        Ip::V4(h) => h.is_fragment(),
+        Ip::V6(h) => h.frag.as_ref().is_some_and(|f| f.offset != 0 || f.more),
+    };
+    if fragment {
+        return None;
+    }
+    let payload = ip.payload();
+    let wire_len = ip.wire_payload_len();
+    let wire_end = payload.start.saturating_add(wire_len).min(cur.wire_end.max(payload.end));
+    let plain = |step| Some(IpTunnel { step, end: payload.end, wire_end, udp: None });
+    match ip.proto() {
+        4 => plain(Step::Link(Next::Ipv4)),
+        41 => plain(Step::Link(Next::Ipv6)),
+        47 => plain(Step::Gre),
+        17 => {
+            let u = udp::parse(data, payload.start, wire_end).ok()?;
+            let port = tunnel::udp_tunnel(u.sport, u.dport)?;
+            if u.payload.is_empty() {
+                return None;
+            }
+            let (ck_src, ck_dst) = match ip {
+                Ip::V4(h) => (ip.src(), IpAddr::V4(h.shown_dst())),
+                Ip::V6(h) => {
+                    let (a, b) = h.checksum_addrs(data);
+                    (IpAddr::V6(a), IpAddr::V6(b))
+                }
+            };
+            let (t, ck, err, partial) = transport(data, payload.start, payload.end, wire_end, 17, ck_src, ck_dst, wire_len);
+            if err.is_some() || partial {
+                return None;
+            }
+            let Some(Transport::Udp(u)) = t else { return None };
+            let step = match port {
+                tunnel::VXLAN_PORT => Step::Vxlan,
+                tunnel::GENEVE_PORT => Step::Geneve,
+                _ => Step::L2tp,
+            };
+            let uend = u.payload.end;
+            let uwire = u.off.saturating_add(usize::from(u.length)).min(wire_end).max(uend);
+            Some(IpTunnel { step, end: payload.end, wire_end, udp: Some((u, ck, uend, uwire)) })
+        }
+        _ => None,
     }
 }
 
@@ -524,6 +882,9 @@ pub fn ip_proto_name(p: u8) -> Option<&'static str> {
 /// `frame.protocols` of a decoded frame.
 pub fn protocols(d: &Decoded) -> String {
     let mut v: Vec<&str> = d.link.protocols();
+    for l in &d.encap {
+        l.encap.protocols(&mut v);
+    }
     if d.arp.is_some() {
         v.push("arp");
     }
@@ -551,33 +912,70 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
     t.clear();
     t.set_clip(Some((0, data.len())));
     frame_node(d, meta, data, t);
-    let eth = d.link.tree(t, data);
-    if let Some(a) = &d.arp {
-        a.tree(t, data);
-    }
-    if let Some(ip) = &d.ip {
-        let root = match ip {
-            Ip::V4(h) => h.tree(t, data),
-            Ip::V6(h) => h.tree(t, data),
-        };
-        // A length beyond the frame as sent is bogus; one beyond the
-        // captured bytes only means the snap length cut it.
-        if d.partial.is_none() || !matches!(d.partial, Some("IPv4" | "IPv6")) {
-            let wire_end = meta.origlen as usize;
-            match ip {
-                Ip::V4(h) => h.check_wire_len(t, root, wire_end),
-                Ip::V6(h) => h.check_wire_len(t, root, wire_end),
-            };
-        }
-        let ip_node = Some(root);
-        let tr = ip.trailer();
-        if let (Some(e), false) = (eth, tr.is_empty()) {
-            if meta.origlen <= 60 {
-                t.bytes(e, "eth.padding", "Padding", tr.start, tr.len());
-            } else {
-                t.bytes(e, "eth.trailer", "Trailer", tr.start, tr.len());
+    // The Ethernet header whose frame holds the next IP packet, and where
+    // that frame starts (its padding or trailer goes under it).
+    let mut eth: Option<(NodeId, usize)> = d.link.tree(t, data).map(|id| (id, 0));
+    for l in &d.encap {
+        let bytes = data.get(..l.end).unwrap_or(data);
+        let mut e = link::Emit::new(t, bytes);
+        match &l.encap {
+            Encap::Ip(ip) => {
+                ip_tree(t, ip, bytes, l.wire_end, eth, true);
+                eth = None;
+            }
+            Encap::Udp(u, ck) => {
+                u.tree(t, bytes, &UdpCtx { stream: None, checksum: *ck });
+            }
+            Encap::Gre(g) => {
+                g.tree(&mut e, bytes);
+            }
+            Encap::Erspan(s) => {
+                s.tree(&mut e);
+            }
+            Encap::CiscoMeta(c) => {
+                c.tree(&mut e);
+            }
+            Encap::Vxlan(v) => {
+                v.tree(&mut e);
+            }
+            Encap::Geneve(g) => {
+                g.tree(&mut e, bytes);
+            }
+            Encap::Mpls(m) => {
+                m.tree(&mut e);
+            }
+            Encap::PwEthCw(c) => {
+                c.tree(&mut e);
+            }
+            Encap::Pppoe(p) => {
+                p.tree(&mut e, bytes);
+            }
+            Encap::Ppp(p) => {
+                p.tree(&mut e);
+            }
+            Encap::L2tp(p) => {
+                p.tree(&mut e);
+            }
+            Encap::Pbb(p) => {
+                p.tree(&mut e, bytes);
+            }
+            Encap::Link(k) => {
+                let start = match &k.kind {
+                    LinkKind::Ethernet { eth, .. } => eth.off,
+                    _ => 0,
+                };
+                eth = k.tree(t, bytes).map(|id| (id, start));
             }
         }
+    }
+    let inner = data.get(..d.inner_end).unwrap_or(data);
+    if let Some(a) = &d.arp {
+        a.tree(t, inner);
+    }
+    if let Some(ip) = &d.ip {
+        let checked = d.partial.is_none() || !matches!(d.partial, Some("IPv4" | "IPv6"));
+        let root = ip_tree(t, ip, inner, d.inner_wire_end, eth, checked);
+        let ip_node = Some(root);
         match &d.frag {
             FragState::Held | FragState::Dropped(_) => {
                 let p = ip.payload();
@@ -603,7 +1001,10 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
         let (_, src) = r.tree_with_source(t, None, proto, None);
         t.set_default_src(src);
     }
-    let tdata = d.transport_data(data);
+    let tdata = match d.tsrc {
+        1 => d.transport_data(data),
+        _ => inner,
+    };
     let mut l4 = None;
     match &d.transport {
         Some(Transport::Tcp(h)) => {
@@ -658,6 +1059,35 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
         t.set_expert(n, Severity::Error, e.code(), e.to_string());
     }
     t.set_clip(None);
+}
+
+/// An IP header's tree over `data` (the bytes that hold the packet), with
+/// Wireshark's bogus-length check against `wire_end` when `check` is set
+/// (not for a header parsed from a cut-short copy), and the bytes after the
+/// packet shown as the padding or trailer of the Ethernet frame `eth`
+/// (its root and where the frame starts).
+fn ip_tree(t: &mut Tree, ip: &Ip, data: &[u8], wire_end: usize, eth: Option<(NodeId, usize)>, check: bool) -> NodeId {
+    let root = match ip {
+        Ip::V4(h) => h.tree(t, data),
+        Ip::V6(h) => h.tree(t, data),
+    };
+    // A length beyond the frame as sent is bogus; one beyond the
+    // captured bytes only means the snap length cut it.
+    if check {
+        match ip {
+            Ip::V4(h) => h.check_wire_len(t, root, wire_end),
+            Ip::V6(h) => h.check_wire_len(t, root, wire_end),
+        };
+    }
+    let tr = ip.trailer();
+    if let (Some((e, start)), false) = (eth, tr.is_empty()) {
+        if wire_end.saturating_sub(start) <= 60 {
+            t.bytes(e, "eth.padding", "Padding", tr.start, tr.len());
+        } else {
+            t.bytes(e, "eth.trailer", "Trailer", tr.start, tr.len());
+        }
+    }
+    root
 }
 
 /// The ICMP error's invoking packet, dissected like a top-level one under the ICMP node.
@@ -767,20 +1197,36 @@ fn mac_string(m: [u8; 6]) -> String {
 pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) -> Columns {
     let mut c = Columns::default();
     let ip_partial = matches!(d.partial, Some("IPv4" | "IPv6"));
-    match &d.ip {
-        Some(ip) if !ip_partial => {
-            c.src = ip.src().to_string();
-            c.dst = ip.dst().to_string();
+    // As in Wireshark, the last layer with addresses sets the columns.
+    let set_macs = |c: &mut Columns, l: &Link| {
+        if let Some(s) = l.src_mac() {
+            c.src = mac_string(s);
         }
-        _ => {
-            if let Some(s) = d.link.src_mac() {
-                c.src = mac_string(s);
+        if let Some(t) = l.dst_mac() {
+            c.dst = mac_string(t);
+        }
+    };
+    set_macs(&mut c, &d.link);
+    for l in &d.encap {
+        match &l.encap {
+            Encap::Link(k) => set_macs(&mut c, k),
+            Encap::Ip(ip) => {
+                c.src = ip.src().to_string();
+                c.dst = ip.dst().to_string();
             }
-            if let Some(t) = d.link.dst_mac() {
-                c.dst = mac_string(t);
-            }
+            _ => {}
         }
     }
+    if let (Some(ip), false) = (&d.ip, ip_partial) {
+        c.src = ip.src().to_string();
+        c.dst = ip.dst().to_string();
+    }
+    // The link layer that the innermost layers hang from.
+    let inner_link = match d.encap.last() {
+        Some(Layer { encap: Encap::Link(k), .. }) => Some(k),
+        Some(_) => None,
+        None => Some(&d.link),
+    };
     let mut info = String::new();
     if let Some(p) = &ann.info_prefix {
         info.push_str(p);
@@ -845,8 +1291,22 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
                 }
             }
         }
+    } else if let (None, Some(last)) = (inner_link, d.encap.last()) {
+        match (&last.encap, d.next) {
+            (Encap::Pppoe(p), _) if p.discovery => {
+                info.push_str(&p.info(data));
+                "PPPoED".into()
+            }
+            (_, Next::Ethertype(et)) => {
+                info.push_str(link::ethertype_name(et).unwrap_or("Ethernet II"));
+                short_ethertype(et).map(String::from).unwrap_or_else(|| format!("0x{et:04x}"))
+            }
+            (enc, _) => enc.column_name().into(),
+        }
     } else {
-        match (&d.link.kind, &d.link.next) {
+        let inner_link = inner_link.unwrap_or(&d.link);
+        let next = if d.encap.is_empty() { d.link.next } else { d.next };
+        match (&inner_link.kind, &next) {
             (LinkKind::Unknown(lt), _) => {
                 let _ = write!(info, "Unknown link type {lt} ({} bytes of raw data)", data.len());
                 "N/A".into()

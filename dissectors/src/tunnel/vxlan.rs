@@ -1,0 +1,219 @@
+//! VXLAN (RFC 7348, with the group policy extension's fields), Geneve
+//! (RFC 8926), and 802.1ah provider backbone bridging I-tags.
+
+use crate::error::DissectError;
+use crate::link::ethernet::{self, Vlan};
+use crate::link::{ethertype_name, ethertype_next, mac_text, Emit, Next};
+use crate::tree::{NodeId, Value};
+use crate::util::{be16, be32, mac_at};
+
+const VXLAN_LAYER: &str = "VXLAN";
+const GENEVE_LAYER: &str = "Geneve";
+const PBB_LAYER: &str = "IEEE 802.1ah";
+
+/// A VXLAN header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vxlan {
+    pub off: usize,
+    pub flags: u16,
+    pub gbp: u16,
+    pub vni: u32,
+    pub reserved: u8,
+}
+
+impl Vxlan {
+    pub const LEN: usize = 8;
+
+    pub fn parse(data: &[u8], off: usize) -> Result<Vxlan, DissectError> {
+        let (Some(flags), Some(gbp), Some(w)) = (be16(data, off), be16(data, off.saturating_add(2)), be32(data, off.saturating_add(4))) else {
+            return Err(DissectError::truncated(VXLAN_LAYER, off, Self::LEN, data.len().saturating_sub(off)));
+        };
+        Ok(Vxlan { off, flags, gbp, vni: w >> 8, reserved: u8::try_from(w & 0xff).unwrap_or(0) })
+    }
+
+    pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
+        let o = self.off;
+        let r = e.root("vxlan", "Virtual eXtensible Local Area Network", o, Self::LEN);
+        let f = u64::from(self.flags);
+        let mut text = format!("0x{:04x}", self.flags);
+        if f & 0x8000 != 0 {
+            text.push_str(", GBP Extension");
+        }
+        if f & 0x0800 != 0 {
+            text.push_str(", VXLAN Network ID (VNI)");
+        }
+        if f & 0x0040 != 0 {
+            text.push_str(", Don't Learn");
+        }
+        if f & 0x0008 != 0 {
+            text.push_str(", Policy Applied");
+        }
+        let fl = e.hex(r, "vxlan.flags", "Flags", f, 4, o, 2, Some(text));
+        let tf = |b: bool| Some(if b { "True" } else { "False" }.to_string());
+        let gdef = if f & 0x8000 != 0 { "Defined" } else { "Not defined" };
+        e.bits(fl, "vxlan.flag_g", "GBP Extension", Value::Bool(f & 0x8000 != 0), 16, 0x8000, o, 2, Some(gdef.into()));
+        e.bits(fl, "vxlan.flag_i", "VXLAN Network ID (VNI)", Value::Bool(f & 0x0800 != 0), 16, 0x0800, o, 2, tf(f & 0x0800 != 0));
+        e.bits(fl, "vxlan.flag_d", "Don't Learn", Value::Bool(f & 0x0040 != 0), 16, 0x0040, o, 2, tf(f & 0x0040 != 0));
+        e.bits(fl, "vxlan.flag_a", "Policy Applied", Value::Bool(f & 0x0008 != 0), 16, 0x0008, o, 2, tf(f & 0x0008 != 0));
+        let b = e.bits(fl, "vxlan.flags_reserved", "Reserved(R)", Value::UInt(f & 0x77b7), 16, 0x77b7, o, 2, Some(format!("0x{:04x}", f & 0x77b7)));
+        let _ = b;
+        e.uint(r, "vxlan.gbp", "Group Policy ID", u64::from(self.gbp), o + 2, 2);
+        e.uint(r, "vxlan.vni", "VXLAN Network Identifier (VNI)", u64::from(self.vni), o + 4, 3);
+        e.uint(r, "vxlan.reserved8", "Reserved", u64::from(self.reserved), o + 7, 1);
+        r
+    }
+}
+
+/// A Geneve header (options kept as a span).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geneve {
+    pub off: usize,
+    pub version: u8,
+    /// Options length in bytes.
+    pub opt_len: usize,
+    pub flags: u8,
+    pub proto: u16,
+    pub vni: u32,
+    pub reserved: u8,
+}
+
+impl Geneve {
+    pub const LEN: usize = 8;
+
+    pub fn parse(data: &[u8], off: usize) -> Result<Geneve, DissectError> {
+        let t = |n: usize| DissectError::truncated(GENEVE_LAYER, off, n, data.len().saturating_sub(off));
+        let (Some(b0), Some(flags), Some(proto), Some(w)) =
+            (data.get(off).copied(), data.get(off.saturating_add(1)).copied(), be16(data, off.saturating_add(2)), be32(data, off.saturating_add(4)))
+        else {
+            return Err(t(Self::LEN));
+        };
+        let g = Geneve {
+            off,
+            version: b0 >> 6,
+            opt_len: usize::from(b0 & 0x3f) * 4,
+            flags,
+            proto,
+            vni: w >> 8,
+            reserved: u8::try_from(w & 0xff).unwrap_or(0),
+        };
+        if data.len() < g.hdr_len().saturating_add(off) {
+            return Err(t(g.hdr_len()));
+        }
+        if g.version != 0 {
+            return Err(DissectError::malformed(GENEVE_LAYER, "unknown Geneve version", off));
+        }
+        Ok(g)
+    }
+
+    pub fn hdr_len(&self) -> usize {
+        Self::LEN.saturating_add(self.opt_len)
+    }
+
+    pub fn next(&self) -> Next {
+        ethertype_next(self.proto)
+    }
+
+    pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
+        let o = self.off;
+        let r = e.root("geneve", format!("Generic Network Virtualization Encapsulation, VNI: 0x{:06x}", self.vni), o, self.hdr_len());
+        e.uint(r, "geneve.version", "Version", u64::from(self.version), o, 1);
+        let l = e.t.text(Some(r), "", format!("Length: {} bytes", self.opt_len), o, 1);
+        let _ = l;
+        let f = u64::from(self.flags);
+        let fl = e.hex(r, "geneve.flags", "Flags", f, 2, o + 1, 1, None);
+        let tf = |b: bool| Some(if b { "True" } else { "False" }.to_string());
+        e.bits(fl, "geneve.flags.oam", "Operations, Administration and Management Frame", Value::Bool(f & 0x80 != 0), 8, 0x80, o + 1, 1, tf(f & 0x80 != 0));
+        e.bits(fl, "geneve.flags.critical", "Critical Options Present", Value::Bool(f & 0x40 != 0), 8, 0x40, o + 1, 1, tf(f & 0x40 != 0));
+        e.bits(fl, "geneve.flags.reserved", "Reserved", Value::Bool(f & 0x3f != 0), 8, 0x3f, o + 1, 1, tf(f & 0x3f != 0));
+        let p = self.proto;
+        let pname = super::gre::proto_name(p).unwrap_or("Unknown");
+        e.hex(r, "geneve.proto_type", "Protocol Type", u64::from(p), 4, o + 2, 2, Some(format!("{pname} (0x{p:04x})")));
+        e.with_text(r, "geneve.vni", "Virtual Network Identifier (VNI)", Value::UInt(u64::from(self.vni)), o + 4, 3, format!("0x{:06x} ({})", self.vni, self.vni));
+        if self.reserved != 0 {
+            e.hex(r, "geneve.reserved", "Reserved", u64::from(self.reserved), 2, o + 7, 1, None);
+        }
+        if self.opt_len > 0 {
+            e.bytes(r, "geneve.options", "Geneve Options", data, o + 8, self.opt_len);
+        }
+        r
+    }
+}
+
+/// An 802.1ah I-tag with the customer addresses and type, and the 802.1Q
+/// tags that follow it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pbb {
+    pub off: usize,
+    pub itag: u32,
+    pub cdst: [u8; 6],
+    pub csrc: [u8; 6],
+    pub etype: u16,
+    pub vlans: Vec<Vlan>,
+    /// Where the payload starts (after the tags).
+    pub payload_off: usize,
+}
+
+impl Pbb {
+    pub const LEN: usize = 18;
+
+    pub fn parse(data: &[u8], off: usize) -> Result<Pbb, DissectError> {
+        let (Some(itag), Some(cdst), Some(csrc), Some(etype)) =
+            (be32(data, off), mac_at(data, off.saturating_add(4)), mac_at(data, off.saturating_add(10)), be16(data, off.saturating_add(16)))
+        else {
+            return Err(DissectError::truncated(PBB_LAYER, off, Self::LEN, data.len().saturating_sub(off)));
+        };
+        let mut p = Pbb { off, itag, cdst, csrc, etype, vlans: Vec::new(), payload_off: off.saturating_add(Self::LEN) };
+        let mut t = etype;
+        while ethernet::is_tag_tpid(t) && p.vlans.len() < ethernet::MAX_VLAN_TAGS {
+            let v = ethernet::parse_vlan(data, p.payload_off, t)?;
+            t = v.etype;
+            p.vlans.push(v);
+            p.payload_off = p.payload_off.saturating_add(ethernet::VLAN_LEN);
+        }
+        Ok(p)
+    }
+
+    pub fn next(&self) -> Next {
+        let t = self.vlans.last().map(|v| v.etype).unwrap_or(self.etype);
+        if ethernet::is_tag_tpid(t) {
+            return Next::Nothing;
+        }
+        ethertype_next(t)
+    }
+
+    pub fn protocols(&self, out: &mut Vec<&'static str>) {
+        out.push("ieee8021ah");
+        out.push("ethertype");
+        for v in &self.vlans {
+            out.push(v.proto_name());
+            out.push("ethertype");
+        }
+    }
+
+    pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
+        let o = self.off;
+        let isid = self.itag & 0x00ff_ffff;
+        let r = e.root(
+            "ieee8021ah",
+            format!("IEEE 802.1ah, I-SID: {isid}, C-Src: {}, C-Dst: {}", mac_text(&self.csrc), mac_text(&self.cdst)),
+            o,
+            Self::LEN,
+        );
+        let it = e.t.text(Some(r), "", format!("I-Tag, I-SID: {isid}"), o, 4);
+        let w = u64::from(self.itag);
+        e.bits(it, "ieee8021ah.priority", "Priority", Value::UInt(w >> 29), 32, 0xe000_0000, o, 4, None);
+        e.bits(it, "ieee8021ah.drop", "DROP", Value::UInt((w >> 28) & 1), 32, 0x1000_0000, o, 4, None);
+        e.bits(it, "ieee8021ah.nca", "NCA", Value::UInt((w >> 27) & 1), 32, 0x0800_0000, o, 4, None);
+        e.bits(it, "ieee8021ah.res1", "RES1", Value::UInt((w >> 26) & 1), 32, 0x0400_0000, o, 4, None);
+        e.bits(it, "ieee8021ah.res2", "RES2", Value::UInt((w >> 24) & 3), 32, 0x0300_0000, o, 4, None);
+        e.bits(it, "ieee8021ah.isid", "I-SID", Value::UInt(w & 0x00ff_ffff), 32, 0x00ff_ffff, o, 4, None);
+        e.add(r, "ieee8021ah.cdst", "C-Destination", Value::Mac(self.cdst), o + 4, 6);
+        e.add(r, "ieee8021ah.csrc", "C-Source", Value::Mac(self.csrc), o + 10, 6);
+        let t = self.etype;
+        e.hex(r, "ieee8021ah.etype", "Type", u64::from(t), 4, o + 16, 2, Some(format!("{} (0x{t:04x})", ethertype_name(t).unwrap_or("Unknown"))));
+        for v in &self.vlans {
+            ethernet::vlan_tree(e, data, v);
+        }
+        r
+    }
+}
