@@ -714,7 +714,7 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
         17 => {
             let u = udp::parse(data, payload.start, wire_end).ok()?;
             let port = tunnel::udp_tunnel(u.sport, u.dport)?;
-            if u.payload.is_empty() {
+            if usize::from(u.length) <= 8 {
                 return None;
             }
             let (ck_src, ck_dst) = match ip {

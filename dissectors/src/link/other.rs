@@ -305,6 +305,11 @@ pub fn parse_nflog(data: &[u8]) -> Link {
             break;
         }
         n.tlvs.push(NflogTlv { off: p, len, kind });
+        let tlv_end = if kind & 0x7fff == NFULA_PAYLOAD { p.saturating_add(4) } else { p.saturating_add(usize::from(len)) };
+        if tlv_end > data.len() {
+            err = Some(trunc(NFLOG_LAYER, data, p, tlv_end.saturating_sub(p)));
+            break;
+        }
         if kind & 0x7fff == NFULA_PAYLOAD {
             payload_off = p.saturating_add(4);
             next = match (n.family, data.get(payload_off).map(|b| b >> 4)) {

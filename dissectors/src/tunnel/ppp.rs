@@ -160,8 +160,11 @@ impl Ppp {
     /// Parses a PPP header at `off`; the ff 03 framing is taken when present.
     pub fn parse(data: &[u8], off: usize) -> Result<Ppp, DissectError> {
         let t = |n: usize| DissectError::truncated(PPP_LAYER, off, n, data.len().saturating_sub(off));
-        let framed = data.get(off) == Some(&0xff) && data.get(off.saturating_add(1)) == Some(&0x03);
-        let (address, control, p) = if framed { (0xff, 0x03, off.saturating_add(2)) } else { (0, 0, off) };
+        // An address byte of 0xff starts HDLC-like framing (no protocol
+        // number has an odd high byte).
+        let framed = data.get(off) == Some(&0xff);
+        let control = if framed { *data.get(off.saturating_add(1)).ok_or_else(|| t(4))? } else { 0 };
+        let (address, p) = if framed { (0xff, off.saturating_add(2)) } else { (0, off) };
         let base = if framed { 2 } else { 0 };
         let first = *data.get(p).ok_or_else(|| t(base + 2))?;
         let (proto, proto_len) = if first & 1 == 1 {
