@@ -437,14 +437,14 @@ impl Decoder {
                 }
                 Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Erspan::parse(b, off, three).ok().map(Encap::Erspan), off + 20),
             },
-            Step::Cmd => match tunnel::CiscoMeta::parse(data, off) {
+            Step::Cmd(gre) => match tunnel::CiscoMeta::parse(data, off, gre) {
                 Ok(c) => {
                     cur.off = off.saturating_add(tunnel::CiscoMeta::LEN);
                     cur.step = Step::Link(link::ethertype_next(c.etype));
                     d.encap.push(layer(Encap::CiscoMeta(c), cur));
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::CiscoMeta::parse(b, off).ok().map(Encap::CiscoMeta), off + 8),
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::CiscoMeta::parse(b, off, gre).ok().map(Encap::CiscoMeta), off + 8),
             },
             Step::Vxlan => match tunnel::Vxlan::parse(data, off) {
                 Ok(v) => {
@@ -528,6 +528,40 @@ impl Decoder {
                     cur.off = off.saturating_add(tunnel::PwEthCw::LEN);
                     cur.step = Step::Eth;
                     d.encap.push(layer(Encap::PwEthCw(c), cur));
+                    Flow::Continue
+                }
+                Err(e) => {
+                    d.errors.push(e);
+                    Flow::Stop
+                }
+            },
+            Step::VnTag => match tunnel::VnTag::parse(data, off) {
+                Ok(v) => {
+                    cur.off = v.payload_off;
+                    cur.step = Step::Link(v.next());
+                    d.encap.push(layer(Encap::VnTag(v), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::VnTag::parse(b, off).ok().map(Encap::VnTag), off + 6),
+            },
+            Step::PimRegister(v4) => match tunnel::PimRegister::parse(data, off, v4) {
+                Ok(p) => {
+                    cur.off = off.saturating_add(tunnel::PimRegister::LEN);
+                    cur.step = Step::Link(tunnel::PimRegister::next(data, cur.off));
+                    d.encap.push(layer(Encap::PimRegister(p), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::PimRegister::parse(b, off, v4).ok().map(Encap::PimRegister), off + 8),
+            },
+            Step::Teredo => match tunnel::Teredo::parse(data, off) {
+                Ok(tr) => {
+                    cur.off = off.saturating_add(tr.hdr_len);
+                    // Teredo carries IPv6 only; anything else is left undissected.
+                    cur.step = match data.get(cur.off).map(|b| b >> 4) {
+                        Some(6) => Step::Link(Next::Ipv6),
+                        _ => Step::Link(Next::Nothing),
+                    };
+                    d.encap.push(layer(Encap::Teredo(tr), cur));
                     Flow::Continue
                 }
                 Err(e) => {
@@ -647,7 +681,8 @@ enum Step {
     Erspan1,
     /// Type II (false) or III (true).
     Erspan(bool),
-    Cmd,
+    /// Cisco MetaData, after GRE (true: the type comes first) or not.
+    Cmd(bool),
     Vxlan,
     Geneve,
     L2tp,
@@ -657,6 +692,10 @@ enum Step {
     Mpls,
     PwEthCw,
     Pbb,
+    VnTag,
+    /// A PIM Register in an IPv4 (true) or IPv6 packet.
+    PimRegister(bool),
+    Teredo,
 }
 
 enum Flow {
@@ -676,8 +715,9 @@ fn ethertype_step(et: u16, after_gre: Option<bool>) -> Option<Step> {
         (tunnel::gre::ETHERTYPE_ERSPAN, Some(false)) => Step::Erspan1,
         (tunnel::gre::ETHERTYPE_ERSPAN3, Some(_)) => Step::Erspan(true),
         (tunnel::gre::ETHERTYPE_PPP, _) => Step::Ppp,
-        (tunnel::gre::ETHERTYPE_CMD, _) => Step::Cmd,
+        (tunnel::gre::ETHERTYPE_CMD, g) => Step::Cmd(g.is_some()),
         (0x88e7, _) => Step::Pbb,
+        (0x8926, _) => Step::VnTag,
         _ => return None,
     })
 }
@@ -711,6 +751,7 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
         4 => plain(Step::Link(Next::Ipv4)),
         41 => plain(Step::Link(Next::Ipv6)),
         47 => plain(Step::Gre),
+        103 if tunnel::PimRegister::is_register(data, payload.start) => plain(Step::PimRegister(matches!(ip, Ip::V4(_)))),
         17 => {
             let u = udp::parse(data, payload.start, wire_end).ok()?;
             let port = tunnel::udp_tunnel(u.sport, u.dport)?;
@@ -732,7 +773,9 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
             let step = match port {
                 tunnel::VXLAN_PORT => Step::Vxlan,
                 tunnel::GENEVE_PORT => Step::Geneve,
-                _ => Step::L2tp,
+                tunnel::L2TP_PORT => Step::L2tp,
+                tunnel::ipip::TEREDO_PORT => Step::Teredo,
+                _ => Step::Mpls,
             };
             let uend = u.payload.end;
             let uwire = u.off.saturating_add(usize::from(u.length)).min(wire_end).max(uend);
@@ -958,6 +1001,15 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
             }
             Encap::Pbb(p) => {
                 p.tree(&mut e, bytes);
+            }
+            Encap::VnTag(v) => {
+                v.tree(&mut e, bytes);
+            }
+            Encap::PimRegister(p) => {
+                p.tree(&mut e, bytes);
+            }
+            Encap::Teredo(tr) => {
+                tr.tree(&mut e, bytes);
             }
             Encap::Link(k) => {
                 let start = match &k.kind {

@@ -16,6 +16,7 @@ pub const ETHERTYPE_ERSPAN3: u16 = 0x22eb;
 pub const ETHERTYPE_TEB: u16 = 0x6558;
 pub const ETHERTYPE_PPP: u16 = 0x880b;
 pub const ETHERTYPE_CMD: u16 = 0x8909;
+pub const ETHERTYPE_WCCP: u16 = 0x883e;
 
 /// One RFC 1701 source route entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +41,9 @@ pub struct Gre {
     /// Enhanced GRE's acknowledgment number.
     pub ack: Option<u32>,
     pub routing: Vec<Sre>,
+    /// A WCCP redirect header (protocol 0x883e, when the payload does not
+    /// start with an IPv4 header).
+    pub wccp: Option<u32>,
     pub hdr_len: usize,
 }
 
@@ -71,6 +75,7 @@ impl Gre {
     pub fn next(&self) -> Next {
         match self.proto {
             ETHERTYPE_TEB => Next::Ethertype(ETHERTYPE_TEB),
+            ETHERTYPE_WCCP => Next::Ipv4,
             p => ethertype_next(p),
         }
     }
@@ -92,6 +97,7 @@ impl Gre {
             seq: None,
             ack: None,
             routing: Vec::new(),
+            wccp: None,
             hdr_len: 4,
         };
         let mut p = off.saturating_add(4);
@@ -139,6 +145,11 @@ impl Gre {
                     return Err(DissectError::malformed(LAYER, "too many source route entries", p));
                 }
             }
+        }
+        if proto == ETHERTYPE_WCCP && data.get(p).is_some_and(|b| b >> 4 != 4) {
+            need += 4;
+            g.wccp = Some(be32(data, p).ok_or_else(|| trunc(need))?);
+            p = p.saturating_add(4);
         }
         g.hdr_len = p.saturating_sub(off);
         Ok(g)
@@ -232,6 +243,21 @@ impl Gre {
         }
         if let Some(a) = self.ack {
             e.uint(r, "gre.ack_number", "Acknowledgment Number", u64::from(a), at, 4);
+            at = at.saturating_add(4);
+        }
+        if let Some(w) = self.wccp {
+            let rh = e.add(r, "gre.wccp.redirect_header", "Redirect Header", Value::None, at, 4);
+            if rh != crate::tree::SKIPPED {
+                e.t.set_text(rh, "Redirect Header");
+            }
+            let b0 = u64::from(w >> 24);
+            let tf = |b: bool| Some(if b { "True" } else { "False" }.to_string());
+            e.bits(rh, "gre.wccp.dynamic_service", "Dynamic Service", Value::Bool(b0 & 1 != 0), 8, 0x01, at, 1, tf(b0 & 1 != 0));
+            e.bits(rh, "gre.wccp.alternative_bucket_used", "Alternative bucket used", Value::Bool(b0 & 2 != 0), 8, 0x02, at, 1, tf(b0 & 2 != 0));
+            e.bits(rh, "gre.wccp.redirect_header_valid", "WCCP Redirect header is valid", Value::Bool(b0 & 4 != 0), 8, 0x04, at, 1, tf(b0 & 4 != 0));
+            e.uint(rh, "gre.wccp.service_id", "Service ID", u64::from((w >> 16) & 0xff), at + 1, 1);
+            e.uint(rh, "gre.wccp.alternative_bucket", "Alternative Bucket", u64::from((w >> 8) & 0xff), at + 2, 1);
+            e.uint(rh, "gre.wccp.primary_bucket", "Primary Bucket", u64::from(w & 0xff), at + 3, 1);
         }
         if !self.routing.is_empty() {
             let start = self.routing.first().map(|s| s.off).unwrap_or(at);
@@ -264,13 +290,13 @@ pub fn proto_name(p: u16) -> Option<&'static str> {
         ETHERTYPE_ERSPAN3 => "ERSPAN III",
         ETHERTYPE_PPP => "PPP",
         ETHERTYPE_CMD => "CiscoMetaData",
+        ETHERTYPE_WCCP => "Web Cache Coordination Protocol",
         0x8847 => "MPLS label switched packet",
         0x8848 => "MPLS multicast label switched packet",
         0x2000 => "CDP",
         0x8100 => "802.1Q Virtual LAN",
         0x88a8 => "802.1ad Provider Bridge (Q-in-Q)",
         0x6559 => "Frame Relay",
-        0x883e => "Wireless Communications Control Protocol",
         0x88bb => "Cisco WCCP",
         0x0001 => "HDLC",
         0x8137 => "Netware IPX/SPX",
@@ -422,7 +448,8 @@ impl Erspan {
     }
 }
 
-/// A Cisco MetaData header (ethertype 0x8909).
+/// A Cisco MetaData header (ethertype 0x8909). After GRE the type comes
+/// first; after Ethernet it comes last.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CiscoMeta {
     pub off: usize,
@@ -431,31 +458,32 @@ pub struct CiscoMeta {
     pub options: u16,
     pub sgt: u16,
     pub etype: u16,
+    pub type_first: bool,
 }
 
 impl CiscoMeta {
     pub const LEN: usize = 8;
 
-    pub fn parse(data: &[u8], off: usize) -> Result<CiscoMeta, DissectError> {
+    pub fn parse(data: &[u8], off: usize, type_first: bool) -> Result<CiscoMeta, DissectError> {
         let t = || DissectError::truncated(CMD_LAYER, off, Self::LEN, data.len().saturating_sub(off));
-        let (Some(version), Some(length)) = (data.get(off).copied(), data.get(off.saturating_add(1)).copied()) else { return Err(t()) };
-        let (Some(options), Some(sgt), Some(etype)) =
-            (be16(data, off.saturating_add(2)), be16(data, off.saturating_add(4)), be16(data, off.saturating_add(6)))
-        else {
+        let (vo, to) = if type_first { (off.saturating_add(2), off) } else { (off, off.saturating_add(6)) };
+        let (Some(version), Some(length)) = (data.get(vo).copied(), data.get(vo.saturating_add(1)).copied()) else { return Err(t()) };
+        let (Some(options), Some(sgt), Some(etype)) = (be16(data, vo.saturating_add(2)), be16(data, vo.saturating_add(4)), be16(data, to)) else {
             return Err(t());
         };
-        Ok(CiscoMeta { off, version, length, options, sgt, etype })
+        Ok(CiscoMeta { off, version, length, options, sgt, etype, type_first })
     }
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
         let o = self.off;
         let r = e.root("cmd", "Cisco MetaData", o, Self::LEN);
+        let (vo, to) = if self.type_first { (o + 2, o) } else { (o, o + 6) };
         let et = self.etype;
-        e.hex(r, "cmd.type", "Type", u64::from(et), 4, o + 6, 2, Some(format!("{} (0x{et:04x})", ethertype_name(et).unwrap_or("Unknown"))));
-        e.uint(r, "cmd.version", "Version", u64::from(self.version), o, 1);
-        e.uint(r, "cmd.length", "Length", u64::from(self.length), o + 1, 1);
-        e.hex(r, "cmd.options", "Options", u64::from(self.options), 4, o + 2, 2, None);
-        e.uint(r, "cmd.sgt", "SGT", u64::from(self.sgt), o + 4, 2);
+        e.hex(r, "cmd.type", "Type", u64::from(et), 4, to, 2, Some(format!("{} (0x{et:04x})", ethertype_name(et).unwrap_or("Unknown"))));
+        e.uint(r, "cmd.version", "Version", u64::from(self.version), vo, 1);
+        e.uint(r, "cmd.length", "Length", u64::from(self.length), vo + 1, 1);
+        e.hex(r, "cmd.options", "Options", u64::from(self.options), 4, vo + 2, 2, None);
+        e.uint(r, "cmd.sgt", "SGT", u64::from(self.sgt), vo + 4, 2);
         r
     }
 }

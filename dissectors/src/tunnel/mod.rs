@@ -10,6 +10,7 @@
 //! `Decoded::transport`.
 
 pub mod gre;
+pub mod ipip;
 pub mod mpls;
 pub mod ppp;
 pub mod vxlan;
@@ -20,13 +21,18 @@ use crate::transport::udp::Udp;
 use crate::util::ChecksumStatus;
 
 pub use gre::{CiscoMeta, Erspan, Gre};
+pub use ipip::{PimRegister, Teredo};
 pub use mpls::{Mpls, PwEthCw};
 pub use ppp::{L2tp, Ppp, Pppoe};
-pub use vxlan::{Geneve, Pbb, Vxlan};
+pub use vxlan::{Geneve, Pbb, VnTag, Vxlan};
 
 /// How many encapsulation layers are followed; a frame nesting more is
 /// flagged and its inner layers are left undissected.
-pub const MAX_DEPTH: usize = 8;
+///
+/// Every layer is a constant amount of work and the walk is a loop, so the
+/// limit only bounds memory: it is high enough for the recursive 802.1ah
+/// frames real captures hold (Wireshark follows them all).
+pub const MAX_DEPTH: usize = 64;
 
 /// The UDP port of VXLAN (IANA; Wireshark's only default: Linux's old 8472
 /// is not decoded unless told).
@@ -57,6 +63,10 @@ pub enum Encap {
     Ppp(Ppp),
     L2tp(L2tp),
     Pbb(Pbb),
+    VnTag(VnTag),
+    /// A PIM Register message (the packet it carries follows).
+    PimRegister(PimRegister),
+    Teredo(Teredo),
     /// An inner Ethernet frame (with its tags and LLC).
     Link(Link),
 }
@@ -98,6 +108,9 @@ impl Encap {
             }
             Encap::L2tp(_) => out.push("l2tp"),
             Encap::Pbb(p) => p.protocols(out),
+            Encap::VnTag(v) => v.protocols(out),
+            Encap::PimRegister(_) => out.push("pim"),
+            Encap::Teredo(_) => out.push("teredo"),
             Encap::Link(l) => out.extend(l.protocols()),
         }
     }
@@ -125,6 +138,9 @@ impl Encap {
             Encap::Ppp(p) => p.column_name(),
             Encap::L2tp(_) => "L2TP",
             Encap::Pbb(_) => "IEEE 802.1ah",
+            Encap::VnTag(_) => "VNTAG",
+            Encap::PimRegister(_) => "PIMv2",
+            Encap::Teredo(_) => "Teredo",
             Encap::Link(_) => "Ethernet",
         }
     }
@@ -135,7 +151,7 @@ impl Encap {
 /// keeps its own dissector.
 pub fn udp_tunnel(sport: u16, dport: u16) -> Option<u16> {
     let (lo, hi) = if sport <= dport { (sport, dport) } else { (dport, sport) };
-    let is_tunnel = |p: u16| matches!(p, VXLAN_PORT | GENEVE_PORT | L2TP_PORT);
+    let is_tunnel = |p: u16| matches!(p, VXLAN_PORT | GENEVE_PORT | L2TP_PORT | ipip::TEREDO_PORT | ipip::MPLS_UDP_PORT);
     if is_tunnel(lo) {
         Some(lo)
     } else if is_tunnel(hi) && lo >= 1024 {

@@ -169,6 +169,9 @@ impl Out {
                 Encap::Ppp(_) => "ppp",
                 Encap::L2tp(_) => "l2tp",
                 Encap::Pbb(_) => "pbb",
+                Encap::VnTag(_) => "vntag",
+                Encap::PimRegister(_) => "pim",
+                Encap::Teredo(_) => "teredo",
                 Encap::Link(_) => "eth",
             })
             .collect()

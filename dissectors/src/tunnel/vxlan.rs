@@ -217,3 +217,69 @@ impl Pbb {
         r
     }
 }
+
+/// A Cisco VN-Tag (ethertype 0x8926) and the 802.1Q tags that follow it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VnTag {
+    pub off: usize,
+    pub tag: u32,
+    pub etype: u16,
+    pub vlans: Vec<Vlan>,
+    pub payload_off: usize,
+}
+
+impl VnTag {
+    pub const LEN: usize = 6;
+
+    pub fn parse(data: &[u8], off: usize) -> Result<VnTag, DissectError> {
+        let (Some(tag), Some(etype)) = (be32(data, off), be16(data, off.saturating_add(4))) else {
+            return Err(DissectError::truncated("VN-Tag", off, Self::LEN, data.len().saturating_sub(off)));
+        };
+        let mut v = VnTag { off, tag, etype, vlans: Vec::new(), payload_off: off.saturating_add(Self::LEN) };
+        let mut t = etype;
+        while ethernet::is_tag_tpid(t) && v.vlans.len() < ethernet::MAX_VLAN_TAGS {
+            let tg = ethernet::parse_vlan(data, v.payload_off, t)?;
+            t = tg.etype;
+            v.vlans.push(tg);
+            v.payload_off = v.payload_off.saturating_add(ethernet::VLAN_LEN);
+        }
+        Ok(v)
+    }
+
+    pub fn next(&self) -> Next {
+        let t = self.vlans.last().map(|v| v.etype).unwrap_or(self.etype);
+        if ethernet::is_tag_tpid(t) || t <= 1500 {
+            return Next::Nothing;
+        }
+        ethertype_next(t)
+    }
+
+    pub fn protocols(&self, out: &mut Vec<&'static str>) {
+        out.push("vntag");
+        out.push("ethertype");
+        for v in &self.vlans {
+            out.push(v.proto_name());
+            out.push("ethertype");
+        }
+    }
+
+    pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
+        let o = self.off;
+        let r = e.root("vntag", "VN-Tag", o, Self::LEN);
+        let w = u64::from(self.tag);
+        let b = |v: bool, y: &str, n: &str| Some(if v { y.to_string() } else { n.to_string() });
+        e.bits(r, "vntag.dir", "Direction", Value::Bool(w & 0x8000_0000 != 0), 32, 0x8000_0000, o, 4, b(w & 0x8000_0000 != 0, "From Bridge", "To Bridge"));
+        e.bits(r, "vntag.ptr", "Pointer", Value::Bool(w & 0x4000_0000 != 0), 32, 0x4000_0000, o, 4, b(w & 0x4000_0000 != 0, "vif_list_id", "vif_id"));
+        e.bits(r, "vntag.dst", "Destination", Value::UInt((w >> 16) & 0x3fff), 32, 0x3fff_0000, o, 4, None);
+        e.bits(r, "vntag.looped", "Looped", Value::Bool(w & 0x8000 != 0), 32, 0x8000, o, 4, b(w & 0x8000 != 0, "Yes", "No"));
+        e.bits(r, "vntag.r", "Reserved", Value::UInt((w >> 14) & 1), 32, 0x4000, o, 4, None);
+        e.bits(r, "vntag.version", "Version", Value::UInt((w >> 12) & 3), 32, 0x3000, o, 4, None);
+        e.bits(r, "vntag.src", "Source", Value::UInt(w & 0x0fff), 32, 0x0fff, o, 4, None);
+        let t = self.etype;
+        e.hex(r, "vntag.etype", "Type", u64::from(t), 4, o + 4, 2, Some(format!("{} (0x{t:04x})", ethertype_name(t).unwrap_or("Unknown"))));
+        for v in &self.vlans {
+            ethernet::vlan_tree(e, data, v);
+        }
+        r
+    }
+}
