@@ -549,7 +549,7 @@ impl Decoder {
                     cur.off = off.saturating_add(tunnel::PimRegister::LEN);
                     cur.step = Step::Link(tunnel::PimRegister::next(data, cur.off));
                     d.encap.push(layer(Encap::PimRegister(p), cur));
-                    Flow::Continue
+                    cut_short(d, cur, data, "IP", 20)
                 }
                 Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::PimRegister::parse(b, off, v4).ok().map(Encap::PimRegister), off + 8),
             },
@@ -562,7 +562,7 @@ impl Decoder {
                         _ => Step::Link(Next::Nothing),
                     };
                     d.encap.push(layer(Encap::Teredo(tr), cur));
-                    Flow::Continue
+                    cut_short(d, cur, data, "IPv6", 40)
                 }
                 Err(e) => {
                     d.errors.push(e);
@@ -701,6 +701,17 @@ enum Step {
 enum Flow {
     Continue,
     Stop,
+}
+
+/// After a header whose payload kind is read from its first byte: when
+/// none of the payload was captured though the wire had some, the walk ends
+/// with a truncation error for `layer` (`need` bytes long).
+fn cut_short(d: &mut Decoded, cur: &Cursor, data: &[u8], layer: &'static str, need: usize) -> Flow {
+    if cur.off >= data.len() && cur.off < cur.wire_end {
+        d.errors.push(DissectError::truncated(layer, cur.off, need, 0));
+        return Flow::Stop;
+    }
+    Flow::Continue
 }
 
 /// The layer an ethertype (or a GRE protocol type) leads to, beyond IP and

@@ -131,6 +131,9 @@ impl Teredo {
             tr.auth = Some((p, idl, aul));
             p = p.saturating_add(len);
         }
+        if data.get(p) == Some(&0) && data.len() < p.saturating_add(2) {
+            return Err(t(p.saturating_sub(off).saturating_add(8)));
+        }
         if be16(data, p) == Some(0) {
             let (Some(port), Some(addr)) = (be16(data, p.saturating_add(2)), be32(data, p.saturating_add(4))) else {
                 return Err(t(p.saturating_sub(off).saturating_add(8)));

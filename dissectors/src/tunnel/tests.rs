@@ -338,14 +338,90 @@ fn erspan_types_one_two_and_three() {
 }
 
 #[test]
-fn cisco_metadata_in_gre() {
-    let mut cmd = vec![1, 1, 0, 1, 0, 0, 0x08, 0x00];
+fn cisco_metadata_after_gre_and_after_ethernet() {
+    // After GRE the type comes first.
+    let mut cmd = vec![0x08, 0x00, 1, 1, 0, 1, 0, 0];
     cmd.extend(inner_ping());
     let f = eth(0x0800, &ip4(47, O1, O2, &gre(0x2000, 0x8909, &[0, 0, 0, 0x28], &cmd)));
     let o = decode(&f);
     assert_eq!(o.protos(), "eth:ethertype:ip:gre:cmd:ip:icmp");
     assert_eq!(o.one("cmd.type"), "0x0800");
+    assert_eq!(o.one("cmd.version"), "1");
     assert!(o.d.ip.is_some());
+    sweep(linktype::ETHERNET, &f, 14 + 20 + 8 + 8 + 28, &[]);
+    // After Ethernet it comes last.
+    let mut cmd = vec![1, 1, 0, 1, 0, 5, 0x08, 0x00];
+    cmd.extend(inner_ping());
+    let o = decode(&eth(0x8909, &cmd));
+    assert_eq!(o.protos(), "eth:ethertype:cmd:ip:icmp");
+    assert_eq!(o.one("cmd.sgt"), "5");
+}
+
+#[test]
+fn wccp_redirect_header_in_gre() {
+    let mut w = vec![0x00, 0x5a, 0x00, 0x07];
+    w.extend(inner_ping());
+    let f = eth(0x0800, &ip4(47, O1, O2, &gre(0, 0x883e, &[], &w)));
+    let o = decode(&f);
+    assert_eq!(o.protos(), "eth:ethertype:ip:gre:ip:icmp");
+    assert_eq!(o.one("gre.wccp.service_id"), "90");
+    assert_eq!(o.one("gre.wccp.primary_bucket"), "7");
+    // Without the redirect header the IPv4 packet follows at once.
+    let o = decode(&eth(0x0800, &ip4(47, O1, O2, &gre(0, 0x883e, &[], &inner_ping()))));
+    assert_eq!(o.values("ip.src"), ["10.0.0.1", "192.168.1.1"]);
+    sweep(linktype::ETHERNET, &f, 14 + 20 + 8 + 28, &[]);
+}
+
+#[test]
+fn pim_register_carries_a_packet() {
+    let mut p = vec![0x21, 0, 0, 0, 0x40, 0, 0, 0];
+    let c = csum(&p);
+    p[2..4].copy_from_slice(&c.to_be_bytes());
+    p.extend(ip4(17, I1, I2, &udp(1000, 2000, b"mc")));
+    let f = eth(0x0800, &ip4(103, O1, O2, &p));
+    let o = decode(&f);
+    assert_eq!(o.protos(), "eth:ethertype:ip:pim:ip:udp");
+    assert_eq!(o.one("pim.type"), "1");
+    assert_eq!(o.one("pim.register_flag.null_register"), "1");
+    assert_eq!(o.one("pim.cksum.status"), "1");
+    assert_eq!(o.d.udp().map(|u| u.dport), Some(2000));
+    sweep(linktype::ETHERNET, &f, 14 + 20 + 8 + 28, &[34]);
+    // Other PIM messages are the innermost layer's payload.
+    let o = decode(&eth(0x0800, &ip4(103, O1, O2, &[0x20, 0, 0, 0, 0, 1, 0, 2])));
+    assert!(o.d.encap.is_empty());
+}
+
+#[test]
+fn teredo_with_origin_indication() {
+    let mut t = vec![0, 0, 0xff, 0xfe, 0xf5, 0xff, 0xff, 0xfe];
+    t.extend(ip6(59, &[]));
+    let f = eth(0x0800, &ip4(17, O1, O2, &udp(3544, 40000, &t)));
+    let o = decode(&f);
+    assert_eq!(o.protos(), "eth:ethertype:ip:udp:teredo:ipv6");
+    assert_eq!(o.one("teredo.orig.port"), "1");
+    assert_eq!(o.one("teredo.orig.addr"), "10.0.0.1");
+    assert!(matches!(o.d.ip, Some(Ip::V6(_))));
+    sweep(linktype::ETHERNET, &f, 14 + 20 + 8 + 8 + 40, &[]);
+}
+
+#[test]
+fn mpls_in_udp_and_vntag() {
+    let mut m = mpls(16, true, 64).to_vec();
+    m.extend(inner_ping());
+    let f = eth(0x0800, &ip4(17, O1, O2, &udp(50000, 6635, &m)));
+    let o = decode(&f);
+    assert_eq!(o.protos(), "eth:ethertype:ip:udp:mpls:ip:icmp");
+    assert_eq!(o.values("ip.src"), ["10.0.0.1", "192.168.1.1"]);
+
+    let mut v = vec![0x80, 0x05, 0x00, 0x02, 0x81, 0x00, 0x00, 0x0b, 0x08, 0x00];
+    v.extend(inner_ping());
+    let f = eth(0x8926, &v);
+    let o = decode(&f);
+    assert_eq!(o.protos(), "eth:ethertype:vntag:ethertype:vlan:ethertype:ip:icmp");
+    assert_eq!(o.one("vntag.dst"), "5");
+    assert_eq!(o.one("vntag.src"), "2");
+    assert_eq!(o.one("vlan.id"), "11");
+    sweep(linktype::ETHERNET, &f, 14 + 10 + 28, &[]);
 }
 
 // ---------------------------------------------------------------------------
