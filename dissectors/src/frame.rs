@@ -521,7 +521,7 @@ impl Decoder {
                     tunnel::mpls::Payload::Next(n) => Step::Link(n),
                     tunnel::mpls::Payload::PwEthCw => Step::PwEthCw,
                 };
-                Flow::Continue
+                cut_short(d, cur, data, "MPLS payload", 1)
             }
             Step::PwEthCw => match tunnel::PwEthCw::parse(data, off) {
                 Ok(c) => {
@@ -543,6 +543,15 @@ impl Decoder {
                     Flow::Continue
                 }
                 Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::VnTag::parse(b, off).ok().map(Encap::VnTag), off + 6),
+            },
+            Step::Avsp => match tunnel::Avsp::parse(data, off) {
+                Ok(a) => {
+                    cur.off = a.payload_off;
+                    cur.step = Step::Link(a.next());
+                    d.encap.push(layer(Encap::Avsp(a), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Avsp::parse(b, off).ok().map(Encap::Avsp), off + 14),
             },
             Step::PimRegister(v4) => match tunnel::PimRegister::parse(data, off, v4) {
                 Ok(p) => {
@@ -693,6 +702,7 @@ enum Step {
     PwEthCw,
     Pbb,
     VnTag,
+    Avsp,
     /// A PIM Register in an IPv4 (true) or IPv6 packet.
     PimRegister(bool),
     Teredo,
@@ -729,6 +739,7 @@ fn ethertype_step(et: u16, after_gre: Option<bool>) -> Option<Step> {
         (tunnel::gre::ETHERTYPE_CMD, g) => Step::Cmd(g.is_some()),
         (0x88e7, _) => Step::Pbb,
         (0x8926, _) => Step::VnTag,
+        (0xd28b, _) => Step::Avsp,
         _ => return None,
     })
 }
@@ -762,6 +773,8 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
         4 => plain(Step::Link(Next::Ipv4)),
         41 => plain(Step::Link(Next::Ipv6)),
         47 => plain(Step::Gre),
+        // IPv6 segment routing may carry an Ethernet frame (RFC 8986).
+        143 => plain(Step::Eth),
         103 if tunnel::PimRegister::is_register(data, payload.start) => plain(Step::PimRegister(matches!(ip, Ip::V4(_)))),
         17 => {
             let u = udp::parse(data, payload.start, wire_end).ok()?;
@@ -1015,6 +1028,9 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
             }
             Encap::VnTag(v) => {
                 v.tree(&mut e, bytes);
+            }
+            Encap::Avsp(a) => {
+                a.tree(&mut e, bytes);
             }
             Encap::PimRegister(p) => {
                 p.tree(&mut e, bytes);

@@ -110,87 +110,109 @@ impl Chdlc {
 
 const FR_LAYER: &str = "Frame Relay";
 
-/// A Frame Relay (Q.922) two-byte address, then either RFC 2427's control
-/// and NLPID (with SNAP) or Cisco's ethertype.
+/// A Frame Relay (Q.922) address of 2 to 4 bytes, then either RFC 2427's
+/// control and NLPID (with SNAP) or Cisco's ethertype.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Fr {
-    pub a0: u8,
-    pub a1: u8,
-    /// RFC 2427: the control byte (0x03) and NLPID; None for Cisco.
+    pub addr: [u8; 4],
+    pub addr_len: usize,
+    /// RFC 2427: the NLPID after the control byte (0x03); None for Cisco.
     pub nlpid: Option<u8>,
     /// A padding byte before the NLPID.
     pub pad: bool,
-    /// Cisco's ethertype, or SNAP's (OUI, PID).
+    /// Cisco's ethertype.
     pub etype: Option<u16>,
+    /// SNAP's (OUI, PID).
     pub snap: Option<(u32, u16)>,
     pub hdr_len: usize,
 }
 
 impl Fr {
+    fn a(&self, i: usize) -> u32 {
+        u32::from(self.addr.get(i).copied().unwrap_or(0))
+    }
+
     pub fn dlci(&self) -> u32 {
-        (u32::from(self.a0 >> 2) << 4) | u32::from(self.a1 >> 4)
+        let (a0, a1) = (self.a(0) >> 2, self.a(1) >> 4);
+        match self.addr_len {
+            3 => (a0 << 10) | (a1 << 6) | (self.a(2) >> 2),
+            4 => (a0 << 17) | (a1 << 13) | ((self.a(2) >> 1) << 6) | (self.a(3) >> 2),
+            _ => (a0 << 4) | a1,
+        }
     }
 }
 
+/// The bridged-Ethernet SNAP OUI of RFC 2427.
+const OUI_BRIDGED: u32 = 0x00_80c2;
+
 pub fn parse_fr(data: &[u8]) -> Link {
-    let (Some(&a0), Some(&a1)) = (data.first(), data.get(1)) else {
-        let v = padded(data, 0, 2);
-        let f = Fr { a0: v.first().copied().unwrap_or(0), a1: 0, hdr_len: 2, ..Fr::default() };
-        return link(LinkKind::Fr(f), Next::Nothing, data.len(), Some(trunc(FR_LAYER, data, 0, 2)));
-    };
-    let mut f = Fr { a0, a1, hdr_len: 2, ..Fr::default() };
-    if a1 & 1 == 0 {
-        // 3- or 4-byte addresses are not followed.
-        return link(LinkKind::Fr(f), Next::Nothing, 2, Some(DissectError::malformed(FR_LAYER, "address longer than two bytes", 1)));
+    let mut f = Fr::default();
+    // The address ends with the byte whose EA bit is set (at most 4 bytes).
+    let mut n = 0;
+    loop {
+        let Some(&b) = data.get(n) else {
+            f.addr_len = n.max(2);
+            f.hdr_len = f.addr_len;
+            return link(LinkKind::Fr(f), Next::Nothing, data.len(), Some(trunc(FR_LAYER, data, 0, n + 1)));
+        };
+        if let Some(x) = f.addr.get_mut(n) {
+            *x = b;
+        }
+        n += 1;
+        if (b & 1 == 1 && n >= 2) || n == 4 {
+            break;
+        }
     }
-    let t = |f: Fr, n| (LinkKind::Fr(f), Next::Nothing, data.len(), Some(trunc(FR_LAYER, data, 0, n)));
-    let (kind, next, off, err) = match data.get(2) {
-        None => t(f, 4),
+    f.addr_len = n;
+    f.hdr_len = n;
+    if f.addr.get(n - 1).is_some_and(|b| b & 1 == 0) || f.addr.first().is_some_and(|b| b & 1 == 1) {
+        return link(LinkKind::Fr(f), Next::Nothing, n, Some(DissectError::malformed(FR_LAYER, "bogus address (EA bits)", 0)));
+    }
+    let t = |f: Fr, need| (LinkKind::Fr(f), Next::Nothing, data.len(), Some(trunc(FR_LAYER, data, 0, need)));
+    let (kind, next, off, err) = match data.get(n) {
+        None => t(f, n + 2),
         Some(0x03) => {
-            let mut p = 3;
+            let mut p = n + 1;
             if data.get(p) == Some(&0) {
                 f.pad = true;
                 p += 1;
             }
             match data.get(p).copied() {
                 None => t(f, p + 1),
-                Some(n) => {
-                    f.nlpid = Some(n);
+                Some(nl) => {
+                    f.nlpid = Some(nl);
                     p += 1;
-                    match n {
-                        0xcc => {
-                            f.hdr_len = p;
-                            (LinkKind::Fr(f), Next::Ipv4, p, None)
-                        }
-                        0x8e => {
-                            f.hdr_len = p;
-                            (LinkKind::Fr(f), Next::Ipv6, p, None)
-                        }
+                    f.hdr_len = p;
+                    match nl {
+                        0xcc => (LinkKind::Fr(f), Next::Ipv4, p, None),
+                        0x8e => (LinkKind::Fr(f), Next::Ipv6, p, None),
                         0x80 => match (be32(data, p.saturating_sub(1)), be16(data, p + 3)) {
                             (Some(w), Some(pid)) => {
                                 let oui = w & 0x00ff_ffff;
                                 f.snap = Some((oui, pid));
                                 f.hdr_len = p + 5;
-                                let next = if oui == 0 { ethertype_next(pid) } else { Next::Nothing };
+                                let next = match (oui, pid) {
+                                    (0, _) => ethertype_next(pid),
+                                    // Bridged Ethernet, with or without its FCS.
+                                    (OUI_BRIDGED, 0x0001 | 0x0007) => NEXT_ETHERNET,
+                                    _ => Next::Nothing,
+                                };
                                 (LinkKind::Fr(f), next, p + 5, None)
                             }
                             _ => t(f, p + 5),
                         },
-                        _ => {
-                            f.hdr_len = p;
-                            (LinkKind::Fr(f), Next::Nothing, p, None)
-                        }
+                        _ => (LinkKind::Fr(f), Next::Nothing, p, None),
                     }
                 }
             }
         }
-        Some(_) => match be16(data, 2) {
+        Some(_) => match be16(data, n) {
             Some(et) => {
                 f.etype = Some(et);
-                f.hdr_len = 4;
-                (LinkKind::Fr(f), ethertype_next(et), 4, None)
+                f.hdr_len = n + 2;
+                (LinkKind::Fr(f), ethertype_next(et), n + 2, None)
             }
-            None => t(f, 4),
+            None => t(f, n + 2),
         },
     };
     link(kind, next, off, err)
@@ -199,28 +221,54 @@ pub fn parse_fr(data: &[u8]) -> Link {
 impl Fr {
     pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
         let r = e.root("fr", "Frame Relay", 0, self.hdr_len);
-        let (a0, a1) = (u64::from(self.a0), u64::from(self.a1));
-        let f0 = e.hex(r, "fr.first_addr_octet", "First address octet", a0, 2, 0, 1, None);
-        e.bits(f0, "fr.upper_dlci", "Upper DLCI", Value::UInt(a0 >> 2), 8, 0xfc, 0, 1, Some(format!("0x{:02x}", a0 >> 2)));
-        e.bits(f0, "fr.cr", "CR", Value::Bool(a0 & 2 != 0), 8, 0x02, 0, 1, Some(if a0 & 2 != 0 { "Command" } else { "Response" }.into()));
-        e.bits(f0, "fr.ea", "EA", Value::Bool(a0 & 1 != 0), 8, 0x01, 0, 1, Some(if a0 & 1 != 0 { "Last Octet" } else { "More Follows" }.into()));
-        let s1 = if a1 & 1 != 0 { format!("0x{a1:02x}, EA") } else { format!("0x{a1:02x}") };
-        let f1 = e.hex(r, "fr.second_addr_octet", "Second address octet", a1, 2, 1, 1, Some(s1));
-        e.bits(f1, "fr.second_dlci", "Second DLCI", Value::UInt(a1 >> 4), 8, 0xf0, 1, 1, Some(format!("0x{:x}", a1 >> 4)));
         let tf = |b: bool| Some(if b { "True" } else { "False" }.to_string());
+        let ea = |b: bool| Some(if b { "Last Octet" } else { "More Follows" }.to_string());
+        let a0 = u64::from(self.a(0));
+        let f0 = e.hex(r, "fr.first_addr_octet", "First address octet", a0, 2, 0, 1, None);
+        let b = e.bits(f0, "fr.upper_dlci", "Upper DLCI", Value::UInt(a0 >> 2), 8, 0xfc, 0, 1, Some(format!("0x{:02x}", a0 >> 2)));
+        e.t.set_base(b, crate::tree::Base::Hex(2));
+        e.bits(f0, "fr.cr", "CR", Value::Bool(a0 & 2 != 0), 8, 0x02, 0, 1, Some(if a0 & 2 != 0 { "Command" } else { "Response" }.into()));
+        e.bits(f0, "fr.ea", "EA", Value::Bool(a0 & 1 != 0), 8, 0x01, 0, 1, ea(a0 & 1 != 0));
+        let a1 = u64::from(self.a(1));
+        let mut s1 = format!("0x{a1:02x}");
+        for (m, n) in [(8, "FECN"), (4, "BECN"), (2, "DE"), (1, "EA")] {
+            if a1 & m != 0 {
+                s1.push_str(", ");
+                s1.push_str(n);
+            }
+        }
+        let f1 = e.hex(r, "fr.second_addr_octet", "Second address octet", a1, 2, 1, 1, Some(s1));
+        let b = e.bits(f1, "fr.second_dlci", "Second DLCI", Value::UInt(a1 >> 4), 8, 0xf0, 1, 1, Some(format!("0x{:x}", a1 >> 4)));
+        e.t.set_base(b, crate::tree::Base::Hex(2));
         e.bits(f1, "fr.fecn", "FECN", Value::Bool(a1 & 8 != 0), 8, 0x08, 1, 1, tf(a1 & 8 != 0));
         e.bits(f1, "fr.becn", "BECN", Value::Bool(a1 & 4 != 0), 8, 0x04, 1, 1, tf(a1 & 4 != 0));
         e.bits(f1, "fr.de", "DE", Value::Bool(a1 & 2 != 0), 8, 0x02, 1, 1, tf(a1 & 2 != 0));
-        e.bits(f1, "fr.ea", "EA", Value::Bool(a1 & 1 != 0), 8, 0x01, 1, 1, Some(if a1 & 1 != 0 { "Last Octet" } else { "More Follows" }.into()));
-        let d = e.uint(r, "fr.dlci", "DLCI", u64::from(self.dlci()), 0, 2);
-        let _ = d;
-        if let Some(et) = self.etype {
-            e.hex(r, "fr.chdlctype", "Type", u64::from(et), 4, 2, 2, Some(named_hex4(ethertype_name(et), et)));
+        e.bits(f1, "fr.ea", "EA", Value::Bool(a1 & 1 != 0), 8, 0x01, 1, 1, ea(a1 & 1 != 0));
+        if self.addr_len == 4 {
+            let a2 = u64::from(self.a(2));
+            let f2 = e.hex(r, "fr.third_addr_octet", "Third address octet", a2, 2, 2, 1, None);
+            let b = e.bits(f2, "fr.third_dlci", "Third DLCI", Value::UInt(a2 >> 1), 8, 0xfe, 2, 1, Some(format!("0x{:02x}", a2 >> 1)));
+            e.t.set_base(b, crate::tree::Base::Hex(2));
+            e.bits(f2, "fr.ea", "EA", Value::Bool(a2 & 1 != 0), 8, 0x01, 2, 1, ea(a2 & 1 != 0));
         }
-        if let Some(n) = self.nlpid {
-            e.hex(r, "fr.control", "Control Field", 3, 2, 2, 1, Some("0x03".into()));
-            let p = if self.pad { 4 } else { 3 };
-            let nt = match n {
+        if self.addr_len >= 3 {
+            let o = self.addr_len - 1;
+            let al = u64::from(self.a(o));
+            let f3 = e.t.text(Some(r), "", format!("Final address octet: 0x{al:02x}"), o, 1);
+            let b = e.bits(f3, "fr.lower_dlci", "Lower DLCI", Value::UInt(al >> 2), 8, 0xfc, o, 1, Some(format!("0x{:02x}", al >> 2)));
+            e.t.set_base(b, crate::tree::Base::Hex(2));
+            e.bits(f3, "fr.dc", "DC", Value::Bool(al & 2 != 0), 8, 0x02, o, 1, Some(if al & 2 != 0 { "Core" } else { "Control" }.into()));
+            e.bits(f3, "fr.ea", "EA", Value::Bool(al & 1 != 0), 8, 0x01, o, 1, ea(al & 1 != 0));
+        }
+        e.uint(r, "fr.dlci", "DLCI", u64::from(self.dlci()), 0, self.addr_len);
+        let n = self.addr_len;
+        if let Some(et) = self.etype {
+            e.hex(r, "fr.chdlctype", "Type", u64::from(et), 4, n, 2, Some(named_hex4(ethertype_name(et), et)));
+        }
+        if let Some(nl) = self.nlpid {
+            e.hex(r, "fr.control", "Control Field", 3, 2, n, 1, Some("0x03".into()));
+            let p = if self.pad { n + 2 } else { n + 1 };
+            let nt = match nl {
                 0xcc => "IP",
                 0x8e => "IPv6",
                 0x80 => "IEEE SNAP",
@@ -230,7 +278,7 @@ impl Fr {
                 0x84 => "ISO IS-IS",
                 _ => "Unknown",
             };
-            e.hex(r, "fr.nlpid", "NLPID", u64::from(n), 2, p, 1, Some(format!("{nt} (0x{n:02x})")));
+            e.hex(r, "fr.nlpid", "NLPID", u64::from(nl), 2, p, 1, Some(format!("{nt} (0x{nl:02x})")));
             if let Some((oui, pid)) = self.snap {
                 e.with_text(r, "fr.snap.oui", "Organization Code", Value::UInt(u64::from(oui)), p + 1, 3, super::ethernet::oui_text(oui));
                 if oui == 0 {

@@ -24,7 +24,7 @@ pub use gre::{CiscoMeta, Erspan, Gre};
 pub use ipip::{PimRegister, Teredo};
 pub use mpls::{Mpls, PwEthCw};
 pub use ppp::{L2tp, Ppp, Pppoe};
-pub use vxlan::{Geneve, Pbb, VnTag, Vxlan};
+pub use vxlan::{Avsp, Geneve, Pbb, VnTag, Vxlan};
 
 /// How many encapsulation layers are followed; a frame nesting more is
 /// flagged and its inner layers are left undissected.
@@ -64,6 +64,7 @@ pub enum Encap {
     L2tp(L2tp),
     Pbb(Pbb),
     VnTag(VnTag),
+    Avsp(Avsp),
     /// A PIM Register message (the packet it carries follows).
     PimRegister(PimRegister),
     Teredo(Teredo),
@@ -109,6 +110,7 @@ impl Encap {
             Encap::L2tp(_) => out.push("l2tp"),
             Encap::Pbb(p) => p.protocols(out),
             Encap::VnTag(v) => v.protocols(out),
+            Encap::Avsp(a) => a.protocols(out),
             Encap::PimRegister(_) => out.push("pim"),
             Encap::Teredo(_) => out.push("teredo"),
             Encap::Link(l) => out.extend(l.protocols()),
@@ -139,6 +141,7 @@ impl Encap {
             Encap::L2tp(_) => "L2TP",
             Encap::Pbb(_) => "IEEE 802.1ah",
             Encap::VnTag(_) => "VNTAG",
+            Encap::Avsp(_) => "AVSP",
             Encap::PimRegister(_) => "PIMv2",
             Encap::Teredo(_) => "Teredo",
             Encap::Link(_) => "Ethernet",

@@ -67,7 +67,7 @@ impl Mpls {
         match data.get(off).map(|b| b >> 4) {
             Some(4) => Payload::Next(Next::Ipv4),
             Some(6) => Payload::Next(Next::Ipv6),
-            Some(0) if data.len() >= off.saturating_add(4) => Payload::PwEthCw,
+            Some(0) => Payload::PwEthCw,
             _ => Payload::Next(Next::Nothing),
         }
     }

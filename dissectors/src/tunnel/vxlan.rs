@@ -1,5 +1,7 @@
 //! VXLAN (RFC 7348, with the group policy extension's fields), Geneve
-//! (RFC 8926), and 802.1ah provider backbone bridging I-tags.
+//! (RFC 8926), and the tags some switches put before the ethertype:
+//! 802.1ah provider backbone bridging I-tags, Cisco VN-Tags and Arista's
+//! timestamp header.
 
 use crate::error::DissectError;
 use crate::link::ethernet::{self, Vlan};
@@ -162,15 +164,8 @@ impl Pbb {
         else {
             return Err(DissectError::truncated(PBB_LAYER, off, Self::LEN, data.len().saturating_sub(off)));
         };
-        let mut p = Pbb { off, itag, cdst, csrc, etype, vlans: Vec::new(), payload_off: off.saturating_add(Self::LEN) };
-        let mut t = etype;
-        while ethernet::is_tag_tpid(t) && p.vlans.len() < ethernet::MAX_VLAN_TAGS {
-            let v = ethernet::parse_vlan(data, p.payload_off, t)?;
-            t = v.etype;
-            p.vlans.push(v);
-            p.payload_off = p.payload_off.saturating_add(ethernet::VLAN_LEN);
-        }
-        Ok(p)
+        let (vlans, payload_off) = vlan_chain(data, off.saturating_add(Self::LEN), etype)?;
+        Ok(Pbb { off, itag, cdst, csrc, etype, vlans, payload_off })
     }
 
     pub fn next(&self) -> Next {
@@ -235,15 +230,8 @@ impl VnTag {
         let (Some(tag), Some(etype)) = (be32(data, off), be16(data, off.saturating_add(4))) else {
             return Err(DissectError::truncated("VN-Tag", off, Self::LEN, data.len().saturating_sub(off)));
         };
-        let mut v = VnTag { off, tag, etype, vlans: Vec::new(), payload_off: off.saturating_add(Self::LEN) };
-        let mut t = etype;
-        while ethernet::is_tag_tpid(t) && v.vlans.len() < ethernet::MAX_VLAN_TAGS {
-            let tg = ethernet::parse_vlan(data, v.payload_off, t)?;
-            t = tg.etype;
-            v.vlans.push(tg);
-            v.payload_off = v.payload_off.saturating_add(ethernet::VLAN_LEN);
-        }
-        Ok(v)
+        let (vlans, payload_off) = vlan_chain(data, off.saturating_add(Self::LEN), etype)?;
+        Ok(VnTag { off, tag, etype, vlans, payload_off })
     }
 
     pub fn next(&self) -> Next {
@@ -279,6 +267,129 @@ impl VnTag {
         e.hex(r, "vntag.etype", "Type", u64::from(t), 4, o + 4, 2, Some(format!("{} (0x{t:04x})", ethertype_name(t).unwrap_or("Unknown"))));
         for v in &self.vlans {
             ethernet::vlan_tree(e, data, v);
+        }
+        r
+    }
+}
+
+/// 802.1Q tags following a header whose type field is `etype` at `off`:
+/// the tags and where the payload starts.
+fn vlan_chain(data: &[u8], mut off: usize, etype: u16) -> Result<(Vec<Vlan>, usize), DissectError> {
+    let mut vlans = Vec::new();
+    let mut t = etype;
+    while ethernet::is_tag_tpid(t) && vlans.len() < ethernet::MAX_VLAN_TAGS {
+        let v = ethernet::parse_vlan(data, off, t)?;
+        t = v.etype;
+        vlans.push(v);
+        off = off.saturating_add(ethernet::VLAN_LEN);
+    }
+    Ok((vlans, off))
+}
+
+/// Arista's vendor-specific header (ethertype 0xd28b): a timestamp, then
+/// the real type (and 802.1Q tags).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Avsp {
+    pub off: usize,
+    pub sub_type: u16,
+    pub version: u16,
+    /// (seconds, nanoseconds), and whether the seconds field is 48-bit style (2 bytes).
+    pub ts: Option<(u32, u32, bool)>,
+    pub etype: Option<u16>,
+    pub vlans: Vec<Vlan>,
+    pub payload_off: usize,
+}
+
+impl Avsp {
+    pub fn parse(data: &[u8], off: usize) -> Result<Avsp, DissectError> {
+        let t = |n: usize| DissectError::truncated("AVSP", off, n, data.len().saturating_sub(off));
+        let (Some(sub_type), Some(version)) = (be16(data, off), be16(data, off.saturating_add(2))) else { return Err(t(4)) };
+        let mut a = Avsp { off, sub_type, version, ts: None, etype: None, vlans: Vec::new(), payload_off: off.saturating_add(4) };
+        if sub_type != 1 {
+            return Ok(a);
+        }
+        let p = off.saturating_add(4);
+        let (ts, len) = match version {
+            0x0010 | 0x0110 => {
+                let (Some(s), Some(ns)) = (be32(data, p), be32(data, p.saturating_add(4))) else { return Err(t(14)) };
+                ((s, ns, false), 8)
+            }
+            0x0020 | 0x0120 => {
+                let (Some(s), Some(ns)) = (be16(data, p), be32(data, p.saturating_add(2))) else { return Err(t(12)) };
+                ((u32::from(s), ns, true), 6)
+            }
+            _ => return Ok(a),
+        };
+        a.ts = Some(ts);
+        let eo = p.saturating_add(len);
+        let et = be16(data, eo).ok_or_else(|| t(eo.saturating_sub(off).saturating_add(2)))?;
+        a.etype = Some(et);
+        let (vlans, payload_off) = vlan_chain(data, eo.saturating_add(2), et)?;
+        a.vlans = vlans;
+        a.payload_off = payload_off;
+        Ok(a)
+    }
+
+    pub fn next(&self) -> Next {
+        let Some(et) = self.etype else { return Next::Nothing };
+        let t = self.vlans.last().map(|v| v.etype).unwrap_or(et);
+        if ethernet::is_tag_tpid(t) || t <= 1500 {
+            return Next::Nothing;
+        }
+        ethertype_next(t)
+    }
+
+    pub fn protocols(&self, out: &mut Vec<&'static str>) {
+        out.push("avsp");
+        if self.etype.is_some() {
+            out.push("ethertype");
+        }
+        for v in &self.vlans {
+            out.push(v.proto_name());
+            out.push("ethertype");
+        }
+    }
+
+    pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
+        let o = self.off;
+        let r = e.root("avsp", "Arista Vendor Specific Protocol", o, self.payload_off.saturating_sub(o));
+        let st = if self.sub_type == 1 { "timestamp" } else { "Unknown" };
+        e.with_text(r, "avsp.sub_type", "Sub Type", Value::UInt(u64::from(self.sub_type)), o, 2, format!("{st} ({})", self.sub_type));
+        let vn = match self.version {
+            0x0010 => "Version 1",
+            0x0020 => "Version 2",
+            0x0110 => "Version 11",
+            0x0120 => "Version 12",
+            _ => "Unknown",
+        };
+        let v = self.version;
+        e.hex(r, "avsp.ver", "Version", u64::from(v), 4, o + 2, 2, Some(format!("{vn} (0x{v:04x})")));
+        let mut p = o + 4;
+        if let Some((s, ns, short)) = self.ts {
+            let label = if v & 0x0100 != 0 { "Timestamp (UTC)" } else { "Timestamp (TAI)" };
+            if short {
+                let g = e.add(r, "avsp.48ts", "Timestamp (TAI)", Value::None, p, 6);
+                if g != crate::tree::SKIPPED {
+                    e.t.set_text(g, label);
+                }
+                e.uint(g, "avsp.48sec", "Seconds", u64::from(s), p, 2);
+                e.uint(g, "avsp.48ns", "Nanoseconds", u64::from(ns), p + 2, 4);
+                p += 6;
+            } else {
+                let g = e.add(r, "avsp.64ts", "Timestamp (TAI)", Value::None, p, 8);
+                if g != crate::tree::SKIPPED {
+                    e.t.set_text(g, label);
+                }
+                e.uint(g, "avsp.64sec", "Seconds", u64::from(s), p, 4);
+                e.uint(g, "avsp.64ns", "Nanoseconds", u64::from(ns), p + 4, 4);
+                p += 8;
+            }
+        }
+        if let Some(t) = self.etype {
+            e.hex(r, "avsp.etype", "Type", u64::from(t), 4, p, 2, Some(format!("{} (0x{t:04x})", ethertype_name(t).unwrap_or("Unknown"))));
+        }
+        for vl in &self.vlans {
+            ethernet::vlan_tree(e, data, vl);
         }
         r
     }
