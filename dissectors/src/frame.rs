@@ -1376,10 +1376,22 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
                 info.push_str(&p.info(data));
                 "PPPoED".into()
             }
-            (_, Next::Ethertype(et)) => {
-                info.push_str(link::ethertype_name(et).unwrap_or("Ethernet II"));
-                short_ethertype(et).map(String::from).unwrap_or_else(|| format!("0x{et:04x}"))
-            }
+            (enc, Next::Ethertype(et)) => match short_ethertype(et) {
+                Some(n) => {
+                    info.push_str(link::ethertype_name(et).unwrap_or("Ethernet II"));
+                    n.into()
+                }
+                // A protocol GRE (or another header) names but that is not
+                // dissected: the column stays that header's.
+                None if !matches!(enc, Encap::Link(_)) => {
+                    let _ = write!(info, "Encapsulated 0x{et:04x}");
+                    enc.column_name().into()
+                }
+                None => {
+                    info.push_str(link::ethertype_name(et).unwrap_or("Ethernet II"));
+                    format!("0x{et:04x}")
+                }
+            },
             (enc, _) => enc.column_name().into(),
         }
     } else {
@@ -1393,6 +1405,8 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
             (_, Next::Ipv4) => "IPv4".into(),
             (_, Next::Ipv6) => "IPv6".into(),
             (_, Next::Arp) => "ARP".into(),
+            (LinkKind::Chdlc(c), _) if c.proto == 0x8035 => "SLARP".into(),
+            (LinkKind::Chdlc(c), _) if c.proto == 0x2000 => "CDP".into(),
             (_, Next::Ethertype(et)) => {
                 info.push_str(link::ethertype_name(*et).unwrap_or("Ethernet II"));
                 short_ethertype(*et).map(String::from).unwrap_or_else(|| format!("0x{et:04x}"))
@@ -1404,6 +1418,15 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
             (LinkKind::Ethernet { .. }, _) => "Ethernet".into(),
             (LinkKind::Sll(_) | LinkKind::Sll2(_), _) => "SLL".into(),
             (LinkKind::Null(_), _) => "NULL".into(),
+            (LinkKind::Ppp(p), _) => p.column_name().into(),
+            (LinkKind::Chdlc(_), _) => "CHDLC".into(),
+            (LinkKind::Fr(_), _) => "FR".into(),
+            (LinkKind::Nflog(_), _) => "NFLOG".into(),
+            (LinkKind::Ipoib(_), _) => "IPoIB".into(),
+            (LinkKind::Ipnet(_), _) => "IPNET".into(),
+            (LinkKind::Fddi(..), _) => "FDDI".into(),
+            (LinkKind::Arcnet(_), _) => "ARCNET".into(),
+            (LinkKind::Pktap(_), _) => "PKTAP".into(),
             _ => "Data".into(),
         }
     };

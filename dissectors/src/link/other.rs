@@ -330,7 +330,7 @@ pub fn parse_nflog(data: &[u8]) -> Link {
     // TLV lengths and types are in the capturing host's byte order: the
     // first TLV's length tells (a length is small and at least 4).
     let le_len = data.get(4..6).map(|b| u16::from_le_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)]));
-    n.big_endian = matches!(le_len, Some(l) if l > 0xff || l < 4) && be16(data, 4).is_some_and(|l| (4..=0xff).contains(&l));
+    n.big_endian = matches!(le_len, Some(l) if !(4..=0xff).contains(&l)) && be16(data, 4).is_some_and(|l| (4..=0xff).contains(&l));
     let rd = |o: usize| -> Option<u16> {
         if n.big_endian {
             be16(data, o)
