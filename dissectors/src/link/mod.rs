@@ -295,7 +295,7 @@ impl Link {
     /// 6 bytes long. None when it was not captured.
     pub fn src_mac(&self) -> Option<[u8; 6]> {
         match &self.kind {
-            LinkKind::Ethernet { eth, .. } => (self.captured_from_zero() >= 12).then_some(eth.src),
+            LinkKind::Ethernet { eth, .. } => (self.captured_from_zero() >= eth.off.saturating_add(12)).then_some(eth.src),
             LinkKind::Sll(s) => s.mac().filter(|_| self.captured_from_zero() >= 12),
             LinkKind::Sll2(s) => s.mac().filter(|_| self.captured_from_zero() >= 18),
             _ => None,
@@ -305,7 +305,7 @@ impl Link {
     /// The Ethernet destination MAC address, when captured.
     pub fn dst_mac(&self) -> Option<[u8; 6]> {
         match &self.kind {
-            LinkKind::Ethernet { eth, .. } => (self.captured_from_zero() >= 6).then_some(eth.dst),
+            LinkKind::Ethernet { eth, .. } => (self.captured_from_zero() >= eth.off.saturating_add(6)).then_some(eth.dst),
             _ => None,
         }
     }

@@ -28,6 +28,7 @@ mod ipv6;
 mod linktypes;
 mod malformed;
 mod tcp;
+mod tunnels;
 mod udp;
 mod vlan;
 
@@ -64,6 +65,7 @@ pub fn pcap_samples() -> Vec<Sample> {
         s("sll.pcap", LINKTYPE_LINUX_SLL, linktypes::sll()),
         s("null.pcap", LINKTYPE_NULL, linktypes::null()),
         s("raw.pcap", LINKTYPE_RAW, linktypes::raw()),
+        s("tunnels.pcap", LINKTYPE_ETHERNET, tunnels::frames()),
     ]
 }
 
