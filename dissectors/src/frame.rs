@@ -329,6 +329,12 @@ impl Decoder {
                 }
                 Flow::Stop
             }
+            Step::Link(Next::Ipv4) if data.get(off).is_some_and(|b| b >> 4 == 6) => {
+                // Wireshark's IPv4 dissector hands a version-6 packet on to IPv6.
+                d.encap.push(layer(Encap::Ipv4Version6(off), cur));
+                cur.step = Step::Link(Next::Ipv6);
+                Flow::Continue
+            }
             Step::Link(Next::Ipv4) | Step::Link(Next::Ipv6) => {
                 let v4 = cur.step == Step::Link(Next::Ipv4);
                 let parsed = if v4 { ipv4::parse(data, off).map(Ip::V4) } else { ipv6::parse(data, off).map(Ip::V6) };
@@ -989,6 +995,9 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
             Encap::Ip(ip) => {
                 ip_tree(t, ip, bytes, l.wire_end, eth, true);
                 eth = None;
+            }
+            Encap::Ipv4Version6(off) => {
+                tunnel::ipv4_version6_tree(&mut e, *off);
             }
             Encap::Udp(u, ck) => {
                 u.tree(t, bytes, &UdpCtx { stream: None, checksum: *ck });

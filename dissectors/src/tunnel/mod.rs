@@ -45,6 +45,9 @@ pub const L2TP_PORT: u16 = 1701;
 /// One outer layer of a frame.
 #[derive(Clone, Debug)]
 pub enum Encap {
+    /// An IPv4 header whose version is 6: Wireshark shows the version
+    /// (flagged) and hands the packet to IPv6. Holds the offset.
+    Ipv4Version6(usize),
     /// An IP header whose payload is another layer dissected here (IP in
     /// IP, IPv6 in IPv4, GRE, a UDP tunnel, PIM...).
     Ip(Ip),
@@ -83,11 +86,18 @@ pub struct Layer {
     pub wire_end: usize,
 }
 
+/// The tree of [`Encap::Ipv4Version6`].
+pub(crate) fn ipv4_version6_tree(e: &mut crate::link::Emit<'_>, off: usize) {
+    let r = e.root("ip", "Internet Protocol Version 4", off, 1);
+    let v = e.bits(r, "ip.version", "Version", crate::tree::Value::UInt(6), 8, 0xf0, off, 1, None);
+    e.expert(v, crate::error::Severity::Error, "ip.bogus_ip_version", "Bogus IPv4 version", off);
+}
+
 impl Encap {
     /// Wireshark's protocol names of the layer, for `frame.protocols`.
     pub fn protocols(&self, out: &mut Vec<&'static str>) {
         match self {
-            Encap::Ip(Ip::V4(_)) => out.push("ip"),
+            Encap::Ip(Ip::V4(_)) | Encap::Ipv4Version6(_) => out.push("ip"),
             Encap::Ip(Ip::V6(_)) => out.push("ipv6"),
             Encap::Udp(..) => out.push("udp"),
             Encap::Gre(_) => out.push("gre"),
@@ -120,7 +130,7 @@ impl Encap {
     /// The Protocol column when this is the last layer dissected.
     pub fn column_name(&self) -> &'static str {
         match self {
-            Encap::Ip(Ip::V4(_)) => "IPv4",
+            Encap::Ip(Ip::V4(_)) | Encap::Ipv4Version6(_) => "IPv4",
             Encap::Ip(Ip::V6(_)) => "IPv6",
             Encap::Udp(..) => "UDP",
             Encap::Gre(_) => "GRE",

@@ -155,7 +155,7 @@ impl Out {
             .encap
             .iter()
             .map(|l| match &l.encap {
-                Encap::Ip(Ip::V4(_)) => "ip",
+                Encap::Ip(Ip::V4(_)) | Encap::Ipv4Version6(_) => "ip",
                 Encap::Ip(Ip::V6(_)) => "ipv6",
                 Encap::Udp(..) => "udp",
                 Encap::Gre(_) => "gre",
@@ -817,4 +817,14 @@ fn ipv6_carrying_ethernet() {
     let o = decode(&f);
     assert_eq!(o.protos(), "eth:ethertype:ipv6:eth:ethertype:ip:icmp");
     assert_eq!(o.values("eth.src"), ["00:66:77:88:99:aa", "04:04:04:04:04:04"]);
+}
+
+#[test]
+fn an_ipv4_ethertype_with_an_ipv6_packet_goes_on_to_ipv6() {
+    let f = eth(0x0800, &ip6(17, &udp(1, 2, b"x")));
+    let o = decode(&f);
+    assert_eq!(o.protos(), "eth:ethertype:ip:ipv6:udp");
+    assert_eq!(o.values("ip.version"), ["6", "6"]);
+    assert!(o.t.experts().any(|(_, e)| e.code == "ip.bogus_ip_version"));
+    assert_eq!(o.d.udp().map(|u| u.dport), Some(2));
 }
