@@ -461,6 +461,33 @@ impl Decoder {
                 }
                 Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Vxlan::parse(b, off).ok().map(Encap::Vxlan), off + 8),
             },
+            Step::VxlanGpe => match tunnel::VxlanGpe::parse(data, off) {
+                Ok(v) => {
+                    cur.off = off.saturating_add(tunnel::VxlanGpe::LEN);
+                    cur.step = gpe_step(v.next_proto);
+                    d.encap.push(layer(Encap::VxlanGpe(v), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::VxlanGpe::parse(b, off).ok().map(Encap::VxlanGpe), off + 8),
+            },
+            Step::Nsh => match tunnel::Nsh::parse(data, off) {
+                Ok(n) => {
+                    cur.off = off.saturating_add(n.hdr_len);
+                    cur.step = gpe_step(n.next_proto);
+                    d.encap.push(layer(Encap::Nsh(n), cur));
+                    Flow::Continue
+                }
+                Err(e) => {
+                    let fix = |b: &[u8]| {
+                        let mut v = b.to_vec();
+                        if let Some(x) = v.get_mut(off + 1) {
+                            *x = (*x & 0xc0) | 2;
+                        }
+                        tunnel::Nsh::parse(&v, off).ok().map(Encap::Nsh)
+                    };
+                    Self::partial_layer(d, cur, data, e, fix, off + 8)
+                }
+            },
             Step::Geneve => match tunnel::Geneve::parse(data, off) {
                 Ok(g) => {
                     cur.off = off.saturating_add(g.hdr_len());
@@ -558,6 +585,21 @@ impl Decoder {
                     Flow::Continue
                 }
                 Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Avsp::parse(b, off).ok().map(Encap::Avsp), off + 14),
+            },
+            Step::Macsec => match tunnel::Macsec::parse(data, off) {
+                Ok(m) => {
+                    cur.off = off.saturating_add(m.hdr_len);
+                    cur.step = Step::Link(m.next());
+                    // The ICV ends the frame on the wire.
+                    let icv = cur.wire_end.checked_sub(tunnel::Macsec::ICV_LEN).filter(|&i| m.readable() && i >= cur.off);
+                    d.encap.push(layer(Encap::Macsec(m, icv.filter(|&i| i + tunnel::Macsec::ICV_LEN <= cur.end)), cur));
+                    if let Some(i) = icv {
+                        cur.end = cur.end.min(i);
+                        cur.wire_end = i;
+                    }
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Macsec::parse(b, off).ok().map(|m| Encap::Macsec(m, None)), off + 16),
             },
             Step::PimRegister(v4) => match tunnel::PimRegister::parse(data, off, v4) {
                 Ok(p) => {
@@ -699,6 +741,8 @@ enum Step {
     /// Cisco MetaData, after GRE (true: the type comes first) or not.
     Cmd(bool),
     Vxlan,
+    VxlanGpe,
+    Nsh,
     Geneve,
     L2tp,
     Ppp,
@@ -709,6 +753,7 @@ enum Step {
     Pbb,
     VnTag,
     Avsp,
+    Macsec,
     /// A PIM Register in an IPv4 (true) or IPv6 packet.
     PimRegister(bool),
     Teredo,
@@ -746,8 +791,20 @@ fn ethertype_step(et: u16, after_gre: Option<bool>) -> Option<Step> {
         (0x88e7, _) => Step::Pbb,
         (0x8926, _) => Step::VnTag,
         (0xd28b, _) => Step::Avsp,
+        (0x88e5, _) => Step::Macsec,
+        (0x894f, _) => Step::Nsh,
         _ => return None,
     })
+}
+
+/// The layer a VXLAN-GPE or NSH next-protocol number leads to.
+fn gpe_step(p: u8) -> Step {
+    match tunnel::vxlan::gpe_next(p) {
+        tunnel::vxlan::GpeNext::Next(n) => Step::Link(n),
+        tunnel::vxlan::GpeNext::Ethernet => Step::Eth,
+        tunnel::vxlan::GpeNext::Nsh => Step::Nsh,
+        tunnel::vxlan::GpeNext::Mpls => Step::Mpls,
+    }
 }
 
 /// A tunnel found in an IP packet's payload.
@@ -803,6 +860,7 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
             let step = match port {
                 tunnel::VXLAN_PORT => Step::Vxlan,
                 tunnel::GENEVE_PORT => Step::Geneve,
+                tunnel::vxlan::VXLAN_GPE_PORT => Step::VxlanGpe,
                 tunnel::L2TP_PORT => Step::L2tp,
                 tunnel::ipip::TEREDO_PORT => Step::Teredo,
                 _ => Step::Mpls,
@@ -1014,6 +1072,12 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
             Encap::Vxlan(v) => {
                 v.tree(&mut e);
             }
+            Encap::VxlanGpe(v) => {
+                v.tree(&mut e);
+            }
+            Encap::Nsh(n) => {
+                n.tree(&mut e, bytes);
+            }
             Encap::Geneve(g) => {
                 g.tree(&mut e, bytes);
             }
@@ -1040,6 +1104,9 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
             }
             Encap::Avsp(a) => {
                 a.tree(&mut e, bytes);
+            }
+            Encap::Macsec(m, icv) => {
+                m.tree(&mut e, bytes, *icv);
             }
             Encap::PimRegister(p) => {
                 p.tree(&mut e, bytes);

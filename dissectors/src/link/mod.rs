@@ -52,6 +52,8 @@ pub mod linktype {
     pub const NFLOG: u32 = 239;
     pub const IPOIB: u32 = 242;
     pub const PKTAP: u32 = 258;
+    /// LINKTYPE_USER2: Darwin's DLT_PKTAP.
+    pub const USER2: u32 = 149;
 
     /// A short name for the link type.
     pub fn name(lt: u32) -> &'static str {
@@ -75,6 +77,7 @@ pub mod linktype {
             NFLOG => "Linux NFLOG",
             IPOIB => "IP over InfiniBand",
             PKTAP => "Apple PKTAP",
+            USER2 => "User 2 (Darwin PKTAP)",
             _ => "unknown",
         }
     }
@@ -159,6 +162,8 @@ pub fn parse_link(linktype: u32, data: &[u8]) -> Link {
         linktype::ARCNET_LINUX => other::parse_arcnet(data, true),
         linktype::ARCNET_BSD => other::parse_arcnet(data, false),
         linktype::PKTAP => other::parse_pktap(data),
+        linktype::USER2 => other::parse_user2(data)
+            .unwrap_or(Link { kind: LinkKind::Unknown(linktype), next: Next::Nothing, payload_off: 0, error: None, linktype }),
         other => Link { kind: LinkKind::Unknown(other), next: Next::Nothing, payload_off: 0, error: None, linktype: other },
     };
     link.linktype = linktype;
@@ -384,7 +389,10 @@ impl Link {
                 }
             }
             LinkKind::Arcnet(_) => p.push("arcnet"),
-            LinkKind::Pktap(_) => {
+            LinkKind::Pktap(pk) => {
+                if pk.user_dlt {
+                    p.push("user_dlt");
+                }
                 p.push("pktap");
                 if self.next == other::NEXT_ETHERNET {
                     p.push("pcap_pktdata");

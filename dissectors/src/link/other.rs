@@ -762,6 +762,9 @@ pub struct Pktap {
     pub ifunit: u16,
     pub epid: u32,
     pub ecmdname: String,
+    /// Read from LINKTYPE_USER2 (Darwin's DLT_PKTAP, 149), as Wireshark's
+    /// user DLT table maps it.
+    pub user_dlt: bool,
 }
 
 fn le32(d: &[u8], o: usize) -> u32 {
@@ -795,6 +798,7 @@ pub fn parse_pktap(data: &[u8]) -> Link {
         ifunit: le16(&v, 82),
         epid: le32(&v, 84),
         ecmdname: cstr(&v, 88, 20),
+        user_dlt: false,
     };
     let hl = usize::try_from(p.hdrlen).unwrap_or(usize::MAX);
     if data.len() < 12 || data.len() < hl {
@@ -808,8 +812,25 @@ pub fn parse_pktap(data: &[u8]) -> Link {
     link(LinkKind::Pktap(p), next, hl, None)
 }
 
+/// LINKTYPE_USER2 holding a PKTAP header (Darwin writes DLT_PKTAP as 149):
+/// PKTAP when the header length is plausible, else unknown.
+pub fn parse_user2(data: &[u8]) -> Option<Link> {
+    let hl = usize::try_from(le32(data, 0)).ok()?;
+    if !(108..=data.len()).contains(&hl) || le32(data, 4) != 1 {
+        return None;
+    }
+    let mut l = parse_pktap(data);
+    if let LinkKind::Pktap(p) = &mut l.kind {
+        p.user_dlt = true;
+    }
+    Some(l)
+}
+
 impl Pktap {
     pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
+        if self.user_dlt {
+            e.root("user_dlt", "DLT: 149, Payload: pktap (PKTAP packet header)", 0, 0);
+        }
         let hl = usize::try_from(self.hdrlen).unwrap_or(0);
         let r = e.root("pktap", "PKTAP packet header", 0, hl);
         e.uint(r, "pktap.hdrlen", "Header length", u64::from(self.hdrlen), 0, 4);

@@ -24,7 +24,7 @@ pub use gre::{CiscoMeta, Erspan, Gre};
 pub use ipip::{PimRegister, Teredo};
 pub use mpls::{Mpls, PwEthCw};
 pub use ppp::{L2tp, Ppp, Pppoe};
-pub use vxlan::{Avsp, Geneve, Pbb, VnTag, Vxlan};
+pub use vxlan::{Avsp, Geneve, Macsec, Nsh, Pbb, VnTag, Vxlan, VxlanGpe};
 
 /// How many encapsulation layers are followed; a frame nesting more is
 /// flagged and its inner layers are left undissected.
@@ -58,6 +58,8 @@ pub enum Encap {
     Erspan(Erspan),
     CiscoMeta(CiscoMeta),
     Vxlan(Vxlan),
+    VxlanGpe(VxlanGpe),
+    Nsh(Nsh),
     Geneve(Geneve),
     /// A whole label stack.
     Mpls(Mpls),
@@ -68,6 +70,8 @@ pub enum Encap {
     Pbb(Pbb),
     VnTag(VnTag),
     Avsp(Avsp),
+    /// A MACsec tag and, for a readable payload, where its ICV starts.
+    Macsec(Macsec, Option<usize>),
     /// A PIM Register message (the packet it carries follows).
     PimRegister(PimRegister),
     Teredo(Teredo),
@@ -104,6 +108,9 @@ impl Encap {
             Encap::Erspan(_) => out.push("erspan"),
             Encap::CiscoMeta(_) => out.push("cmd"),
             Encap::Vxlan(_) => out.push("vxlan"),
+            // Wireshark does not list VXLAN-GPE in frame.protocols.
+            Encap::VxlanGpe(_) => {}
+            Encap::Nsh(_) => out.push("nsh"),
             Encap::Geneve(_) => out.push("geneve"),
             Encap::Mpls(_) => out.push("mpls"),
             Encap::PwEthCw(_) => {
@@ -121,6 +128,12 @@ impl Encap {
             Encap::Pbb(p) => p.protocols(out),
             Encap::VnTag(v) => v.protocols(out),
             Encap::Avsp(a) => a.protocols(out),
+            Encap::Macsec(m, _) => {
+                out.push("macsec");
+                if m.etype.is_some() {
+                    out.push("ethertype");
+                }
+            }
             Encap::PimRegister(_) => out.push("pim"),
             Encap::Teredo(_) => out.push("teredo"),
             Encap::Link(l) => out.extend(l.protocols()),
@@ -136,7 +149,8 @@ impl Encap {
             Encap::Gre(_) => "GRE",
             Encap::Erspan(_) => "ERSPAN",
             Encap::CiscoMeta(_) => "CMD",
-            Encap::Vxlan(_) => "VXLAN",
+            Encap::Vxlan(_) | Encap::VxlanGpe(_) => "VXLAN",
+            Encap::Nsh(_) => "NSH",
             Encap::Geneve(_) => "Geneve",
             Encap::Mpls(_) => "MPLS",
             Encap::PwEthCw(_) => "PW-Eth",
@@ -152,6 +166,7 @@ impl Encap {
             Encap::Pbb(_) => "IEEE 802.1ah",
             Encap::VnTag(_) => "VNTAG",
             Encap::Avsp(_) => "AVSP",
+            Encap::Macsec(..) => "MACSEC",
             Encap::PimRegister(_) => "PIMv2",
             Encap::Teredo(_) => "Teredo",
             Encap::Link(_) => "Ethernet",
@@ -164,7 +179,7 @@ impl Encap {
 /// keeps its own dissector.
 pub fn udp_tunnel(sport: u16, dport: u16) -> Option<u16> {
     let (lo, hi) = if sport <= dport { (sport, dport) } else { (dport, sport) };
-    let is_tunnel = |p: u16| matches!(p, VXLAN_PORT | GENEVE_PORT | L2TP_PORT | ipip::TEREDO_PORT | ipip::MPLS_UDP_PORT);
+    let is_tunnel = |p: u16| matches!(p, VXLAN_PORT | vxlan::VXLAN_GPE_PORT | GENEVE_PORT | L2TP_PORT | ipip::TEREDO_PORT | ipip::MPLS_UDP_PORT);
     if is_tunnel(lo) {
         Some(lo)
     } else if is_tunnel(hi) && lo >= 1024 {

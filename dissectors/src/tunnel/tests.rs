@@ -162,6 +162,8 @@ impl Out {
                 Encap::Erspan(_) => "erspan",
                 Encap::CiscoMeta(_) => "cmd",
                 Encap::Vxlan(_) => "vxlan",
+                Encap::VxlanGpe(_) => "vxlan-gpe",
+                Encap::Nsh(_) => "nsh",
                 Encap::Geneve(_) => "geneve",
                 Encap::Mpls(_) => "mpls",
                 Encap::PwEthCw(_) => "pwethcw",
@@ -171,6 +173,7 @@ impl Out {
                 Encap::Pbb(_) => "pbb",
                 Encap::VnTag(_) => "vntag",
                 Encap::Avsp(_) => "avsp",
+                Encap::Macsec(..) => "macsec",
                 Encap::PimRegister(_) => "pim",
                 Encap::Teredo(_) => "teredo",
                 Encap::Link(_) => "eth",
@@ -827,4 +830,43 @@ fn an_ipv4_ethertype_with_an_ipv6_packet_goes_on_to_ipv6() {
     assert_eq!(o.values("ip.version"), ["6", "6"]);
     assert!(o.t.experts().any(|(_, e)| e.code == "ip.bogus_ip_version"));
     assert_eq!(o.d.udp().map(|u| u.dport), Some(2));
+}
+
+#[test]
+fn macsec_integrity_only_and_encrypted() {
+    let mut m = vec![0x20, 0x00, 0, 0, 0, 0x44, 0x2e, 0xb7, 0x3f, 0x39, 0x95, 0xc3, 0, 1, 0x08, 0x00];
+    m.extend(inner_ping());
+    m.extend([0xde; 16]);
+    let f = eth(0x88e5, &m);
+    let o = decode(&f);
+    assert_eq!(o.protos(), "eth:ethertype:macsec:ethertype:ip:icmp");
+    assert_eq!(o.one("macsec.PN"), "68");
+    assert_eq!(o.one("macsec.ICV"), "dededededededededededededededede");
+    assert_eq!(o.one("ip.src"), "192.168.1.1");
+    assert!(o.t.find("eth.trailer").next().is_none());
+    sweep(linktype::ETHERNET, &f, 14 + 16 + 28, &[]);
+    let o = decode(&eth(0x88e5, &[0x2c, 0, 0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 0, 1, 9, 9, 9, 9]));
+    assert_eq!(o.protos(), "eth:ethertype:macsec");
+    assert!(o.d.errors.is_empty());
+}
+
+#[test]
+fn vxlan_gpe_carries_nsh_then_ipv4() {
+    let mut n = vec![0x30, 0x06, 0x02, 0x01, 0xff, 0xff, 0xff, 0xff];
+    n.extend([0, 1, 2, 1, 0, 0, 0, 12, 0, 2, 3, 1, 0, 0, 0, 12]);
+    n.extend(inner_ping());
+    let mut g = vec![0x0c, 0, 0, 4, 0xff, 0xff, 0xff, 0];
+    g.extend(&n);
+    let f = eth(0x0800, &ip4(17, O1, O2, &udp(40000, 4790, &g)));
+    let o = decode(&f);
+    assert_eq!(o.kinds(), ["ip", "udp", "vxlan-gpe", "nsh"]);
+    assert_eq!(o.protos(), "eth:ethertype:ip:udp:nsh:ip:icmp");
+    assert_eq!(o.one("vxlan.next_proto"), "4");
+    assert_eq!(o.one("nsh.spi"), "16777215");
+    assert_eq!(o.values("nsh.metadataclass"), ["1", "2"]);
+    assert_eq!(o.values("ip.src"), ["10.0.0.1", "192.168.1.1"]);
+    sweep(linktype::ETHERNET, &f, 14 + 20 + 8 + 8 + 24 + 28, &[]);
+    // NSH straight over Ethernet.
+    let o = decode(&eth(0x894f, &n));
+    assert_eq!(o.protos(), "eth:ethertype:nsh:ip:icmp");
 }

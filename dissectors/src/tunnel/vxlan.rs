@@ -394,3 +394,241 @@ impl Avsp {
         r
     }
 }
+
+/// An 802.1AE MACsec security tag. Only integrity-protected frames (E and
+/// C clear) carry a readable ethertype and payload; 16 bytes of ICV end
+/// the frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Macsec {
+    pub off: usize,
+    pub tci_an: u8,
+    pub sl: u8,
+    pub pn: u32,
+    pub sci: Option<([u8; 6], u16)>,
+    /// The ethertype of a readable payload.
+    pub etype: Option<u16>,
+    pub hdr_len: usize,
+}
+
+impl Macsec {
+    pub const ICV_LEN: usize = 16;
+
+    pub fn parse(data: &[u8], off: usize) -> Result<Macsec, DissectError> {
+        let t = |n: usize| DissectError::truncated("MACsec", off, n, data.len().saturating_sub(off));
+        let (Some(tci_an), Some(sl), Some(pn)) = (data.get(off).copied(), data.get(off.saturating_add(1)).copied(), be32(data, off.saturating_add(2)))
+        else {
+            return Err(t(6));
+        };
+        let mut m = Macsec { off, tci_an, sl, pn, sci: None, etype: None, hdr_len: 6 };
+        if tci_an & 0x20 != 0 {
+            let (Some(sys), Some(port)) = (mac_at(data, off.saturating_add(6)), be16(data, off.saturating_add(12))) else { return Err(t(14)) };
+            m.sci = Some((sys, port));
+            m.hdr_len = 14;
+        }
+        if m.readable() {
+            m.etype = Some(be16(data, off.saturating_add(m.hdr_len)).ok_or_else(|| t(m.hdr_len + 2))?);
+            m.hdr_len += 2;
+        }
+        Ok(m)
+    }
+
+    /// Neither encrypted nor changed: the payload is plain.
+    pub fn readable(&self) -> bool {
+        self.tci_an & 0x0c == 0
+    }
+
+    pub fn next(&self) -> Next {
+        match self.etype {
+            Some(t) if !ethernet::is_tag_tpid(t) && t > 1500 => ethertype_next(t),
+            _ => Next::Nothing,
+        }
+    }
+
+    pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8], icv: Option<usize>) -> NodeId {
+        let o = self.off;
+        let r = e.root("macsec", "802.1AE Security tag", o, self.hdr_len);
+        let b = u64::from(self.tci_an);
+        let mut tt = format!("0x{:02x}, VER: 0x{:x}", b & 0xfc, (b >> 7) & 1);
+        for (m, n) in [(0x40, "ES"), (0x20, "SC"), (0x10, "SCB"), (0x08, "E"), (0x04, "C")] {
+            if b & m != 0 {
+                tt.push_str(", ");
+                tt.push_str(n);
+            }
+        }
+        let tci = e.bits(r, "macsec.TCI", "TCI", Value::UInt(b & 0xfc), 8, 0xfc, o, 1, Some(tt));
+        e.t.set_base(tci, crate::tree::Base::Hex(2));
+        let set = |v: bool| Some(if v { "Set" } else { "Not set" }.to_string());
+        let v = e.bits(tci, "macsec.TCI.V", "VER", Value::UInt((b >> 7) & 1), 8, 0x80, o, 1, Some(format!("0x{:x}", (b >> 7) & 1)));
+        e.t.set_base(v, crate::tree::Base::Hex(1));
+        for (m, name, label) in [
+            (0x40, "macsec.TCI.ES", "ES"),
+            (0x20, "macsec.TCI.SC", "SC"),
+            (0x10, "macsec.TCI.SCB", "SCB"),
+            (0x08, "macsec.TCI.E", "E"),
+            (0x04, "macsec.TCI.C", "C"),
+        ] {
+            e.bits(tci, name, label, Value::Bool(b & m != 0), 8, m, o, 1, set(b & m != 0));
+        }
+        let an = e.bits(r, "macsec.AN", "AN", Value::UInt(b & 3), 8, 0x03, o, 1, Some(format!("0x{:x}", b & 3)));
+        e.t.set_base(an, crate::tree::Base::Hex(1));
+        e.uint(r, "macsec.SL", "Short length", u64::from(self.sl), o + 1, 1);
+        e.uint(r, "macsec.PN", "Packet number", u64::from(self.pn), o + 2, 4);
+        if let Some((sys, port)) = self.sci {
+            e.add(r, "macsec.SCI.system_identifier", "System Identifier", Value::Mac(sys), o + 6, 6);
+            e.uint(r, "macsec.SCI.port_identifier", "Port Identifier", u64::from(port), o + 12, 2);
+        }
+        if let Some(t) = self.etype {
+            e.hex(r, "macsec.etype", "Ethertype", u64::from(t), 4, o + self.hdr_len - 2, 2, None);
+        }
+        if let Some(at) = icv {
+            e.bytes(r, "macsec.ICV", "ICV", data, at, Self::ICV_LEN);
+        }
+        r
+    }
+}
+
+/// The UDP port of VXLAN-GPE.
+pub const VXLAN_GPE_PORT: u16 = 4790;
+
+/// A VXLAN-GPE header (the generic protocol extension: a next-protocol field).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VxlanGpe {
+    pub off: usize,
+    pub flags: u8,
+    pub reserved: u16,
+    pub next_proto: u8,
+    pub vni: u32,
+    pub reserved8: u8,
+}
+
+/// What a VXLAN-GPE or NSH next-protocol number carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GpeNext {
+    Next(Next),
+    Ethernet,
+    Nsh,
+    Mpls,
+}
+
+pub fn gpe_next(p: u8) -> GpeNext {
+    match p {
+        1 => GpeNext::Next(Next::Ipv4),
+        2 => GpeNext::Next(Next::Ipv6),
+        3 => GpeNext::Ethernet,
+        4 => GpeNext::Nsh,
+        5 => GpeNext::Mpls,
+        _ => GpeNext::Next(Next::Nothing),
+    }
+}
+
+fn gpe_proto_name(p: u8) -> &'static str {
+    match p {
+        1 => "IPv4",
+        2 => "IPv6",
+        3 => "Ethernet",
+        4 => "Network Service Header",
+        5 => "MPLS",
+        _ => "Unknown",
+    }
+}
+
+impl VxlanGpe {
+    pub const LEN: usize = 8;
+
+    pub fn parse(data: &[u8], off: usize) -> Result<VxlanGpe, DissectError> {
+        let (Some(flags), Some(reserved), Some(next_proto), Some(w)) =
+            (data.get(off).copied(), be16(data, off.saturating_add(1)), data.get(off.saturating_add(3)).copied(), be32(data, off.saturating_add(4)))
+        else {
+            return Err(DissectError::truncated("VXLAN-GPE", off, Self::LEN, data.len().saturating_sub(off)));
+        };
+        Ok(VxlanGpe { off, flags, reserved, next_proto, vni: w >> 8, reserved8: u8::try_from(w & 0xff).unwrap_or(0) })
+    }
+
+    pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
+        let o = self.off;
+        let r = e.root("vxlan", "Virtual eXtensible Local Area Network", o, Self::LEN);
+        let f = u64::from(self.flags);
+        let fl = e.hex(r, "vxlan.flags", "Flags", f, 2, o, 1, None);
+        e.bits(fl, "vxlan.ver", "Version", Value::UInt((f >> 4) & 3), 8, 0x30, o, 1, None);
+        e.bits(fl, "vxlan.i_bit", "Instance", Value::UInt((f >> 3) & 1), 8, 0x08, o, 1, None);
+        e.bits(fl, "vxlan.p_bit", "Next Protocol Bit", Value::UInt((f >> 2) & 1), 8, 0x04, o, 1, None);
+        e.bits(fl, "vxlan.o_bit", "OAM bit", Value::UInt(f & 1), 8, 0x01, o, 1, None);
+        e.uint(r, "vxlan.reserved_16", "Reserved", u64::from(self.reserved), o + 1, 2);
+        let p = self.next_proto;
+        e.with_text(r, "vxlan.next_proto", "Next Protocol", Value::UInt(u64::from(p)), o + 3, 1, format!("{} ({p})", gpe_proto_name(p)));
+        e.uint(r, "vxlan.vni", "VXLAN Network Identifier (VNI)", u64::from(self.vni), o + 4, 3);
+        e.uint(r, "vxlan.reserved8", "Reserved", u64::from(self.reserved8), o + 7, 1);
+        r
+    }
+}
+
+/// A Network Service Header (RFC 8300), its context kept as a span.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Nsh {
+    pub off: usize,
+    pub w0: u16,
+    pub md_type: u8,
+    pub next_proto: u8,
+    pub spi: u32,
+    pub si: u8,
+    pub hdr_len: usize,
+}
+
+impl Nsh {
+    pub fn parse(data: &[u8], off: usize) -> Result<Nsh, DissectError> {
+        let t = |n: usize| DissectError::truncated("NSH", off, n, data.len().saturating_sub(off));
+        let (Some(w0), Some(md_type), Some(next_proto), Some(w1)) =
+            (be16(data, off), data.get(off.saturating_add(2)).copied(), data.get(off.saturating_add(3)).copied(), be32(data, off.saturating_add(4)))
+        else {
+            return Err(t(8));
+        };
+        let hdr_len = usize::from(w0 & 0x3f) * 4;
+        if hdr_len < 8 {
+            return Err(DissectError::malformed("NSH", "length below the 8-byte base header", off));
+        }
+        if data.len() < off.saturating_add(hdr_len) {
+            return Err(t(hdr_len));
+        }
+        Ok(Nsh { off, w0, md_type: md_type & 0x0f, next_proto, spi: w1 >> 8, si: u8::try_from(w1 & 0xff).unwrap_or(0), hdr_len })
+    }
+
+    pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
+        let o = self.off;
+        let r = e.root("nsh", "Network Service Header", o, self.hdr_len);
+        let w = u64::from(self.w0);
+        let dh = |v: u64| Some(format!("{v} (0x{v:x})"));
+        e.bits(r, "nsh.version", "Version", Value::UInt(w >> 14), 16, 0xc000, o, 2, dh(w >> 14));
+        e.bits(r, "nsh.Obit", "O Bit", Value::UInt((w >> 13) & 1), 16, 0x2000, o, 2, None);
+        e.bits(r, "nsh.CBit", "C Bit", Value::UInt((w >> 12) & 1), 16, 0x1000, o, 2, None);
+        let ttl = e.bits(r, "nsh.ttl", "Time to live", Value::UInt((w >> 6) & 0x3f), 16, 0x0fc0, o, 2, Some(format!("0x{:02x}", (w >> 6) & 0x3f)));
+        e.t.set_base(ttl, crate::tree::Base::Hex(2));
+        e.bits(r, "nsh.length", "Length", Value::UInt(w & 0x3f), 16, 0x003f, o, 2, Some(format!("{} (0x{:02x})", w & 0x3f, w & 0x3f)));
+        let md = u64::from(self.md_type);
+        e.with_text(r, "nsh.mdtype", "MD Type", Value::UInt(md), o + 2, 1, format!("{md} (0x{md:02x})"));
+        let np = self.next_proto;
+        e.with_text(r, "nsh.nextproto", "Next Protocol", Value::UInt(u64::from(np)), o + 3, 1, format!("{} ({np})", if np == 1 { "IPv4" } else { gpe_proto_name(np) }));
+        e.with_text(r, "nsh.spi", "SPI", Value::UInt(u64::from(self.spi)), o + 4, 3, format!("{} (0x{:06x})", self.spi, self.spi));
+        e.with_text(r, "nsh.si", "SI", Value::UInt(u64::from(self.si)), o + 7, 1, format!("{} (0x{:02x})", self.si, self.si));
+        let end = o.saturating_add(self.hdr_len);
+        let mut p = o + 8;
+        if self.md_type == 2 {
+            while p.saturating_add(4) <= end {
+                let (Some(class), Some(ty), Some(lb)) = (be16(data, p), data.get(p + 2).copied(), data.get(p + 3).copied()) else { break };
+                e.with_text(r, "nsh.metadataclass", "TLV Class", Value::UInt(u64::from(class)), p, 2, format!("{class} (0x{class:04x})"));
+                e.with_text(r, "nsh.metadatatype", "Type", Value::UInt(u64::from(ty)), p + 2, 1, format!("{ty} (0x{ty:02x})"));
+                let ub = e.bits(r, "nsh.metadataunassignedbit", "Unassigned Bit", Value::UInt(u64::from(lb >> 7)), 8, 0x80, p + 3, 1, Some(format!("0x{:x}", lb >> 7)));
+                e.t.set_base(ub, crate::tree::Base::Hex(1));
+                let l = usize::from(lb & 0x7f) * 4;
+                let lbit = e.bits(r, "nsh.metadatalen", "Length", Value::UInt(u64::from(lb & 0x7f)), 8, 0x7f, p + 3, 1, Some(format!("0x{:02x}", lb & 0x7f)));
+                e.t.set_base(lbit, crate::tree::Base::Hex(2));
+                if l > 0 {
+                    e.bytes(r, "nsh.metadata", "Variable Metadata", data, p + 4, l.min(end.saturating_sub(p + 4)));
+                }
+                p = p.saturating_add(4).saturating_add(l);
+            }
+        } else if end > p {
+            e.bytes(r, "nsh.contextheader", "Context Header", data, p, end - p);
+        }
+        r
+    }
+}
