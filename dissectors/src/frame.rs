@@ -626,6 +626,20 @@ impl Decoder {
                     Flow::Stop
                 }
             },
+            Step::Gtpu => match tunnel::Gtpu::parse(data, off) {
+                Ok(g) => {
+                    cur.off = off.saturating_add(g.hdr_len);
+                    cur.step = Step::Link(g.next(data));
+                    let tpdu = g.message == 0xff;
+                    d.encap.push(layer(Encap::Gtpu(g), cur));
+                    if tpdu {
+                        cut_short(d, cur, data, "IP", 20)
+                    } else {
+                        Flow::Continue
+                    }
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Gtpu::parse(b, off).ok().map(Encap::Gtpu), off + 12),
+            },
             Step::Pbb => match tunnel::Pbb::parse(data, off) {
                 Ok(p) => {
                     cur.off = p.payload_off;
@@ -757,6 +771,7 @@ enum Step {
     /// A PIM Register in an IPv4 (true) or IPv6 packet.
     PimRegister(bool),
     Teredo,
+    Gtpu,
 }
 
 enum Flow {
@@ -863,6 +878,7 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
                 tunnel::vxlan::VXLAN_GPE_PORT => Step::VxlanGpe,
                 tunnel::L2TP_PORT => Step::L2tp,
                 tunnel::ipip::TEREDO_PORT => Step::Teredo,
+                tunnel::ipip::GTPU_PORT => Step::Gtpu,
                 _ => Step::Mpls,
             };
             let uend = u.payload.end;
@@ -1113,6 +1129,9 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
             }
             Encap::Teredo(tr) => {
                 tr.tree(&mut e, bytes);
+            }
+            Encap::Gtpu(g) => {
+                g.tree(&mut e);
             }
             Encap::Link(k) => {
                 let start = match &k.kind {

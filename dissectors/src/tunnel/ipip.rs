@@ -177,3 +177,105 @@ impl Teredo {
         r
     }
 }
+
+/// The UDP port of GTP-U.
+pub const GTPU_PORT: u16 = 2152;
+
+/// A GTPv1-U header (3GPP TS 29.281). A T-PDU (message 0xff) carries a user
+/// IP packet; its optional fields and extension headers are skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gtpu {
+    pub off: usize,
+    pub flags: u8,
+    pub message: u8,
+    pub length: u16,
+    pub teid: u32,
+    /// Sequence number, N-PDU number and next extension type (present when
+    /// any of E, S and PN is set).
+    pub opt: Option<(u16, u8, u8)>,
+    pub hdr_len: usize,
+}
+
+impl Gtpu {
+    pub fn parse(data: &[u8], off: usize) -> Result<Gtpu, DissectError> {
+        let t = |n: usize| DissectError::truncated("GTP", off, n, data.len().saturating_sub(off));
+        let (Some(flags), Some(message), Some(length), Some(teid)) =
+            (data.get(off).copied(), data.get(off.saturating_add(1)).copied(), be16(data, off.saturating_add(2)), be32(data, off.saturating_add(4)))
+        else {
+            return Err(t(8));
+        };
+        if flags >> 5 != 1 {
+            return Err(DissectError::malformed("GTP", "not GTP version 1", off));
+        }
+        let mut g = Gtpu { off, flags, message, length, teid, opt: None, hdr_len: 8 };
+        if flags & 0x07 != 0 {
+            let (Some(seq), Some(npdu), Some(mut next)) =
+                (be16(data, off.saturating_add(8)), data.get(off.saturating_add(10)).copied(), data.get(off.saturating_add(11)).copied())
+            else {
+                return Err(t(12));
+            };
+            g.opt = Some((seq, npdu, next));
+            let mut p = off.saturating_add(12);
+            // Extension headers: a length in 4-byte units, the last byte
+            // names the next one.
+            let mut n = 0;
+            while flags & 0x04 != 0 && next != 0 && n < 16 {
+                let l = usize::from(*data.get(p).ok_or_else(|| t(p.saturating_sub(off).saturating_add(1)))?) * 4;
+                if l == 0 {
+                    return Err(DissectError::malformed("GTP", "extension header of length 0", p));
+                }
+                next = *data.get(p.saturating_add(l).saturating_sub(1)).ok_or_else(|| t(p.saturating_sub(off).saturating_add(l)))?;
+                p = p.saturating_add(l);
+                n += 1;
+            }
+            g.hdr_len = p.saturating_sub(off);
+        }
+        Ok(g)
+    }
+
+    /// A T-PDU's user packet, by its version nibble.
+    pub fn next(&self, data: &[u8]) -> Next {
+        if self.message != 0xff {
+            return Next::Nothing;
+        }
+        match data.get(self.off.saturating_add(self.hdr_len)).map(|b| b >> 4) {
+            Some(4) => Next::Ipv4,
+            Some(6) => Next::Ipv6,
+            _ => Next::Nothing,
+        }
+    }
+
+    pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
+        let o = self.off;
+        let r = e.root("gtp", "GPRS Tunneling Protocol", o, self.hdr_len);
+        let f = u64::from(self.flags);
+        let fl = e.hex(r, "gtp.flags", "Flags", f, 2, o, 1, None);
+        let vt = if f >> 5 == 1 { "GTP release 99 version (1)".to_string() } else { format!("{}", f >> 5) };
+        e.bits(fl, "gtp.flags.version", "Version", Value::UInt(f >> 5), 8, 0xe0, o, 1, Some(vt));
+        let pt = if f & 0x10 != 0 { "GTP (1)" } else { "GTP' (0)" };
+        e.bits(fl, "gtp.flags.payload", "Protocol type", Value::UInt((f >> 4) & 1), 8, 0x10, o, 1, Some(pt.into()));
+        e.bits(fl, "gtp.flags.reserved", "Reserved", Value::UInt((f >> 3) & 1), 8, 0x08, o, 1, None);
+        let yn = |b: bool| Some(if b { "Yes" } else { "No" }.to_string());
+        e.bits(fl, "gtp.flags.e", "Is Next Extension Header present?", Value::Bool(f & 4 != 0), 8, 0x04, o, 1, yn(f & 4 != 0));
+        e.bits(fl, "gtp.flags.s", "Is Sequence Number present?", Value::Bool(f & 2 != 0), 8, 0x02, o, 1, yn(f & 2 != 0));
+        e.bits(fl, "gtp.flags.pn", "Is N-PDU number present?", Value::Bool(f & 1 != 0), 8, 0x01, o, 1, yn(f & 1 != 0));
+        let m = self.message;
+        let mt = match m {
+            0x01 => "Echo request",
+            0x02 => "Echo response",
+            0x1a => "Error indication",
+            0xfe => "End marker",
+            0xff => "T-PDU",
+            _ => "Unknown",
+        };
+        e.hex(r, "gtp.message", "Message Type", u64::from(m), 2, o + 1, 1, Some(format!("{mt} (0x{m:02x})")));
+        e.uint(r, "gtp.length", "Length", u64::from(self.length), o + 2, 2);
+        e.with_text(r, "gtp.teid", "TEID", Value::UInt(u64::from(self.teid)), o + 4, 4, format!("0x{:08x} ({})", self.teid, self.teid));
+        if let Some((seq, npdu, next)) = self.opt {
+            e.with_text(r, "gtp.seq_number", "Sequence number", Value::UInt(u64::from(seq)), o + 8, 2, format!("0x{seq:04x} ({seq})"));
+            e.hex(r, "gtp.npdu_number", "N-PDU Number", u64::from(npdu), 2, o + 10, 1, None);
+            e.hex(r, "gtp.ext_hdr.next", "Next extension header type", u64::from(next), 2, o + 11, 1, None);
+        }
+        r
+    }
+}

@@ -21,7 +21,7 @@ use crate::transport::udp::Udp;
 use crate::util::ChecksumStatus;
 
 pub use gre::{CiscoMeta, Erspan, Gre};
-pub use ipip::{PimRegister, Teredo};
+pub use ipip::{Gtpu, PimRegister, Teredo};
 pub use mpls::{Mpls, PwEthCw};
 pub use ppp::{L2tp, Ppp, Pppoe};
 pub use vxlan::{Avsp, Geneve, Macsec, Nsh, Pbb, VnTag, Vxlan, VxlanGpe};
@@ -75,6 +75,7 @@ pub enum Encap {
     /// A PIM Register message (the packet it carries follows).
     PimRegister(PimRegister),
     Teredo(Teredo),
+    Gtpu(Gtpu),
     /// An inner Ethernet frame (with its tags and LLC).
     Link(Link),
 }
@@ -136,6 +137,7 @@ impl Encap {
             }
             Encap::PimRegister(_) => out.push("pim"),
             Encap::Teredo(_) => out.push("teredo"),
+            Encap::Gtpu(_) => out.push("gtp"),
             Encap::Link(l) => out.extend(l.protocols()),
         }
     }
@@ -169,6 +171,7 @@ impl Encap {
             Encap::Macsec(..) => "MACSEC",
             Encap::PimRegister(_) => "PIMv2",
             Encap::Teredo(_) => "Teredo",
+            Encap::Gtpu(_) => "GTP",
             Encap::Link(_) => "Ethernet",
         }
     }
@@ -179,7 +182,7 @@ impl Encap {
 /// keeps its own dissector.
 pub fn udp_tunnel(sport: u16, dport: u16) -> Option<u16> {
     let (lo, hi) = if sport <= dport { (sport, dport) } else { (dport, sport) };
-    let is_tunnel = |p: u16| matches!(p, VXLAN_PORT | vxlan::VXLAN_GPE_PORT | GENEVE_PORT | L2TP_PORT | ipip::TEREDO_PORT | ipip::MPLS_UDP_PORT);
+    let is_tunnel = |p: u16| matches!(p, VXLAN_PORT | vxlan::VXLAN_GPE_PORT | GENEVE_PORT | L2TP_PORT | ipip::TEREDO_PORT | ipip::MPLS_UDP_PORT | ipip::GTPU_PORT);
     if is_tunnel(lo) {
         Some(lo)
     } else if is_tunnel(hi) && lo >= 1024 {

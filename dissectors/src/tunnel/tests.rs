@@ -176,6 +176,7 @@ impl Out {
                 Encap::Macsec(..) => "macsec",
                 Encap::PimRegister(_) => "pim",
                 Encap::Teredo(_) => "teredo",
+                Encap::Gtpu(_) => "gtp",
                 Encap::Link(_) => "eth",
             })
             .collect()
@@ -869,4 +870,30 @@ fn vxlan_gpe_carries_nsh_then_ipv4() {
     // NSH straight over Ethernet.
     let o = decode(&eth(0x894f, &n));
     assert_eq!(o.protos(), "eth:ethertype:nsh:ip:icmp");
+}
+
+#[test]
+fn gtp_user_plane_carries_ip() {
+    let ping = inner_ping();
+    let mut g = vec![0x30, 0xff];
+    g.extend(u16::try_from(ping.len()).unwrap().to_be_bytes());
+    g.extend([0x12, 0x34, 0x56, 0x78]);
+    g.extend(&ping);
+    let f = eth(0x0800, &ip4(17, O1, O2, &udp(2152, 2152, &g)));
+    let o = decode(&f);
+    assert_eq!(o.protos(), "eth:ethertype:ip:udp:gtp:ip:icmp");
+    assert_eq!(o.one("gtp.teid"), "305419896");
+    assert_eq!(o.values("ip.src"), ["10.0.0.1", "192.168.1.1"]);
+    sweep(linktype::ETHERNET, &f, 14 + 20 + 8 + 8 + 28, &[]);
+    // With a sequence number and one extension header (PDU session container).
+    let mut g = vec![0x36, 0xff];
+    g.extend(u16::try_from(ping.len() + 8).unwrap().to_be_bytes());
+    g.extend([0, 0, 0, 1, 0, 7, 0, 0x85, 1, 0x10, 0x09, 0]);
+    g.extend(&ping);
+    let o = decode(&eth(0x0800, &ip4(17, O1, O2, &udp(2152, 2152, &g))));
+    assert_eq!(o.one("gtp.seq_number"), "7");
+    assert_eq!(o.values("ip.src"), ["10.0.0.1", "192.168.1.1"]);
+    // An echo request carries no user packet.
+    let o = decode(&eth(0x0800, &ip4(17, O1, O2, &udp(2152, 2152, &[0x32, 0x01, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0]))));
+    assert_eq!(o.protos(), "eth:ethertype:ip:udp:gtp");
 }
