@@ -155,6 +155,9 @@ pub struct Decoded {
     /// What the last layer dissected carries when nothing more was
     /// dissected from it (an ethertype, or nothing).
     pub next: Next,
+    /// An Authentication Header between the innermost IPv4 header and its
+    /// transport (over IPv6 it is one of the extension headers).
+    pub ah: Option<ipv6::ExtHeader>,
 }
 
 impl Decoded {
@@ -282,6 +285,7 @@ impl Decoder {
             inner_end: data.len(),
             inner_wire_end: wire,
             next: link.next,
+            ah: None,
             link,
         };
         if let Some(e) = d.link.error {
@@ -356,6 +360,10 @@ impl Decoder {
                                 cur.off = payload.start;
                                 cur.end = tn.end;
                                 cur.wire_end = tn.wire_end;
+                                if let Some(x) = tn.ah {
+                                    cur.off = x.off.saturating_add(x.len);
+                                    d.encap.push(layer(Encap::Ah(x), cur));
+                                }
                                 if let Some((u, ck, uend, uwire)) = tn.udp {
                                     cur.off = u.payload.start;
                                     d.encap.push(layer(Encap::Udp(u, ck), cur));
@@ -726,10 +734,29 @@ impl Decoder {
         // Where the payload ends on the wire: what the IP header says, but
         // never past the frame's own length on the wire.
         let wire_end = payload.start.saturating_add(wire_len).min(wire_limit.max(payload.end));
-        let t = transport(data, payload.start, payload.end, wire_end, proto, ck_src, ck_dst, wire_len);
+        let (mut start, mut proto, mut wire_len) = (payload.start, proto, wire_len);
+        // An AH over IPv4 (transport mode) comes before the transport.
+        if matches!(ip, Ip::V4(_)) && proto == AH {
+            match ipv6::parse_ah(data.get(..payload.end).unwrap_or(data), start) {
+                Ok(x) => {
+                    start = start.saturating_add(x.len);
+                    wire_len = wire_len.saturating_sub(x.len);
+                    proto = x.next;
+                    d.ah = Some(x);
+                }
+                Err(e) => {
+                    d.errors.push(e);
+                    return;
+                }
+            }
+        }
+        let t = transport(data, start, payload.end, wire_end, proto, ck_src, ck_dst, wire_len);
         apply_transport(d, t);
     }
 }
+
+/// IP protocol number of the Authentication Header.
+const AH: u8 = 51;
 
 /// Where the walk over a frame's layers is.
 struct Cursor {
@@ -831,6 +858,8 @@ struct IpTunnel {
     /// A UDP tunnel: the UDP header, its checksum status, and its payload's
     /// captured and wire ends.
     udp: Option<(Udp, ChecksumStatus, usize, usize)>,
+    /// An AH in tunnel mode (the packet it protects follows it).
+    ah: Option<ipv6::ExtHeader>,
 }
 
 /// What an IP packet carries when it is a tunnel: IP in IP, IPv6 in IP,
@@ -846,8 +875,19 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
     let payload = ip.payload();
     let wire_len = ip.wire_payload_len();
     let wire_end = payload.start.saturating_add(wire_len).min(cur.wire_end.max(payload.end));
-    let plain = |step| Some(IpTunnel { step, end: payload.end, wire_end, udp: None });
+    let plain = |step| Some(IpTunnel { step, end: payload.end, wire_end, udp: None, ah: None });
     match ip.proto() {
+        AH if matches!(ip, Ip::V4(_)) => {
+            // Tunnel mode: the AH protects a whole packet.
+            let x = ipv6::parse_ah(data.get(..payload.end).unwrap_or(data), payload.start).ok()?;
+            let step = match x.next {
+                4 => Step::Link(Next::Ipv4),
+                41 => Step::Link(Next::Ipv6),
+                47 => Step::Gre,
+                _ => return None,
+            };
+            Some(IpTunnel { step, end: payload.end, wire_end, udp: None, ah: Some(x) })
+        }
         4 => plain(Step::Link(Next::Ipv4)),
         41 => plain(Step::Link(Next::Ipv6)),
         47 => plain(Step::Gre),
@@ -883,7 +923,7 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
             };
             let uend = u.payload.end;
             let uwire = u.off.saturating_add(usize::from(u.length)).min(wire_end).max(uend);
-            Some(IpTunnel { step, end: payload.end, wire_end, udp: Some((u, ck, uend, uwire)) })
+            Some(IpTunnel { step, end: payload.end, wire_end, udp: Some((u, ck, uend, uwire)), ah: None })
         }
         _ => None,
     }
@@ -1040,6 +1080,9 @@ pub fn protocols(d: &Decoded) -> String {
         Some(Ip::V6(_)) => v.push("ipv6"),
         None => {}
     }
+    if d.ah.is_some() {
+        v.push("ah");
+    }
     match &d.transport {
         Some(Transport::Tcp(_)) => v.push("tcp"),
         Some(Transport::Udp(_)) => v.push("udp"),
@@ -1072,6 +1115,9 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
             }
             Encap::Ipv4Version6(off) => {
                 tunnel::ipv4_version6_tree(&mut e, *off);
+            }
+            Encap::Ah(x) => {
+                ipv6::ext_header_tree(t, None, bytes, x);
             }
             Encap::Udp(u, ck) => {
                 u.tree(t, bytes, &UdpCtx { stream: None, checksum: *ck });
@@ -1150,6 +1196,9 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
         let checked = d.partial.is_none() || !matches!(d.partial, Some("IPv4" | "IPv6"));
         let root = ip_tree(t, ip, inner, d.inner_wire_end, eth, checked);
         let ip_node = Some(root);
+        if let Some(x) = &d.ah {
+            ipv6::ext_header_tree(t, None, inner, x);
+        }
         match &d.frag {
             FragState::Held | FragState::Dropped(_) => {
                 let p = ip.payload();

@@ -51,6 +51,8 @@ pub enum Encap {
     /// An IP header whose payload is another layer dissected here (IP in
     /// IP, IPv6 in IPv4, GRE, a UDP tunnel, PIM...).
     Ip(Ip),
+    /// An IPv4 Authentication Header in tunnel mode.
+    Ah(crate::net::ipv6::ExtHeader),
     /// A UDP header whose payload is a tunnel (VXLAN, Geneve, L2TP), with
     /// its checksum status.
     Udp(Udp, ChecksumStatus),
@@ -104,6 +106,7 @@ impl Encap {
         match self {
             Encap::Ip(Ip::V4(_)) | Encap::Ipv4Version6(_) => out.push("ip"),
             Encap::Ip(Ip::V6(_)) => out.push("ipv6"),
+            Encap::Ah(_) => out.push("ah"),
             Encap::Udp(..) => out.push("udp"),
             Encap::Gre(_) => out.push("gre"),
             Encap::Erspan(_) => out.push("erspan"),
@@ -147,6 +150,7 @@ impl Encap {
         match self {
             Encap::Ip(Ip::V4(_)) | Encap::Ipv4Version6(_) => "IPv4",
             Encap::Ip(Ip::V6(_)) => "IPv6",
+            Encap::Ah(_) => "AH",
             Encap::Udp(..) => "UDP",
             Encap::Gre(_) => "GRE",
             Encap::Erspan(_) => "ERSPAN",

@@ -158,6 +158,7 @@ impl Out {
                 Encap::Ip(Ip::V4(_)) | Encap::Ipv4Version6(_) => "ip",
                 Encap::Ip(Ip::V6(_)) => "ipv6",
                 Encap::Udp(..) => "udp",
+                Encap::Ah(_) => "ah",
                 Encap::Gre(_) => "gre",
                 Encap::Erspan(_) => "erspan",
                 Encap::CiscoMeta(_) => "cmd",
@@ -896,4 +897,30 @@ fn gtp_user_plane_carries_ip() {
     // An echo request carries no user packet.
     let o = decode(&eth(0x0800, &ip4(17, O1, O2, &udp(2152, 2152, &[0x32, 0x01, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0]))));
     assert_eq!(o.protos(), "eth:ethertype:ip:udp:gtp");
+}
+
+#[test]
+fn ipv4_authentication_header_in_tunnel_and_transport_modes() {
+    // next header, length (4-byte units minus 2), reserved, SPI, sequence, 12-byte ICV
+    let ah = |next: u8| {
+        let mut a = vec![next, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 5];
+        a.extend([0xaa; 12]);
+        a
+    };
+    let mut t = ah(4);
+    t.extend(inner_ping());
+    let f = eth(0x0800, &ip4(51, O1, O2, &t));
+    let o = decode(&f);
+    assert_eq!(o.protos(), "eth:ethertype:ip:ah:ip:icmp");
+    assert_eq!(o.one("ah.spi"), "0x00000100");
+    assert_eq!(o.values("ip.src"), ["10.0.0.1", "192.168.1.1"]);
+    sweep(linktype::ETHERNET, &f, 14 + 20 + 24 + 28, &[]);
+    let mut tr = ah(17);
+    tr.extend(udp(500, 4500, b"esp?"));
+    let f = eth(0x0800, &ip4(51, O1, O2, &tr));
+    let o = decode(&f);
+    assert_eq!(o.protos(), "eth:ethertype:ip:ah:udp");
+    assert_eq!(o.d.udp().map(|u| u.dport), Some(4500));
+    assert_eq!(o.one("ah.sequence"), "5");
+    sweep(linktype::ETHERNET, &f, 14 + 20 + 24 + 8, &[]);
 }
