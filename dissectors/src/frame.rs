@@ -1,6 +1,14 @@
 //! Whole-frame dissection: link -> ARP | IPv4/IPv6 (-> fragment reassembly)
 //! -> ICMP | ICMPv6 | UDP | TCP, then the field tree and the summary columns.
 //!
+//! Between the link layer and the innermost network layer a frame may carry
+//! encapsulations ([`crate::tunnel`]: GRE, ERSPAN, VXLAN, Geneve, MPLS,
+//! PPPoE, PPP, L2TP, IP in IP, PIM Register, Teredo, GTP-U, 802.1ah, MACsec,
+//! NSH...). The walk over them is a loop bounded by
+//! [`crate::tunnel::MAX_DEPTH`]; every outer layer is kept in
+//! [`Decoded::encap`] in wire order, and `ip` / `transport` stay the
+//! innermost ones, which the engine keys its flows on.
+//!
 //! Decoding is split from tree building: [`Decoder::decode`] gives typed
 //! layers (what the engine needs on the hot path); [`build_tree`] turns them
 //! plus the engine's [`Annotations`] into a tree, when someone looks.
