@@ -1,6 +1,14 @@
 //! Whole-frame dissection: link -> ARP | IPv4/IPv6 (-> fragment reassembly)
 //! -> ICMP | ICMPv6 | UDP | TCP, then the field tree and the summary columns.
 //!
+//! Between the link layer and the innermost network layer a frame may carry
+//! encapsulations ([`crate::tunnel`]: GRE, ERSPAN, VXLAN, Geneve, MPLS,
+//! PPPoE, PPP, L2TP, IP in IP, PIM Register, Teredo, GTP-U, 802.1ah, MACsec,
+//! NSH...). The walk over them is a loop bounded by
+//! [`crate::tunnel::MAX_DEPTH`]; every outer layer is kept in
+//! [`Decoded::encap`] in wire order, and `ip` / `transport` stay the
+//! innermost ones, which the engine keys its flows on.
+//!
 //! Decoding is split from tree building: [`Decoder::decode`] gives typed
 //! layers (what the engine needs on the hot path); [`build_tree`] turns them
 //! plus the engine's [`Annotations`] into a tree, when someone looks.
@@ -19,7 +27,8 @@ use crate::net::ipv4::{self, Ipv4};
 use crate::net::ipv6::{self, Ipv6};
 use crate::transport::tcp::{self, Tcp, TcpCtx};
 use crate::transport::udp::{self, Udp, UdpCtx};
-use crate::tree::{write_duration, write_mac, Tree, Value};
+use crate::tree::{write_duration, write_mac, NodeId, Tree, Value};
+use crate::tunnel::{self, Encap, Layer};
 use crate::util::{fold, pseudo_v4, pseudo_v6, sum_words, ChecksumStatus};
 
 /// What the capture says about a frame.
@@ -142,6 +151,21 @@ pub struct Decoded {
     pub errors: Vec<DissectError>,
     /// Captured length of the frame.
     pub captured: usize,
+    /// The outer layers between the link layer and `ip` / `arp`, in wire
+    /// order (tunnels, label stacks, PPPoE, inner Ethernet frames...).
+    /// `ip` and `transport` are always the innermost ones.
+    pub encap: Vec<Layer>,
+    /// The captured end of the bytes the innermost layers were parsed from
+    /// (the frame, or an outer layer's payload).
+    pub inner_end: usize,
+    /// Where those bytes end on the wire.
+    pub inner_wire_end: usize,
+    /// What the last layer dissected carries when nothing more was
+    /// dissected from it (an ethertype, or nothing).
+    pub next: Next,
+    /// An Authentication Header between the innermost IPv4 header and its
+    /// transport (over IPv6 it is one of the extension headers).
+    pub ah: Option<ipv6::ExtHeader>,
 }
 
 impl Decoded {
@@ -149,7 +173,7 @@ impl Decoded {
     /// be cut short or the data offset bogus: the engine still tracks it).
     pub fn tcp(&self) -> Option<&Tcp> {
         match &self.transport {
-            Some(Transport::Tcp(t)) if self.partial.is_none() || (self.tsrc == 0 && self.captured >= t.off + 20) => Some(t),
+            Some(Transport::Tcp(t)) if self.partial.is_none() || (self.tsrc == 0 && self.inner_end >= t.off + 20) => Some(t),
             _ => None,
         }
     }
@@ -253,6 +277,7 @@ impl Decoder {
 
     fn decode_inner(&mut self, meta: &FrameMeta, data: &[u8], ann: Option<&Annotations>) -> Decoded {
         let link = link::parse_link(meta.linktype, data);
+        let wire = (meta.origlen as usize).max(data.len());
         let mut d = Decoded {
             arp: None,
             ip: None,
@@ -264,65 +289,403 @@ impl Decoder {
             partial: None,
             errors: Vec::new(),
             captured: data.len(),
+            encap: Vec::new(),
+            inner_end: data.len(),
+            inner_wire_end: wire,
+            next: link.next,
+            ah: None,
             link,
         };
         if let Some(e) = d.link.error {
             d.errors.push(e);
         }
-        let off = d.link.payload_off;
-        match d.link.next {
-            Next::Arp => match arp::parse(data, off) {
-                Ok(a) => d.arp = Some(a),
-                Err(e) => {
-                    if e.kind == ErrorKind::Truncated {
-                        d.arp = padded(data, off + 28, |p| arp::parse(p, off));
-                        d.partial = Some("ARP");
-                    }
-                    d.errors.push(e);
-                }
-            },
-            Next::Ipv4 => match ipv4::parse(data, off) {
-                Ok(h) => {
-                    d.ip = Some(Ip::V4(h));
-                    self.upper(meta, data, &mut d, ann);
-                }
-                Err(e) => {
-                    if e.kind == ErrorKind::Truncated {
-                        d.ip = padded_with(data, off + 60, &[(off, 0x45)], |p| ipv4::parse(p, off)).map(|mut h| {
-                            h.checksum_status = ChecksumStatus::Unverified;
-                            Ip::V4(h)
-                        });
-                        d.partial = Some("IPv4");
-                    }
-                    d.errors.push(e);
-                }
-            },
-            Next::Ipv6 => match ipv6::parse(data, off) {
-                Ok(h) => {
-                    if let Some(e) = h.error {
-                        d.errors.push(e);
-                    }
-                    let walk_ok = h.error.is_none();
-                    d.ip = Some(Ip::V6(h));
-                    if walk_ok {
-                        self.upper(meta, data, &mut d, ann);
-                    }
-                }
-                Err(e) => {
-                    if e.kind == ErrorKind::Truncated {
-                        d.ip = padded_with(data, off + 40, &[(off, 0x60)], |p| ipv6::parse(p, off)).map(Ip::V6);
-                        d.partial = Some("IPv6");
-                    }
-                    d.errors.push(e);
-                }
-            },
-            Next::Ethertype(_) | Next::Nothing => {}
+        let mut cur = Cursor { step: Step::Link(d.link.next), off: d.link.payload_off, end: data.len(), wire_end: wire, after_gre: None };
+        loop {
+            if d.encap.len() >= tunnel::MAX_DEPTH && !matches!(cur.step, Step::Link(Next::Nothing | Next::Ethertype(_))) {
+                d.errors.push(DissectError::malformed("Encapsulation", "too many nested encapsulations", cur.off));
+                d.next = Next::Nothing;
+                break;
+            }
+            let bytes = data.get(..cur.end).unwrap_or(data);
+            match self.step(meta, bytes, &mut d, &mut cur, ann) {
+                Flow::Continue => {}
+                Flow::Stop => break,
+            }
         }
         d
     }
 
-    /// Fragments, then the transport layer.
-    fn upper(&mut self, meta: &FrameMeta, data: &[u8], d: &mut Decoded, ann: Option<&Annotations>) {
+    /// Dissects the layer `cur` points at: the innermost layers end the
+    /// walk, an outer one is kept in `d.encap` and moves the cursor on.
+    fn step(&mut self, meta: &FrameMeta, data: &[u8], d: &mut Decoded, cur: &mut Cursor, ann: Option<&Annotations>) -> Flow {
+        let off = cur.off;
+        let after_gre = cur.after_gre.take();
+        let layer = |encap: Encap, cur: &Cursor| Layer { encap, end: cur.end, wire_end: cur.wire_end };
+        match cur.step {
+            Step::Link(Next::Nothing) => {
+                d.next = Next::Nothing;
+                Flow::Stop
+            }
+            Step::Link(Next::Arp) => {
+                d.inner_end = cur.end;
+                d.inner_wire_end = cur.wire_end;
+                match arp::parse(data, off) {
+                    Ok(a) => d.arp = Some(a),
+                    Err(e) => {
+                        if e.kind == ErrorKind::Truncated {
+                            d.arp = padded(data, off + 28, |p| arp::parse(p, off));
+                            d.partial = Some("ARP");
+                        }
+                        d.errors.push(e);
+                    }
+                }
+                Flow::Stop
+            }
+            Step::Link(Next::Ipv4) if data.get(off).is_some_and(|b| b >> 4 == 6) => {
+                // Wireshark's IPv4 dissector hands a version-6 packet on to IPv6.
+                d.encap.push(layer(Encap::Ipv4Version6(off), cur));
+                cur.step = Step::Link(Next::Ipv6);
+                Flow::Continue
+            }
+            Step::Link(Next::Ipv4) | Step::Link(Next::Ipv6) => {
+                let v4 = cur.step == Step::Link(Next::Ipv4);
+                let parsed = if v4 { ipv4::parse(data, off).map(Ip::V4) } else { ipv6::parse(data, off).map(Ip::V6) };
+                match parsed {
+                    Ok(ip) => {
+                        let walk_ok = match &ip {
+                            Ip::V6(h) => {
+                                if let Some(e) = h.error {
+                                    d.errors.push(e);
+                                }
+                                h.error.is_none()
+                            }
+                            Ip::V4(_) => true,
+                        };
+                        if walk_ok {
+                            if let Some(tn) = ip_tunnel(&ip, data, cur) {
+                                let payload = ip.payload();
+                                d.encap.push(layer(Encap::Ip(ip), cur));
+                                cur.off = payload.start;
+                                cur.end = tn.end;
+                                cur.wire_end = tn.wire_end;
+                                if let Some(x) = tn.ah {
+                                    cur.off = x.off.saturating_add(x.len);
+                                    d.encap.push(layer(Encap::Ah(x), cur));
+                                }
+                                if let Some((u, ck, uend, uwire)) = tn.udp {
+                                    cur.off = u.payload.start;
+                                    d.encap.push(layer(Encap::Udp(u, ck), cur));
+                                    cur.end = uend;
+                                    cur.wire_end = uwire;
+                                }
+                                cur.step = tn.step;
+                                return Flow::Continue;
+                            }
+                        }
+                        d.ip = Some(ip);
+                        d.inner_end = cur.end;
+                        d.inner_wire_end = cur.wire_end;
+                        if walk_ok {
+                            self.upper(meta, data, cur.wire_end, d, ann);
+                        }
+                    }
+                    Err(e) => {
+                        d.inner_end = cur.end;
+                        d.inner_wire_end = cur.wire_end;
+                        if e.kind == ErrorKind::Truncated {
+                            d.ip = if v4 {
+                                padded_with(data, off + 60, &[(off, 0x45)], |p| ipv4::parse(p, off)).map(|mut h| {
+                                    h.checksum_status = ChecksumStatus::Unverified;
+                                    Ip::V4(h)
+                                })
+                            } else {
+                                padded_with(data, off + 40, &[(off, 0x60)], |p| ipv6::parse(p, off)).map(Ip::V6)
+                            };
+                            d.partial = Some(if v4 { "IPv4" } else { "IPv6" });
+                        }
+                        d.errors.push(e);
+                    }
+                }
+                Flow::Stop
+            }
+            Step::Link(Next::Ethertype(et)) => match ethertype_step(et, after_gre) {
+                Some(s) => {
+                    cur.step = s;
+                    Flow::Continue
+                }
+                None => {
+                    d.next = Next::Ethertype(et);
+                    Flow::Stop
+                }
+            },
+            Step::Eth => {
+                let l = link::ethernet::parse_link_at(data, off);
+                let (next, poff, err) = (l.next, l.payload_off, l.error);
+                d.encap.push(layer(Encap::Link(l), cur));
+                if let Some(e) = err {
+                    d.errors.push(e);
+                }
+                cur.off = poff;
+                cur.step = Step::Link(next);
+                Flow::Continue
+            }
+            Step::Gre => {
+                let mut g = match tunnel::Gre::parse(data, off) {
+                    Ok(g) => g,
+                    Err(e) => return Self::partial_layer(d, cur, data, e, |b| tunnel::Gre::parse(b, off).ok().map(Encap::Gre), off + 64),
+                };
+                let complete = cur.end >= cur.wire_end;
+                g.verify(data, cur.end, complete);
+                cur.off = off.saturating_add(g.hdr_len);
+                cur.after_gre = Some(g.has_seq());
+                cur.step = if g.proto == tunnel::gre::ETHERTYPE_PPP { Step::Ppp } else { Step::Link(g.next()) };
+                d.encap.push(layer(Encap::Gre(g), cur));
+                Flow::Continue
+            }
+            Step::Erspan1 => {
+                d.encap.push(layer(Encap::Erspan(tunnel::Erspan::type1(off)), cur));
+                cur.step = Step::Eth;
+                Flow::Continue
+            }
+            Step::Erspan(three) => match tunnel::Erspan::parse(data, off, three) {
+                Ok(s) => {
+                    cur.off = off.saturating_add(s.hdr_len);
+                    cur.step = match s.next() {
+                        Next::Nothing => Step::Link(Next::Nothing),
+                        _ => Step::Eth,
+                    };
+                    d.encap.push(layer(Encap::Erspan(s), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Erspan::parse(b, off, three).ok().map(Encap::Erspan), off + 20),
+            },
+            Step::Cmd(gre) => match tunnel::CiscoMeta::parse(data, off, gre) {
+                Ok(c) => {
+                    cur.off = off.saturating_add(tunnel::CiscoMeta::LEN);
+                    cur.step = Step::Link(link::ethertype_next(c.etype));
+                    d.encap.push(layer(Encap::CiscoMeta(c), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::CiscoMeta::parse(b, off, gre).ok().map(Encap::CiscoMeta), off + 8),
+            },
+            Step::Vxlan => match tunnel::Vxlan::parse(data, off) {
+                Ok(v) => {
+                    cur.off = off.saturating_add(tunnel::Vxlan::LEN);
+                    cur.step = Step::Eth;
+                    d.encap.push(layer(Encap::Vxlan(v), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Vxlan::parse(b, off).ok().map(Encap::Vxlan), off + 8),
+            },
+            Step::VxlanGpe => match tunnel::VxlanGpe::parse(data, off) {
+                Ok(v) => {
+                    cur.off = off.saturating_add(tunnel::VxlanGpe::LEN);
+                    cur.step = gpe_step(v.next_proto);
+                    d.encap.push(layer(Encap::VxlanGpe(v), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::VxlanGpe::parse(b, off).ok().map(Encap::VxlanGpe), off + 8),
+            },
+            Step::Nsh => match tunnel::Nsh::parse(data, off) {
+                Ok(n) => {
+                    cur.off = off.saturating_add(n.hdr_len);
+                    cur.step = gpe_step(n.next_proto);
+                    d.encap.push(layer(Encap::Nsh(n), cur));
+                    Flow::Continue
+                }
+                Err(e) => {
+                    let fix = |b: &[u8]| {
+                        let mut v = b.to_vec();
+                        if let Some(x) = v.get_mut(off + 1) {
+                            *x = (*x & 0xc0) | 2;
+                        }
+                        tunnel::Nsh::parse(&v, off).ok().map(Encap::Nsh)
+                    };
+                    Self::partial_layer(d, cur, data, e, fix, off + 8)
+                }
+            },
+            Step::Geneve => match tunnel::Geneve::parse(data, off) {
+                Ok(g) => {
+                    cur.off = off.saturating_add(g.hdr_len());
+                    cur.step = Step::Link(g.next());
+                    d.encap.push(layer(Encap::Geneve(g), cur));
+                    Flow::Continue
+                }
+                Err(e) => {
+                    let fix = |b: &[u8]| {
+                        let mut v = b.to_vec();
+                        if let Some(x) = v.get_mut(off) {
+                            *x &= 0xc0;
+                        }
+                        tunnel::Geneve::parse(&v, off).ok().map(Encap::Geneve)
+                    };
+                    Self::partial_layer(d, cur, data, e, fix, off + 8)
+                }
+            },
+            Step::L2tp => match tunnel::L2tp::parse(data, off) {
+                Ok(l) => {
+                    cur.off = off.saturating_add(l.hdr_len);
+                    cur.step = if l.carries_ppp() { Step::Ppp } else { Step::Link(Next::Nothing) };
+                    d.encap.push(layer(Encap::L2tp(l), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::L2tp::parse(b, off).ok().map(Encap::L2tp), off + 16),
+            },
+            Step::Ppp => match tunnel::Ppp::parse(data, off) {
+                Ok(p) => {
+                    cur.off = off.saturating_add(p.len());
+                    cur.step = Step::Link(p.next());
+                    d.encap.push(layer(Encap::Ppp(p), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Ppp::parse(b, off).ok().map(Encap::Ppp), off + 4),
+            },
+            Step::Pppoe(discovery) => match tunnel::Pppoe::parse(data, off, discovery) {
+                Ok(p) => {
+                    cur.off = off.saturating_add(tunnel::Pppoe::LEN);
+                    let pend = p.payload_end(cur.end);
+                    cur.step = if discovery { Step::Link(Next::Nothing) } else { Step::Ppp };
+                    d.encap.push(layer(Encap::Pppoe(p), cur));
+                    if !discovery && pend >= cur.off {
+                        cur.wire_end = cur.wire_end.min(pend.max(cur.end.min(pend)));
+                        cur.end = pend;
+                    }
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Pppoe::parse(b, off, discovery).ok().map(Encap::Pppoe), off + 6),
+            },
+            Step::Mpls => {
+                let (m, err) = tunnel::Mpls::parse(data, off);
+                let end = m.end();
+                let empty = m.labels.is_empty();
+                if !empty {
+                    d.encap.push(layer(Encap::Mpls(m), cur));
+                }
+                if let Some(e) = err {
+                    d.errors.push(e);
+                    return Flow::Stop;
+                }
+                cur.off = end;
+                cur.step = match tunnel::Mpls::payload_kind(data, end) {
+                    tunnel::mpls::Payload::Next(n) => Step::Link(n),
+                    tunnel::mpls::Payload::PwEthCw => Step::PwEthCw,
+                };
+                cut_short(d, cur, data, "MPLS payload", 1)
+            }
+            Step::PwEthCw => match tunnel::PwEthCw::parse(data, off) {
+                Ok(c) => {
+                    cur.off = off.saturating_add(tunnel::PwEthCw::LEN);
+                    cur.step = Step::Eth;
+                    d.encap.push(layer(Encap::PwEthCw(c), cur));
+                    Flow::Continue
+                }
+                Err(e) => {
+                    d.errors.push(e);
+                    Flow::Stop
+                }
+            },
+            Step::VnTag => match tunnel::VnTag::parse(data, off) {
+                Ok(v) => {
+                    cur.off = v.payload_off;
+                    cur.step = Step::Link(v.next());
+                    d.encap.push(layer(Encap::VnTag(v), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::VnTag::parse(b, off).ok().map(Encap::VnTag), off + 6),
+            },
+            Step::Avsp => match tunnel::Avsp::parse(data, off) {
+                Ok(a) => {
+                    cur.off = a.payload_off;
+                    cur.step = Step::Link(a.next());
+                    d.encap.push(layer(Encap::Avsp(a), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Avsp::parse(b, off).ok().map(Encap::Avsp), off + 14),
+            },
+            Step::Macsec => match tunnel::Macsec::parse(data, off) {
+                Ok(m) => {
+                    cur.off = off.saturating_add(m.hdr_len);
+                    cur.step = Step::Link(m.next());
+                    // The ICV ends the frame on the wire.
+                    let icv = cur.wire_end.checked_sub(tunnel::Macsec::ICV_LEN).filter(|&i| m.readable() && i >= cur.off);
+                    d.encap.push(layer(Encap::Macsec(m, icv.filter(|&i| i + tunnel::Macsec::ICV_LEN <= cur.end)), cur));
+                    if let Some(i) = icv {
+                        cur.end = cur.end.min(i);
+                        cur.wire_end = i;
+                    }
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Macsec::parse(b, off).ok().map(|m| Encap::Macsec(m, None)), off + 16),
+            },
+            Step::PimRegister(v4) => match tunnel::PimRegister::parse(data, off, v4) {
+                Ok(p) => {
+                    cur.off = off.saturating_add(tunnel::PimRegister::LEN);
+                    cur.step = Step::Link(tunnel::PimRegister::next(data, cur.off));
+                    d.encap.push(layer(Encap::PimRegister(p), cur));
+                    cut_short(d, cur, data, "IP", 20)
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::PimRegister::parse(b, off, v4).ok().map(Encap::PimRegister), off + 8),
+            },
+            Step::Teredo => match tunnel::Teredo::parse(data, off) {
+                Ok(tr) => {
+                    cur.off = off.saturating_add(tr.hdr_len);
+                    // Teredo carries IPv6 only; anything else is left undissected.
+                    cur.step = match data.get(cur.off).map(|b| b >> 4) {
+                        Some(6) => Step::Link(Next::Ipv6),
+                        _ => Step::Link(Next::Nothing),
+                    };
+                    d.encap.push(layer(Encap::Teredo(tr), cur));
+                    cut_short(d, cur, data, "IPv6", 40)
+                }
+                Err(e) => {
+                    d.errors.push(e);
+                    Flow::Stop
+                }
+            },
+            Step::Gtpu => match tunnel::Gtpu::parse(data, off) {
+                Ok(g) => {
+                    cur.off = off.saturating_add(g.hdr_len);
+                    cur.step = Step::Link(g.next(data));
+                    let tpdu = g.message == 0xff;
+                    d.encap.push(layer(Encap::Gtpu(g), cur));
+                    if tpdu {
+                        cut_short(d, cur, data, "IP", 20)
+                    } else {
+                        Flow::Continue
+                    }
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Gtpu::parse(b, off).ok().map(Encap::Gtpu), off + 12),
+            },
+            Step::Pbb => match tunnel::Pbb::parse(data, off) {
+                Ok(p) => {
+                    cur.off = p.payload_off;
+                    cur.step = Step::Link(p.next());
+                    d.encap.push(layer(Encap::Pbb(p), cur));
+                    Flow::Continue
+                }
+                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Pbb::parse(b, off).ok().map(Encap::Pbb), off + 18),
+            },
+        }
+    }
+
+    /// A layer whose header was cut short (or is malformed): the fields
+    /// that were captured are kept from a zero-padded copy, the error is
+    /// recorded, and the walk ends.
+    fn partial_layer(d: &mut Decoded, cur: &Cursor, data: &[u8], e: DissectError, f: impl Fn(&[u8]) -> Option<Encap>, upto: usize) -> Flow {
+        if e.kind == ErrorKind::Truncated {
+            let v = link::padded(data, 0, upto);
+            if let Some(enc) = f(&v) {
+                d.encap.push(Layer { encap: enc, end: cur.end, wire_end: cur.wire_end });
+            }
+        }
+        d.errors.push(e);
+        d.next = Next::Nothing;
+        Flow::Stop
+    }
+
+    /// Fragments, then the transport layer. `data` ends where the bytes
+    /// holding the IP packet end; `wire_limit` is where they end on the wire.
+    fn upper(&mut self, meta: &FrameMeta, data: &[u8], wire_limit: usize, d: &mut Decoded, ann: Option<&Annotations>) {
         let Some(ip) = &d.ip else { return };
         let frag = match ip {
             Ip::V4(h) if h.is_fragment() => Some((h.frag_byte_offset(), h.mf(), u32::from(h.id))),
@@ -378,9 +741,199 @@ impl Decoder {
         }
         // Where the payload ends on the wire: what the IP header says, but
         // never past the frame's own length on the wire.
-        let wire_end = payload.start.saturating_add(wire_len).min((meta.origlen as usize).max(payload.end));
-        let t = transport(data, payload.start, payload.end, wire_end, proto, ck_src, ck_dst, wire_len);
+        let wire_end = payload.start.saturating_add(wire_len).min(wire_limit.max(payload.end));
+        let (mut start, mut proto, mut wire_len) = (payload.start, proto, wire_len);
+        // An AH over IPv4 (transport mode) comes before the transport.
+        if matches!(ip, Ip::V4(_)) && proto == AH {
+            match ipv6::parse_ah(data.get(..payload.end).unwrap_or(data), start) {
+                Ok(x) => {
+                    start = start.saturating_add(x.len);
+                    wire_len = wire_len.saturating_sub(x.len);
+                    proto = x.next;
+                    d.ah = Some(x);
+                }
+                Err(e) => {
+                    d.errors.push(e);
+                    return;
+                }
+            }
+        }
+        let t = transport(data, start, payload.end, wire_end, proto, ck_src, ck_dst, wire_len);
         apply_transport(d, t);
+    }
+}
+
+/// IP protocol number of the Authentication Header.
+const AH: u8 = 51;
+
+/// Where the walk over a frame's layers is.
+struct Cursor {
+    step: Step,
+    off: usize,
+    /// Captured end of the bytes the layer is in.
+    end: usize,
+    wire_end: usize,
+    /// Set right after a GRE header: whether it had a sequence number
+    /// (ERSPAN type II rather than I).
+    after_gre: Option<bool>,
+}
+
+/// The kind of layer at the cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    Link(Next),
+    Eth,
+    Gre,
+    Erspan1,
+    /// Type II (false) or III (true).
+    Erspan(bool),
+    /// Cisco MetaData, after GRE (true: the type comes first) or not.
+    Cmd(bool),
+    Vxlan,
+    VxlanGpe,
+    Nsh,
+    Geneve,
+    L2tp,
+    Ppp,
+    /// Discovery (true) or session.
+    Pppoe(bool),
+    Mpls,
+    PwEthCw,
+    Pbb,
+    VnTag,
+    Avsp,
+    Macsec,
+    /// A PIM Register in an IPv4 (true) or IPv6 packet.
+    PimRegister(bool),
+    Teredo,
+    Gtpu,
+}
+
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// After a header whose payload kind is read from its first byte: when
+/// none of the payload was captured though the wire had some, the walk ends
+/// with a truncation error for `layer` (`need` bytes long).
+fn cut_short(d: &mut Decoded, cur: &Cursor, data: &[u8], layer: &'static str, need: usize) -> Flow {
+    if cur.off >= data.len() && cur.off < cur.wire_end {
+        d.errors.push(DissectError::truncated(layer, cur.off, need, 0));
+        return Flow::Stop;
+    }
+    Flow::Continue
+}
+
+/// The layer an ethertype (or a GRE protocol type) leads to, beyond IP and
+/// ARP; None when it is not dissected.
+fn ethertype_step(et: u16, after_gre: Option<bool>) -> Option<Step> {
+    Some(match (et, after_gre) {
+        (0x8847 | 0x8848, _) => Step::Mpls,
+        (tunnel::ppp::ETHERTYPE_PPPOED, _) => Step::Pppoe(true),
+        (tunnel::ppp::ETHERTYPE_PPPOES, _) => Step::Pppoe(false),
+        (tunnel::gre::ETHERTYPE_TEB, _) => Step::Eth,
+        (tunnel::gre::ETHERTYPE_ERSPAN, Some(true)) => Step::Erspan(false),
+        (tunnel::gre::ETHERTYPE_ERSPAN, Some(false)) => Step::Erspan1,
+        (tunnel::gre::ETHERTYPE_ERSPAN3, Some(_)) => Step::Erspan(true),
+        (tunnel::gre::ETHERTYPE_PPP, _) => Step::Ppp,
+        (tunnel::gre::ETHERTYPE_CMD, g) => Step::Cmd(g.is_some()),
+        (0x88e7, _) => Step::Pbb,
+        (0x8926, _) => Step::VnTag,
+        (0xd28b, _) => Step::Avsp,
+        (0x88e5, _) => Step::Macsec,
+        (0x894f, _) => Step::Nsh,
+        _ => return None,
+    })
+}
+
+/// The layer a VXLAN-GPE or NSH next-protocol number leads to.
+fn gpe_step(p: u8) -> Step {
+    match tunnel::vxlan::gpe_next(p) {
+        tunnel::vxlan::GpeNext::Next(n) => Step::Link(n),
+        tunnel::vxlan::GpeNext::Ethernet => Step::Eth,
+        tunnel::vxlan::GpeNext::Nsh => Step::Nsh,
+        tunnel::vxlan::GpeNext::Mpls => Step::Mpls,
+    }
+}
+
+/// A tunnel found in an IP packet's payload.
+struct IpTunnel {
+    step: Step,
+    /// The IP payload's captured and wire ends.
+    end: usize,
+    wire_end: usize,
+    /// A UDP tunnel: the UDP header, its checksum status, and its payload's
+    /// captured and wire ends.
+    udp: Option<(Udp, ChecksumStatus, usize, usize)>,
+    /// An AH in tunnel mode (the packet it protects follows it).
+    ah: Option<ipv6::ExtHeader>,
+}
+
+/// What an IP packet carries when it is a tunnel: IP in IP, IPv6 in IP,
+/// GRE, or UDP to a tunnel port. Fragments are left to reassembly.
+fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
+    let fragment = match ip {
+        Ip::V4(h) => h.is_fragment(),
+        Ip::V6(h) => h.frag.as_ref().is_some_and(|f| f.offset != 0 || f.more),
+    };
+    if fragment {
+        return None;
+    }
+    let payload = ip.payload();
+    let wire_len = ip.wire_payload_len();
+    let wire_end = payload.start.saturating_add(wire_len).min(cur.wire_end.max(payload.end));
+    let plain = |step| Some(IpTunnel { step, end: payload.end, wire_end, udp: None, ah: None });
+    match ip.proto() {
+        AH if matches!(ip, Ip::V4(_)) => {
+            // Tunnel mode: the AH protects a whole packet.
+            let x = ipv6::parse_ah(data.get(..payload.end).unwrap_or(data), payload.start).ok()?;
+            let step = match x.next {
+                4 => Step::Link(Next::Ipv4),
+                41 => Step::Link(Next::Ipv6),
+                47 => Step::Gre,
+                _ => return None,
+            };
+            Some(IpTunnel { step, end: payload.end, wire_end, udp: None, ah: Some(x) })
+        }
+        4 => plain(Step::Link(Next::Ipv4)),
+        41 => plain(Step::Link(Next::Ipv6)),
+        47 => plain(Step::Gre),
+        // IPv6 segment routing may carry an Ethernet frame (RFC 8986).
+        143 => plain(Step::Eth),
+        103 if tunnel::PimRegister::is_register(data, payload.start) => plain(Step::PimRegister(matches!(ip, Ip::V4(_)))),
+        17 => {
+            let u = udp::parse(data, payload.start, wire_end).ok()?;
+            let port = tunnel::udp_tunnel(u.sport, u.dport)?;
+            if usize::from(u.length) <= 8 {
+                return None;
+            }
+            let (ck_src, ck_dst) = match ip {
+                Ip::V4(h) => (ip.src(), IpAddr::V4(h.shown_dst())),
+                Ip::V6(h) => {
+                    let (a, b) = h.checksum_addrs(data);
+                    (IpAddr::V6(a), IpAddr::V6(b))
+                }
+            };
+            let (t, ck, err, partial) = transport(data, payload.start, payload.end, wire_end, 17, ck_src, ck_dst, wire_len);
+            if err.is_some() || partial {
+                return None;
+            }
+            let Some(Transport::Udp(u)) = t else { return None };
+            let step = match port {
+                tunnel::VXLAN_PORT => Step::Vxlan,
+                tunnel::GENEVE_PORT => Step::Geneve,
+                tunnel::vxlan::VXLAN_GPE_PORT => Step::VxlanGpe,
+                tunnel::L2TP_PORT => Step::L2tp,
+                tunnel::ipip::TEREDO_PORT => Step::Teredo,
+                tunnel::ipip::GTPU_PORT => Step::Gtpu,
+                _ => Step::Mpls,
+            };
+            let uend = u.payload.end;
+            let uwire = u.off.saturating_add(usize::from(u.length)).min(wire_end).max(uend);
+            Some(IpTunnel { step, end: payload.end, wire_end, udp: Some((u, ck, uend, uwire)), ah: None })
+        }
+        _ => None,
     }
 }
 
@@ -524,6 +1077,9 @@ pub fn ip_proto_name(p: u8) -> Option<&'static str> {
 /// `frame.protocols` of a decoded frame.
 pub fn protocols(d: &Decoded) -> String {
     let mut v: Vec<&str> = d.link.protocols();
+    for l in &d.encap {
+        l.encap.protocols(&mut v);
+    }
     if d.arp.is_some() {
         v.push("arp");
     }
@@ -531,6 +1087,9 @@ pub fn protocols(d: &Decoded) -> String {
         Some(Ip::V4(_)) => v.push("ip"),
         Some(Ip::V6(_)) => v.push("ipv6"),
         None => {}
+    }
+    if d.ah.is_some() {
+        v.push("ah");
     }
     match &d.transport {
         Some(Transport::Tcp(_)) => v.push("tcp"),
@@ -551,32 +1110,102 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
     t.clear();
     t.set_clip(Some((0, data.len())));
     frame_node(d, meta, data, t);
-    let eth = d.link.tree(t, data);
+    // The Ethernet header whose frame holds the next IP packet, and where
+    // that frame starts (its padding or trailer goes under it).
+    let mut eth: Option<(NodeId, usize)> = d.link.tree(t, data).map(|id| (id, 0));
+    for l in &d.encap {
+        let bytes = data.get(..l.end).unwrap_or(data);
+        let mut e = link::Emit::new(t, bytes);
+        match &l.encap {
+            Encap::Ip(ip) => {
+                ip_tree(t, ip, bytes, l.wire_end, eth, true);
+                eth = None;
+            }
+            Encap::Ipv4Version6(off) => {
+                tunnel::ipv4_version6_tree(&mut e, *off);
+            }
+            Encap::Ah(x) => {
+                ipv6::ext_header_tree(t, None, bytes, x);
+            }
+            Encap::Udp(u, ck) => {
+                u.tree(t, bytes, &UdpCtx { stream: None, checksum: *ck });
+            }
+            Encap::Gre(g) => {
+                g.tree(&mut e, bytes);
+            }
+            Encap::Erspan(s) => {
+                s.tree(&mut e);
+            }
+            Encap::CiscoMeta(c) => {
+                c.tree(&mut e);
+            }
+            Encap::Vxlan(v) => {
+                v.tree(&mut e);
+            }
+            Encap::VxlanGpe(v) => {
+                v.tree(&mut e);
+            }
+            Encap::Nsh(n) => {
+                n.tree(&mut e, bytes);
+            }
+            Encap::Geneve(g) => {
+                g.tree(&mut e, bytes);
+            }
+            Encap::Mpls(m) => {
+                m.tree(&mut e);
+            }
+            Encap::PwEthCw(c) => {
+                c.tree(&mut e);
+            }
+            Encap::Pppoe(p) => {
+                p.tree(&mut e, bytes);
+            }
+            Encap::Ppp(p) => {
+                p.tree(&mut e);
+            }
+            Encap::L2tp(p) => {
+                p.tree(&mut e);
+            }
+            Encap::Pbb(p) => {
+                p.tree(&mut e, bytes);
+            }
+            Encap::VnTag(v) => {
+                v.tree(&mut e, bytes);
+            }
+            Encap::Avsp(a) => {
+                a.tree(&mut e, bytes);
+            }
+            Encap::Macsec(m, icv) => {
+                m.tree(&mut e, bytes, *icv);
+            }
+            Encap::PimRegister(p) => {
+                p.tree(&mut e, bytes);
+            }
+            Encap::Teredo(tr) => {
+                tr.tree(&mut e, bytes);
+            }
+            Encap::Gtpu(g) => {
+                g.tree(&mut e);
+            }
+            Encap::Link(k) => {
+                let start = match &k.kind {
+                    LinkKind::Ethernet { eth, .. } => eth.off,
+                    _ => 0,
+                };
+                eth = k.tree(t, bytes).map(|id| (id, start));
+            }
+        }
+    }
+    let inner = data.get(..d.inner_end).unwrap_or(data);
     if let Some(a) = &d.arp {
-        a.tree(t, data);
+        a.tree(t, inner);
     }
     if let Some(ip) = &d.ip {
-        let root = match ip {
-            Ip::V4(h) => h.tree(t, data),
-            Ip::V6(h) => h.tree(t, data),
-        };
-        // A length beyond the frame as sent is bogus; one beyond the
-        // captured bytes only means the snap length cut it.
-        if d.partial.is_none() || !matches!(d.partial, Some("IPv4" | "IPv6")) {
-            let wire_end = meta.origlen as usize;
-            match ip {
-                Ip::V4(h) => h.check_wire_len(t, root, wire_end),
-                Ip::V6(h) => h.check_wire_len(t, root, wire_end),
-            };
-        }
+        let checked = d.partial.is_none() || !matches!(d.partial, Some("IPv4" | "IPv6"));
+        let root = ip_tree(t, ip, inner, d.inner_wire_end, eth, checked);
         let ip_node = Some(root);
-        let tr = ip.trailer();
-        if let (Some(e), false) = (eth, tr.is_empty()) {
-            if meta.origlen <= 60 {
-                t.bytes(e, "eth.padding", "Padding", tr.start, tr.len());
-            } else {
-                t.bytes(e, "eth.trailer", "Trailer", tr.start, tr.len());
-            }
+        if let Some(x) = &d.ah {
+            ipv6::ext_header_tree(t, None, inner, x);
         }
         match &d.frag {
             FragState::Held | FragState::Dropped(_) => {
@@ -603,7 +1232,10 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
         let (_, src) = r.tree_with_source(t, None, proto, None);
         t.set_default_src(src);
     }
-    let tdata = d.transport_data(data);
+    let tdata = match d.tsrc {
+        1 => d.transport_data(data),
+        _ => inner,
+    };
     let mut l4 = None;
     match &d.transport {
         Some(Transport::Tcp(h)) => {
@@ -658,6 +1290,35 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
         t.set_expert(n, Severity::Error, e.code(), e.to_string());
     }
     t.set_clip(None);
+}
+
+/// An IP header's tree over `data` (the bytes that hold the packet), with
+/// Wireshark's bogus-length check against `wire_end` when `check` is set
+/// (not for a header parsed from a cut-short copy), and the bytes after the
+/// packet shown as the padding or trailer of the Ethernet frame `eth`
+/// (its root and where the frame starts).
+fn ip_tree(t: &mut Tree, ip: &Ip, data: &[u8], wire_end: usize, eth: Option<(NodeId, usize)>, check: bool) -> NodeId {
+    let root = match ip {
+        Ip::V4(h) => h.tree(t, data),
+        Ip::V6(h) => h.tree(t, data),
+    };
+    // A length beyond the frame as sent is bogus; one beyond the
+    // captured bytes only means the snap length cut it.
+    if check {
+        match ip {
+            Ip::V4(h) => h.check_wire_len(t, root, wire_end),
+            Ip::V6(h) => h.check_wire_len(t, root, wire_end),
+        };
+    }
+    let tr = ip.trailer();
+    if let (Some((e, start)), false) = (eth, tr.is_empty()) {
+        if wire_end.saturating_sub(start) <= 60 {
+            t.bytes(e, "eth.padding", "Padding", tr.start, tr.len());
+        } else {
+            t.bytes(e, "eth.trailer", "Trailer", tr.start, tr.len());
+        }
+    }
+    root
 }
 
 /// The ICMP error's invoking packet, dissected like a top-level one under the ICMP node.
@@ -767,20 +1428,36 @@ fn mac_string(m: [u8; 6]) -> String {
 pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) -> Columns {
     let mut c = Columns::default();
     let ip_partial = matches!(d.partial, Some("IPv4" | "IPv6"));
-    match &d.ip {
-        Some(ip) if !ip_partial => {
-            c.src = ip.src().to_string();
-            c.dst = ip.dst().to_string();
+    // As in Wireshark, the last layer with addresses sets the columns.
+    let set_macs = |c: &mut Columns, l: &Link| {
+        if let Some(s) = l.src_mac() {
+            c.src = mac_string(s);
         }
-        _ => {
-            if let Some(s) = d.link.src_mac() {
-                c.src = mac_string(s);
+        if let Some(t) = l.dst_mac() {
+            c.dst = mac_string(t);
+        }
+    };
+    set_macs(&mut c, &d.link);
+    for l in &d.encap {
+        match &l.encap {
+            Encap::Link(k) => set_macs(&mut c, k),
+            Encap::Ip(ip) => {
+                c.src = ip.src().to_string();
+                c.dst = ip.dst().to_string();
             }
-            if let Some(t) = d.link.dst_mac() {
-                c.dst = mac_string(t);
-            }
+            _ => {}
         }
     }
+    if let (Some(ip), false) = (&d.ip, ip_partial) {
+        c.src = ip.src().to_string();
+        c.dst = ip.dst().to_string();
+    }
+    // The link layer that the innermost layers hang from.
+    let inner_link = match d.encap.last() {
+        Some(Layer { encap: Encap::Link(k), .. }) => Some(k),
+        Some(_) => None,
+        None => Some(&d.link),
+    };
     let mut info = String::new();
     if let Some(p) = &ann.info_prefix {
         info.push_str(p);
@@ -845,8 +1522,34 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
                 }
             }
         }
+    } else if let (None, Some(last)) = (inner_link, d.encap.last()) {
+        match (&last.encap, d.next) {
+            (Encap::Pppoe(p), _) if p.discovery => {
+                info.push_str(&p.info(data));
+                "PPPoED".into()
+            }
+            (enc, Next::Ethertype(et)) => match short_ethertype(et) {
+                Some(n) => {
+                    info.push_str(link::ethertype_name(et).unwrap_or("Ethernet II"));
+                    n.into()
+                }
+                // A protocol GRE (or another header) names but that is not
+                // dissected: the column stays that header's.
+                None if !matches!(enc, Encap::Link(_)) => {
+                    let _ = write!(info, "Encapsulated 0x{et:04x}");
+                    enc.column_name().into()
+                }
+                None => {
+                    info.push_str(link::ethertype_name(et).unwrap_or("Ethernet II"));
+                    format!("0x{et:04x}")
+                }
+            },
+            (enc, _) => enc.column_name().into(),
+        }
     } else {
-        match (&d.link.kind, &d.link.next) {
+        let inner_link = inner_link.unwrap_or(&d.link);
+        let next = if d.encap.is_empty() { d.link.next } else { d.next };
+        match (&inner_link.kind, &next) {
             (LinkKind::Unknown(lt), _) => {
                 let _ = write!(info, "Unknown link type {lt} ({} bytes of raw data)", data.len());
                 "N/A".into()
@@ -854,6 +1557,8 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
             (_, Next::Ipv4) => "IPv4".into(),
             (_, Next::Ipv6) => "IPv6".into(),
             (_, Next::Arp) => "ARP".into(),
+            (LinkKind::Chdlc(c), _) if c.proto == 0x8035 => "SLARP".into(),
+            (LinkKind::Chdlc(c), _) if c.proto == 0x2000 => "CDP".into(),
             (_, Next::Ethertype(et)) => {
                 info.push_str(link::ethertype_name(*et).unwrap_or("Ethernet II"));
                 short_ethertype(*et).map(String::from).unwrap_or_else(|| format!("0x{et:04x}"))
@@ -865,6 +1570,15 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
             (LinkKind::Ethernet { .. }, _) => "Ethernet".into(),
             (LinkKind::Sll(_) | LinkKind::Sll2(_), _) => "SLL".into(),
             (LinkKind::Null(_), _) => "NULL".into(),
+            (LinkKind::Ppp(p), _) => p.column_name().into(),
+            (LinkKind::Chdlc(_), _) => "CHDLC".into(),
+            (LinkKind::Fr(_), _) => "FR".into(),
+            (LinkKind::Nflog(_), _) => "NFLOG".into(),
+            (LinkKind::Ipoib(_), _) => "IPoIB".into(),
+            (LinkKind::Ipnet(_), _) => "IPNET".into(),
+            (LinkKind::Fddi(..), _) => "FDDI".into(),
+            (LinkKind::Arcnet(_), _) => "ARCNET".into(),
+            (LinkKind::Pktap(_), _) => "PKTAP".into(),
             _ => "Data".into(),
         }
     };

@@ -14,6 +14,7 @@ pub mod link;
 pub mod net;
 pub mod transport;
 pub mod tree;
+pub mod tunnel;
 pub mod util;
 
 pub use annot::{Anchor, AnnotNode, Annotations};

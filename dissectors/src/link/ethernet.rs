@@ -186,6 +186,12 @@ fn trunc(layer: &'static str, data: &[u8], off: usize, n: usize) -> DissectError
 
 /// Ethernet, its tags and LLC, as [`super::parse_link`] returns them.
 pub(crate) fn parse_link(data: &[u8]) -> Link {
+    parse_link_at(data, 0)
+}
+
+/// An Ethernet frame that starts at `base` (inside a tunnel): its header,
+/// tags and LLC, with frame offsets.
+pub fn parse_link_at(data: &[u8], base: usize) -> Link {
     let mut link = Link {
         kind: LinkKind::Ethernet { eth: Ethernet::default(), vlans: Vec::new(), llc: None },
         next: Next::Nothing,
@@ -193,10 +199,10 @@ pub(crate) fn parse_link(data: &[u8]) -> Link {
         error: None,
         linktype: super::linktype::ETHERNET,
     };
-    let eth = match parse(data, 0) {
+    let eth = match parse(data, base) {
         Ok(eth) => eth,
         Err(err) => {
-            let eth = parse(&padded(data, 0, ETH_LEN), 0).unwrap_or_default();
+            let eth = parse(&padded(data, base, ETH_LEN), base).unwrap_or_default();
             link.kind = LinkKind::Ethernet { eth, vlans: Vec::new(), llc: None };
             link.error = Some(err);
             return link;
@@ -204,7 +210,7 @@ pub(crate) fn parse_link(data: &[u8]) -> Link {
     };
     let mut vlans: Vec<Vlan> = Vec::new();
     let mut llc = None;
-    let mut off = ETH_LEN;
+    let mut off = base.saturating_add(ETH_LEN);
     let mut etype = eth.type_or_len;
     let (next, payload_off, error) = 'chain: {
         if etype <= 1500 {
@@ -368,7 +374,7 @@ fn priority_name(p: u8) -> &'static str {
     }
 }
 
-fn vlan_tree(e: &mut Emit<'_>, data: &[u8], v: &Vlan) {
+pub(crate) fn vlan_tree(e: &mut Emit<'_>, data: &[u8], v: &Vlan) {
     let o = v.off;
     let eo = o.saturating_add(2);
     let pcp = u64::from(v.pcp);

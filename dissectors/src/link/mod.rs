@@ -11,6 +11,7 @@
 pub mod arp;
 pub mod ethernet;
 pub mod null;
+pub mod other;
 pub mod sll;
 
 use std::fmt::Write as _;
@@ -40,6 +41,19 @@ pub mod linktype {
     /// dissected like [`RAW`].
     pub const RAW_DLT12: u32 = 12;
     pub const RAW_DLT14: u32 = 14;
+    pub const ARCNET_BSD: u32 = 7;
+    pub const PPP: u32 = 9;
+    pub const FDDI: u32 = 10;
+    pub const PPP_HDLC: u32 = 50;
+    pub const C_HDLC: u32 = 104;
+    pub const FRELAY: u32 = 107;
+    pub const ARCNET_LINUX: u32 = 129;
+    pub const IPNET: u32 = 226;
+    pub const NFLOG: u32 = 239;
+    pub const IPOIB: u32 = 242;
+    pub const PKTAP: u32 = 258;
+    /// LINKTYPE_USER2: Darwin's DLT_PKTAP.
+    pub const USER2: u32 = 149;
 
     /// A short name for the link type.
     pub fn name(lt: u32) -> &'static str {
@@ -52,6 +66,18 @@ pub mod linktype {
             IPV4 => "Raw IPv4",
             IPV6 => "Raw IPv6",
             LINUX_SLL2 => "Linux cooked v2",
+            ARCNET_BSD => "ARCNET",
+            PPP => "PPP",
+            FDDI => "FDDI",
+            PPP_HDLC => "PPP in HDLC-like framing",
+            C_HDLC => "Cisco HDLC",
+            FRELAY => "Frame Relay",
+            ARCNET_LINUX => "ARCNET (Linux)",
+            IPNET => "Solaris ipnet",
+            NFLOG => "Linux NFLOG",
+            IPOIB => "IP over InfiniBand",
+            PKTAP => "Apple PKTAP",
+            USER2 => "User 2 (Darwin PKTAP)",
             _ => "unknown",
         }
     }
@@ -79,6 +105,15 @@ pub enum LinkKind {
     Null(Null),
     /// Raw IP (LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6): no link header.
     Raw,
+    Ppp(crate::tunnel::Ppp),
+    Chdlc(other::Chdlc),
+    Fr(other::Fr),
+    Nflog(other::Nflog),
+    Ipoib(other::Ipoib),
+    Ipnet(other::Ipnet),
+    Fddi(other::Fddi, Option<Llc>),
+    Arcnet(other::Arcnet),
+    Pktap(other::Pktap),
     Unknown(u32),
 }
 
@@ -116,6 +151,19 @@ pub fn parse_link(linktype: u32, data: &[u8]) -> Link {
         linktype::RAW | linktype::RAW_DLT12 | linktype::RAW_DLT14 => parse_raw(data, None),
         linktype::IPV4 => parse_raw(data, Some(4)),
         linktype::IPV6 => parse_raw(data, Some(6)),
+        linktype::PPP => other::parse_ppp(data, false),
+        linktype::PPP_HDLC => other::parse_ppp(data, true),
+        linktype::C_HDLC => other::parse_chdlc(data),
+        linktype::FRELAY => other::parse_fr(data),
+        linktype::NFLOG => other::parse_nflog(data),
+        linktype::IPOIB => other::parse_ipoib(data),
+        linktype::IPNET => other::parse_ipnet(data),
+        linktype::FDDI => other::parse_fddi(data),
+        linktype::ARCNET_LINUX => other::parse_arcnet(data, true),
+        linktype::ARCNET_BSD => other::parse_arcnet(data, false),
+        linktype::PKTAP => other::parse_pktap(data),
+        linktype::USER2 => other::parse_user2(data)
+            .unwrap_or(Link { kind: LinkKind::Unknown(linktype), next: Next::Nothing, payload_off: 0, error: None, linktype }),
         other => Link { kind: LinkKind::Unknown(other), next: Next::Nothing, payload_off: 0, error: None, linktype: other },
     };
     link.linktype = linktype;
@@ -199,6 +247,45 @@ impl Link {
                 }
                 None
             }
+            LinkKind::Ppp(p) => {
+                p.tree(&mut e);
+                None
+            }
+            LinkKind::Chdlc(c) => {
+                c.tree(&mut e);
+                None
+            }
+            LinkKind::Fr(f) => {
+                f.tree(&mut e);
+                None
+            }
+            LinkKind::Nflog(n) => {
+                n.tree(&mut e, data);
+                None
+            }
+            LinkKind::Ipoib(i) => {
+                i.tree(&mut e);
+                None
+            }
+            LinkKind::Ipnet(i) => {
+                i.tree(&mut e);
+                None
+            }
+            LinkKind::Fddi(f, llc) => {
+                f.tree(&mut e);
+                if let Some(l) = llc {
+                    l.tree(&mut e);
+                }
+                None
+            }
+            LinkKind::Arcnet(a) => {
+                a.tree(&mut e);
+                None
+            }
+            LinkKind::Pktap(p) => {
+                p.tree(&mut e);
+                None
+            }
             LinkKind::Unknown(lt) => {
                 let root = e.root("data", format!("Unknown link type {lt}: shown as raw data"), 0, data.len());
                 e.bytes(root, "data.data", "Data", data, 0, data.len());
@@ -213,7 +300,7 @@ impl Link {
     /// 6 bytes long. None when it was not captured.
     pub fn src_mac(&self) -> Option<[u8; 6]> {
         match &self.kind {
-            LinkKind::Ethernet { eth, .. } => (self.captured_from_zero() >= 12).then_some(eth.src),
+            LinkKind::Ethernet { eth, .. } => (self.captured_from_zero() >= eth.off.saturating_add(12)).then_some(eth.src),
             LinkKind::Sll(s) => s.mac().filter(|_| self.captured_from_zero() >= 12),
             LinkKind::Sll2(s) => s.mac().filter(|_| self.captured_from_zero() >= 18),
             _ => None,
@@ -223,7 +310,7 @@ impl Link {
     /// The Ethernet destination MAC address, when captured.
     pub fn dst_mac(&self) -> Option<[u8; 6]> {
         match &self.kind {
-            LinkKind::Ethernet { eth, .. } => (self.captured_from_zero() >= 6).then_some(eth.dst),
+            LinkKind::Ethernet { eth, .. } => (self.captured_from_zero() >= eth.off.saturating_add(6)).then_some(eth.dst),
             _ => None,
         }
     }
@@ -277,6 +364,38 @@ impl Link {
             LinkKind::Raw => {
                 if !matches!(self.linktype, linktype::IPV4 | linktype::IPV6) {
                     p.push("raw");
+                }
+            }
+            LinkKind::Ppp(pp) => {
+                p.push("ppp");
+                if let Some(c) = pp.control_proto() {
+                    p.push(c);
+                }
+            }
+            LinkKind::Chdlc(c) => {
+                p.push("chdlc");
+                if let Some(n) = c.protocol_name() {
+                    p.push(n);
+                }
+            }
+            LinkKind::Fr(_) => p.push("fr"),
+            LinkKind::Nflog(_) => p.push("nflog"),
+            LinkKind::Ipoib(_) => p.push("ipoib"),
+            LinkKind::Ipnet(_) => p.push("ipnet"),
+            LinkKind::Fddi(_, llc) => {
+                p.push("fddi");
+                if llc.is_some() {
+                    p.push("llc");
+                }
+            }
+            LinkKind::Arcnet(_) => p.push("arcnet"),
+            LinkKind::Pktap(pk) => {
+                if pk.user_dlt {
+                    p.push("user_dlt");
+                }
+                p.push("pktap");
+                if self.next == other::NEXT_ETHERNET {
+                    p.push("pcap_pktdata");
                 }
             }
             LinkKind::Unknown(_) => p.push("data"),

@@ -32,6 +32,7 @@ mod tcp_close;
 mod tcp_data;
 mod tcp_open;
 pub mod tcpkit;
+mod tunnels;
 mod udp;
 mod vlan;
 
@@ -83,6 +84,7 @@ pub fn pcap_samples() -> Vec<Sample> {
         s("sll.pcap", LINKTYPE_LINUX_SLL, linktypes::sll()),
         s("null.pcap", LINKTYPE_NULL, linktypes::null()),
         s("raw.pcap", LINKTYPE_RAW, linktypes::raw()),
+        s("tunnels.pcap", LINKTYPE_ETHERNET, tunnels::frames()),
     ]
 }
 
