@@ -218,6 +218,13 @@ fn hdr_end(d: &Decoded) -> usize {
     end
 }
 
+/// A frame whose last dissected header is an encapsulation layer (PPPoE
+/// discovery, an undecoded tunnel payload): `hdr_end` does not see that
+/// header's extent, so a cut past the link header may still be a header cut.
+fn ends_in_a_tunnel(d: &Decoded) -> bool {
+    !d.encap.is_empty() && d.ip.is_none() && d.arp.is_none()
+}
+
 #[test]
 fn truncation_sweep() {
     let (mut frames, mut cuts, mut header_cuts) = (0usize, 0usize, 0usize);
@@ -247,7 +254,7 @@ fn truncation_sweep() {
                     if !mal {
                         failures.push(format!("{at}: header cut without _ws.malformed\n{text}"));
                     }
-                } else if !full_malformed && mal {
+                } else if !full_malformed && mal && !ends_in_a_tunnel(&dfull) {
                     failures.push(format!("{at}: payload cut gives _ws.malformed\n{text}"));
                 }
             }
