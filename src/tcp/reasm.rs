@@ -390,7 +390,7 @@ mod tests {
             let mut r = Reassembler::new(1 << 20);
             r.set_base(isn.wrapping_add(1));
             let mut out = Vec::new();
-            let mut seq_of = |a: usize| isn.wrapping_add(1).wrapping_add(a as u32);
+            let seq_of = |a: usize| isn.wrapping_add(1).wrapping_add(a as u32);
             for o in &order {
                 let (a, b) = segs[o % segs.len()];
                 r.push(seq_of(a), &data[a..b], 1, &mut out);
