@@ -4,6 +4,7 @@
 #   usage: benches/run.sh [FILE...]
 #   env:   REPS=N        repetitions per command (default 3; the median is reported)
 #          WIRELENS=path use this binary instead of building target/release/wirelens
+#          FLOWS=all|none  also run `wirelens flows` vs `tshark -z conv,tcp` and `tcptrace -n -l` (default all)
 #          TREE=auto|all|none  also run `wirelens tree` vs `tshark -V` (auto: only on files named mix_mid*)
 #          DATA=dir      where the benchmark captures are (default /work/bench-data)
 #          RESULTS=file  where the markdown goes (default benches/results/<date>-<host>.md)
@@ -16,6 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 REPS=${REPS:-3}
 TREE=${TREE:-auto}
+FLOWS=${FLOWS:-all}
 DATA=${DATA:-/work/bench-data}
 FIELDS=(-e frame.number -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e tcp.seq -e tcp.flags)
 
@@ -70,6 +72,13 @@ plan() { # $1 = file
   add "wirelens packets -T fields" 1
   [ $HAVE_TSHARK = 1 ] && add "tshark -n -r" 0 && add "tshark -n -r -T fields" 1
   [ $HAVE_TCPDUMP = 1 ] && add "tcpdump -nn -r" 0 && add "TZ=UTC tcpdump -nn -r" 0
+  # Flow summaries: wirelens flows vs tshark's TCP conversations and tcptrace's connection list.
+  if [ "$FLOWS" != none ]; then
+    local fl=${#LABELS[@]}
+    add "wirelens flows" "$fl"
+    [ $HAVE_TSHARK = 1 ] && add "tshark -n -q -r -z conv,tcp" "$fl"
+    command -v tcptrace >/dev/null && add "tcptrace -n -l" "$fl"
+  fi
   local base=$(basename "$1")
   if [ "$TREE" = all ] || { [ "$TREE" = auto ] && [[ $base == mix_mid* ]]; }; then
     local t=${#LABELS[@]}
@@ -82,6 +91,9 @@ argv() { # $1 = label, $2 = file: sets CMD to the command line (exec'd directly 
     "wirelens packets") CMD=("$WIRELENS" packets "$2") ;;
     "wirelens packets -T fields") CMD=("$WIRELENS" packets "$2" -T fields "${FIELDS[@]}") ;;
     "wirelens tree") CMD=("$WIRELENS" tree "$2") ;;
+    "wirelens flows") CMD=("$WIRELENS" flows "$2") ;;
+    "tshark -n -q -r -z conv,tcp") CMD=(tshark -n -q -r "$2" -z conv,tcp) ;;
+    "tcptrace -n -l") CMD=(tcptrace -n -l "$2") ;;
     "tshark -n -r") CMD=(tshark -n -r "$2") ;;
     "tshark -n -r -T fields") CMD=(tshark -n -r "$2" -T fields "${FIELDS[@]}") ;;
     "tshark -V -n -r") CMD=(tshark -V -n -r "$2") ;;
