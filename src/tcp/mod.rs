@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod reasm;
 pub mod seq;
 pub mod state;
+pub mod stream;
 
 use std::collections::BTreeMap;
 
