@@ -299,7 +299,7 @@ impl Engine {
                 self.alerts.push(FloodAlert { listener: *ep, half_open: l.peak, span_s: secs(l.peak_span_ns) });
             }
         }
-        self.alerts.sort_by(|a, b| a.listener.cmp(&b.listener));
+        self.alerts.sort_by_key(|a| a.listener);
         self.take_finished()
     }
 

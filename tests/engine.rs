@@ -10,6 +10,7 @@ struct Pkt {
     ms: i64,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn tcp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, seq: u32, ack: Option<u32>, flags: &str, payload: &[u8], ms: i64) -> Pkt {
     let mut b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ipv4(src, dst, 64).tcp(sport, dport, seq, 65535);
     if flags.contains('S') {

@@ -261,7 +261,7 @@ pub fn markdown(out: &mut String, title: &str, flows: &[FlowSummary], notes: &[S
             continue;
         }
         out.push_str("```\n");
-        let _ = writeln!(out, "{:>8} {:>12}  {:<44} {}", "frame", "time", "client", "server");
+        let _ = writeln!(out, "{:>8} {:>12}  {:<44} server", "frame", "time", "client");
         for e in &f.states {
             let arrow = format!("{} -> {}", e.from, e.to);
             let (c, s) = if e.side == "client" { (arrow, String::new()) } else { (String::new(), arrow) };

@@ -224,6 +224,7 @@ impl TcpConn {
 
     /// Feeds one segment sent from `src`; `payload` is its captured payload,
     /// `frame_len` the frame's length on the wire.
+    #[allow(clippy::too_many_arguments)]
     pub fn on_segment(&mut self, src: Endpoint, t: &Tcp, payload: &[u8], frame: u64, ts: i64, frame_len: u32, checksum_bad: bool) -> SegReport {
         let side = self.side_of(src);
         let (me, other) = (side.index(), side.other().index());
