@@ -229,7 +229,7 @@ impl Engine {
         self.sweep(ts);
         let mut p = Processed { meta, decoded, ann: Annotations::default(), flow: None, states: None, pieces: Vec::new() };
         self.arp(&mut p, rec.data);
-        self.icmp(&mut p, rec.data);
+        self.icmp(&mut p);
         self.transport(&mut p, rec.data);
         p
     }
@@ -271,7 +271,6 @@ impl Engine {
                 if c.ended() {
                     self.ended.insert(*key, c.last_ts);
                 }
-                self.listener_done(&c);
                 tcp_summary(&c, key.vlan, reason)
             }
             Flow::Udp(u) => udp_summary(&u, key.vlan, reason),
@@ -339,7 +338,7 @@ impl Engine {
         }
     }
 
-    fn icmp(&mut self, p: &mut Processed, _data: &[u8]) {
+    fn icmp(&mut self, p: &mut Processed) {
         let (Some(ip), Some(Transport::Icmp(i))) = (&p.decoded.ip, &p.decoded.transport) else { return };
         let (Some(id), Some(sq)) = (i.ident, i.seq) else { return };
         let ts = p.meta.ts_ns();
@@ -490,10 +489,6 @@ impl Engine {
         if let Some(l) = self.listeners.get_mut(&server) {
             l.pending.pop_front();
         }
-    }
-
-    fn listener_done(&mut self, c: &TcpConn) {
-        let _ = c;
     }
 }
 

@@ -374,13 +374,7 @@ impl TcpConn {
         let t = self.machine.expire(ts);
         let out = Outcome { transitions: t, ..Outcome::default() };
         self.record(self.last_frame, ts, &out);
-        let mut v = Vec::new();
-        for side in [Side::Client, Side::Server] {
-            let mut p = Vec::new();
-            self.reasm[side.index()].flush(&mut p);
-            v.extend(p.into_iter().map(|p| (side, p)));
-        }
-        v
+        self.release_held()
     }
 
     /// Out-of-order bytes both directions hold.
@@ -393,7 +387,7 @@ impl TcpConn {
         let mut v = Vec::new();
         for side in [Side::Client, Side::Server] {
             let mut p = Vec::new();
-            self.reasm[side.index()].release(&mut p);
+            self.reasm[side.index()].flush(&mut p);
             v.extend(p.into_iter().map(|p| (side, p)));
         }
         v

@@ -262,12 +262,8 @@ impl Reassembler {
         }
     }
 
-    /// Gives up waiting for every gap now (memory pressure): held data is delivered after the gaps.
-    pub fn release(&mut self, out: &mut Vec<Piece>) {
-        self.flush(out);
-    }
-
-    /// End of the flow: every remaining gap is skipped, held data delivered.
+    /// Gives up on every gap (end of the flow, or memory pressure): the
+    /// remaining gaps are skipped and the held data delivered.
     pub fn flush(&mut self, out: &mut Vec<Piece>) {
         while let Some((&off, _)) = self.held.iter().next() {
             self.skip_to(off, out);

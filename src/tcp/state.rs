@@ -329,7 +329,6 @@ impl Machine {
                 ),
             });
         }
-        let _ = ti;
         out
     }
 
