@@ -119,7 +119,10 @@ struct Closed;
 
 impl Out {
     fn new() -> Self {
-        Out { w: io::BufWriter::with_capacity(1 << 18, io::stdout()), buf: String::with_capacity(1 << 16) }
+        Out {
+            w: io::BufWriter::with_capacity(1 << 18, io::stdout()),
+            buf: String::with_capacity(1 << 16),
+        }
     }
 
     fn push(&mut self) -> Result<(), Closed> {
@@ -147,7 +150,17 @@ fn time_decimals(r: &FileReader) -> u32 {
         FileFormat::Pcap { nanos: true, .. } => 9,
         FileFormat::Pcap { .. } => 6,
         // if_tsresol: 10^-n seconds (n digits), or 2^-n with the top bit set.
-        FileFormat::Pcapng => r.interfaces().first().map(|i| if i.tsresol & 0x80 == 0 { u32::from(i.tsresol).min(9) } else { 9 }).unwrap_or(6),
+        FileFormat::Pcapng => r
+            .interfaces()
+            .first()
+            .map(|i| {
+                if i.tsresol & 0x80 == 0 {
+                    u32::from(i.tsresol).min(9)
+                } else {
+                    9
+                }
+            })
+            .unwrap_or(6),
     }
 }
 
@@ -185,7 +198,10 @@ fn walk(
             Ok(None) => return Ok(Status::Ok),
             Err(e) => {
                 eprintln!("wirelens: {e}");
-                eprintln!("wirelens: the {} frames before the error were processed", engine.frames());
+                eprintln!(
+                    "wirelens: the {} frames before the error were processed",
+                    engine.frames()
+                );
                 return Ok(Status::Error);
             }
         }
@@ -210,7 +226,11 @@ pub fn packets(o: &PacketsOpts) -> Status {
         out.buf.push('\n');
     }
     let needs_tree = matches!(&o.format, PacketsFormat::Fields(f) if f.iter().any(|x| !x.starts_with("_ws.col.")));
-    let mut engine = Engine::new(Config { detail: needs_tree, msl_ns: o.msl_ns, ..Config::default() });
+    let mut engine = Engine::new(Config {
+        detail: needs_tree,
+        msl_ns: o.msl_ns,
+        ..Config::default()
+    });
     let res = walk(&mut r, &mut engine, o.count, |_, p, data| {
         match &mut fields {
             None => output::packet_line(&mut out.buf, &p, data, decimals),
@@ -247,7 +267,10 @@ pub fn tree(o: &TreeOpts) -> Status {
         (Some(n), _) => Some(n),
         (None, c) => c,
     };
-    let mut engine = Engine::new(Config { msl_ns: o.msl_ns, ..Config::default() });
+    let mut engine = Engine::new(Config {
+        msl_ns: o.msl_ns,
+        ..Config::default()
+    });
     let res = walk(&mut r, &mut engine, limit, |_, p, data| {
         let p = &p;
         if let Some(n) = o.frame {
@@ -267,7 +290,10 @@ pub fn tree(o: &TreeOpts) -> Status {
     let status = finish(res, out, &r);
     if !found && status == Status::Ok {
         if let Some(n) = o.frame {
-            eprintln!("wirelens: there is no frame {n} in {}: it holds fewer frames", o.file.display());
+            eprintln!(
+                "wirelens: there is no frame {n} in {}: it holds fewer frames",
+                o.file.display()
+            );
             return Status::Error;
         }
     }
@@ -283,23 +309,45 @@ struct Export {
 
 impl Export {
     fn create(path: &Path) -> Result<Export, String> {
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "flows".into());
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "flows".into());
         let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
         let file = std::fs::File::create(&tmp).map_err(|e| {
-            format!("cannot write {}: {e} (check that the directory {} exists and is writable, or choose another -o path)", path.display(), dir.display())
+            format!(
+                "cannot write {}: {e} (check that the directory {} exists and is writable, or choose another -o path)",
+                path.display(),
+                dir.display()
+            )
         })?;
-        Ok(Export { path: path.to_path_buf(), tmp, file: io::BufWriter::new(file) })
+        Ok(Export {
+            path: path.to_path_buf(),
+            tmp,
+            file: io::BufWriter::new(file),
+        })
     }
 
     fn write(&mut self, s: &str) -> Result<(), String> {
-        self.file.write_all(s.as_bytes()).map_err(|e| format!("cannot write {}: {e}", self.tmp.display()))
+        self.file
+            .write_all(s.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", self.tmp.display()))
     }
 
     fn commit(mut self) -> Result<(), String> {
-        self.file.flush().map_err(|e| format!("cannot write {}: {e}", self.tmp.display()))?;
-        self.file.get_ref().sync_all().map_err(|e| format!("cannot write {}: {e}", self.tmp.display()))?;
-        std::fs::rename(&self.tmp, &self.path).map_err(|e| format!("cannot rename {} to {}: {e}", self.tmp.display(), self.path.display()))
+        self.file
+            .flush()
+            .map_err(|e| format!("cannot write {}: {e}", self.tmp.display()))?;
+        self.file
+            .get_ref()
+            .sync_all()
+            .map_err(|e| format!("cannot write {}: {e}", self.tmp.display()))?;
+        std::fs::rename(&self.tmp, &self.path)
+            .map_err(|e| format!("cannot rename {} to {}: {e}", self.tmp.display(), self.path.display()))
     }
 }
 
@@ -350,15 +398,29 @@ pub fn flows(o: &FlowsOpts) -> Status {
         Ok(r) => r,
         Err(s) => return s,
     };
-    let mut engine = Engine::new(Config { detail: false, ..o.cfg.clone() });
-    let mut w = FlowWriter { format: o.format, buf: String::new(), md: Vec::new(), first_ts: None, last_ts: 0.0 };
+    let mut engine = Engine::new(Config {
+        detail: false,
+        ..o.cfg.clone()
+    });
+    let mut w = FlowWriter {
+        format: o.format,
+        buf: String::new(),
+        md: Vec::new(),
+        first_ts: None,
+        last_ts: 0.0,
+    };
     let mut out = Out::new();
     let mut header = String::new();
     if o.format == Format::Csv {
         header.push_str(export::CSV_HEADER);
     }
     let mut body = String::new();
-    let emit = |w: &mut FlowWriter, out: &mut Out, export: &mut Option<Export>, body: &mut String, last: bool| -> Result<(), Closed> {
+    let emit = |w: &mut FlowWriter,
+                out: &mut Out,
+                export: &mut Option<Export>,
+                body: &mut String,
+                last: bool|
+     -> Result<(), Closed> {
         if w.buf.is_empty() {
             return Ok(());
         }
@@ -404,7 +466,11 @@ pub fn flows(o: &FlowsOpts) -> Status {
         ));
     }
     if engine.evicted > 0 {
-        notes.push(format!("{} flows were summarised early: the live-flow cap ({}) was reached", engine.evicted, engine.config().max_flows));
+        notes.push(format!(
+            "{} flows were summarised early: the live-flow cap ({}) was reached",
+            engine.evicted,
+            engine.config().max_flows
+        ));
     }
     match w.format {
         Format::Md => {
@@ -508,7 +574,10 @@ pub fn follow(o: &FollowOpts) -> Status {
         Ok(r) => r,
         Err(s) => return s,
     };
-    let mut engine = Engine::new(Config { detail: false, ..o.cfg.clone() });
+    let mut engine = Engine::new(Config {
+        detail: false,
+        ..o.cfg.clone()
+    });
     let mut body = String::new();
     let mut nodes: Option<(String, String)> = None;
     let mut found = false;
@@ -520,8 +589,14 @@ pub fn follow(o: &FollowOpts) -> Status {
                 found = true;
                 if nodes.is_none() {
                     if let (Some(ip), Some(t)) = (&p.decoded.ip, p.decoded.tcp()) {
-                        let a = crate::flow::Endpoint { ip: ip.src(), port: t.sport };
-                        let b = crate::flow::Endpoint { ip: ip.dst(), port: t.dport };
+                        let a = crate::flow::Endpoint {
+                            ip: ip.src(),
+                            port: t.sport,
+                        };
+                        let b = crate::flow::Endpoint {
+                            ip: ip.dst(),
+                            port: t.dport,
+                        };
                         let (c, s, _) = crate::tcp::orient(a, b, t.syn(), t.ack_flag());
                         nodes = Some((c.to_string(), s.to_string()));
                     }
@@ -539,8 +614,16 @@ pub fn follow(o: &FollowOpts) -> Status {
             (Some(("udp", n)), FlowRef::Udp(m)) if n == m => {
                 found = true;
                 if let (Some(ip), Some(u)) = (&p.decoded.ip, p.decoded.udp()) {
-                    let src = crate::flow::Endpoint { ip: ip.src(), port: u.sport }.to_string();
-                    let dst = crate::flow::Endpoint { ip: ip.dst(), port: u.dport }.to_string();
+                    let src = crate::flow::Endpoint {
+                        ip: ip.src(),
+                        port: u.sport,
+                    }
+                    .to_string();
+                    let dst = crate::flow::Endpoint {
+                        ip: ip.dst(),
+                        port: u.dport,
+                    }
+                    .to_string();
                     let c = client.get_or_insert_with(|| src.clone()).clone();
                     if nodes.is_none() {
                         nodes = Some((src.clone(), dst));
@@ -563,13 +646,18 @@ pub fn follow(o: &FollowOpts) -> Status {
             FlowRef::Tcp(n) => format!("TCP stream {n}"),
             FlowRef::Udp(n) => format!("UDP stream {n}"),
         };
-        eprintln!("wirelens: there is no {what} in {} (run `wirelens flows {}` to list the flows)", o.file.display(), o.file.display());
+        eprintln!(
+            "wirelens: there is no {what} in {} (run `wirelens flows {}` to list the flows)",
+            o.file.display(),
+            o.file.display()
+        );
         return Status::Error;
     }
     let mut out = Out::new();
     follow_header(&mut out.buf, o, nodes);
     out.buf.push_str(&body);
-    out.buf.push_str("===================================================================\n");
+    out.buf
+        .push_str("===================================================================\n");
     let _ = out.finish();
     report_warnings(&r);
     Status::Ok

@@ -204,7 +204,11 @@ impl Engine {
 
     fn meta(&mut self, rec: &Record<'_>) -> FrameMeta {
         self.frames += 1;
-        let ts = rec.ts.secs.saturating_mul(1_000_000_000).saturating_add(i64::from(rec.ts.nanos));
+        let ts = rec
+            .ts
+            .secs
+            .saturating_mul(1_000_000_000)
+            .saturating_add(i64::from(rec.ts.nanos));
         let first = *self.first_ts.get_or_insert(ts);
         let prev = self.prev_ts.replace(ts).unwrap_or(ts);
         FrameMeta {
@@ -227,7 +231,14 @@ impl Engine {
         let decoded = self.decoder.decode(&meta, rec.data);
         let ts = meta.ts_ns();
         self.sweep(ts);
-        let mut p = Processed { meta, decoded, ann: Annotations::default(), flow: None, states: None, pieces: Vec::new() };
+        let mut p = Processed {
+            meta,
+            decoded,
+            ann: Annotations::default(),
+            flow: None,
+            states: None,
+            pieces: Vec::new(),
+        };
         self.arp(&mut p, rec.data);
         self.icmp(&mut p);
         self.transport(&mut p, rec.data);
@@ -258,8 +269,10 @@ impl Engine {
         }
         let keep = self.cfg.msl_ns.saturating_mul(4);
         self.ended.retain(|_, t| now.saturating_sub(*t) < keep);
-        self.arp_pending.retain(|_, (_, t)| now.saturating_sub(*t) < 60_000_000_000);
-        self.echo_pending.retain(|_, (_, t)| now.saturating_sub(*t) < 60_000_000_000);
+        self.arp_pending
+            .retain(|_, (_, t)| now.saturating_sub(*t) < 60_000_000_000);
+        self.echo_pending
+            .retain(|_, (_, t)| now.saturating_sub(*t) < 60_000_000_000);
     }
 
     fn finish_flow(&mut self, key: &FlowKey, now: i64, reason: &'static str) {
@@ -295,7 +308,11 @@ impl Engine {
         }
         for (ep, l) in &self.listeners {
             if l.flagged {
-                self.alerts.push(FloodAlert { listener: *ep, half_open: l.peak, span_s: secs(l.peak_span_ns) });
+                self.alerts.push(FloodAlert {
+                    listener: *ep,
+                    half_open: l.peak,
+                    span_s: secs(l.peak_span_ns),
+                });
             }
         }
         self.alerts.sort_by_key(|a| a.listener);
@@ -327,8 +344,18 @@ impl Engine {
                 if let Some(s) = a.sender_ip(data) {
                     if let Some((req, t0)) = self.arp_pending.remove(&IpAddr::V4(s)) {
                         if self.cfg.detail {
-                            let n = AnnotNode::text("wirelens.arp", format!("ARP exchange: answers the request in frame {req} ({} later)", fmt_ms(ts - t0)))
-                                .child(AnnotNode::value("wirelens.arp.request_in", "Request in frame", Value::UInt(req)));
+                            let n = AnnotNode::text(
+                                "wirelens.arp",
+                                format!(
+                                    "ARP exchange: answers the request in frame {req} ({} later)",
+                                    fmt_ms(ts - t0)
+                                ),
+                            )
+                            .child(AnnotNode::value(
+                                "wirelens.arp.request_in",
+                                "Request in frame",
+                                Value::UInt(req),
+                            ));
                             p.ann.nodes.push((Anchor::Under("arp"), n));
                         }
                     }
@@ -339,20 +366,26 @@ impl Engine {
     }
 
     fn icmp(&mut self, p: &mut Processed) {
-        let (Some(ip), Some(Transport::Icmp(i))) = (&p.decoded.ip, &p.decoded.transport) else { return };
+        let (Some(ip), Some(Transport::Icmp(i))) = (&p.decoded.ip, &p.decoded.transport) else {
+            return;
+        };
         let (Some(id), Some(sq)) = (i.ident, i.seq) else { return };
         let ts = p.meta.ts_ns();
         match i.typ {
             8 => {
-                self.echo_pending.insert((ip.src(), ip.dst(), id, sq), (p.meta.number, ts));
+                self.echo_pending
+                    .insert((ip.src(), ip.dst(), id, sq), (p.meta.number, ts));
             }
             0 => {
                 if let Some((req, t0)) = self.echo_pending.remove(&(ip.dst(), ip.src(), id, sq)) {
                     p.ann.info_suffix = Some(format!(" (request in {req})"));
                     if self.cfg.detail {
-                        let n = AnnotNode::value("icmp.resp_to", "Response to", Value::UInt(req)).with_text(format!("{req}"));
+                        let n = AnnotNode::value("icmp.resp_to", "Response to", Value::UInt(req))
+                            .with_text(format!("{req}"));
                         p.ann.nodes.push((Anchor::Under("icmp"), n));
-                        let rt = AnnotNode::value("icmp.resptime", "Response time", Value::Float((ts - t0) as f64 / 1e6)).with_text(fmt_ms(ts - t0));
+                        let rt =
+                            AnnotNode::value("icmp.resptime", "Response time", Value::Float((ts - t0) as f64 / 1e6))
+                                .with_text(fmt_ms(ts - t0));
                         p.ann.nodes.push((Anchor::Under("icmp"), rt));
                     }
                 }
@@ -366,8 +399,14 @@ impl Engine {
         let vlan = p.decoded.link.vlan_id().unwrap_or(0);
         let ts = p.meta.ts_ns();
         if let Some(t) = p.decoded.tcp() {
-            let src = Endpoint { ip: ip.src(), port: t.sport };
-            let dst = Endpoint { ip: ip.dst(), port: t.dport };
+            let src = Endpoint {
+                ip: ip.src(),
+                port: t.sport,
+            };
+            let dst = Endpoint {
+                ip: ip.dst(),
+                port: t.dport,
+            };
             let (key, _) = FlowKey::new(src, dst, 6, vlan);
             let t = t.clone();
             // A SYN on a 4-tuple whose connection ended (or was abandoned) starts a new one.
@@ -375,7 +414,9 @@ impl Engine {
             if t.syn() && !t.ack_flag() {
                 if let Some(Flow::Tcp(c)) = self.flows.get(&key) {
                     if c.is_new_connection(src, t.seq) {
-                        let tw = c.time_wait().is_some_and(|(_, _, until)| ts < until && c.machine.ep.iter().any(|e| e.state == State::TimeWait));
+                        let tw = c.time_wait().is_some_and(|(_, _, until)| {
+                            ts < until && c.machine.ep.iter().any(|e| e.state == State::TimeWait)
+                        });
                         reuse = Some((ts.saturating_sub(c.last_ts), tw));
                         self.finish_flow(&key, ts, "port_reuse");
                     }
@@ -388,14 +429,24 @@ impl Engine {
                 let (client, server, inferred) = orient(src, dst, t.syn(), t.ack_flag());
                 let stream = self.next_tcp;
                 self.next_tcp += 1;
-                let mut c = TcpConn::new(stream, client, server, inferred, self.cfg.msl_ns, self.cfg.held_per_direction, ts);
+                let mut c = TcpConn::new(
+                    stream,
+                    client,
+                    server,
+                    inferred,
+                    self.cfg.msl_ns,
+                    self.cfg.held_per_direction,
+                    ts,
+                );
                 if let Some((after, tw)) = reuse {
                     c.reuse_after = Some(after);
                     c.reuse_in_time_wait = tw;
                 }
                 self.flows.insert(key, Flow::Tcp(Box::new(c)));
             }
-            let Some(Flow::Tcp(c)) = self.flows.get_mut(&key) else { return };
+            let Some(Flow::Tcp(c)) = self.flows.get_mut(&key) else {
+                return;
+            };
             let payload = p.decoded.l4_payload(data);
             let checksum_bad = matches!(p.decoded.l4_checksum, wirelens_dissectors::util::ChecksumStatus::Bad(_));
             let before = c.held_bytes();
@@ -416,7 +467,8 @@ impl Engine {
             let server = c.server;
             let side = r.side.unwrap_or(Side::Client);
             let handshake_done = r.outcome.handshake_step == Some(3);
-            let syn_from_client = t.syn() && !t.ack_flag() && side == Side::Client && r.outcome.handshake_step == Some(1);
+            let syn_from_client =
+                t.syn() && !t.ack_flag() && side == Side::Client && r.outcome.handshake_step == Some(1);
             p.flow = Some(("tcp", stream));
             p.states = Some(r.states);
             p.ann.tcp = Some(r.ctx);
@@ -433,8 +485,14 @@ impl Engine {
             return;
         }
         if let Some(u) = p.decoded.udp() {
-            let src = Endpoint { ip: ip.src(), port: u.sport };
-            let dst = Endpoint { ip: ip.dst(), port: u.dport };
+            let src = Endpoint {
+                ip: ip.src(),
+                port: u.sport,
+            };
+            let dst = Endpoint {
+                ip: ip.dst(),
+                port: u.dport,
+            };
             let (key, _) = FlowKey::new(src, dst, 17, vlan);
             if !self.flows.contains_key(&key) {
                 self.make_room(ts);
@@ -443,10 +501,22 @@ impl Engine {
                 self.next_udp += 1;
                 self.flows.insert(
                     key,
-                    Flow::Udp(UdpFlow { stream, client, server, inferred: true, packets: [0; 2], bytes: [0; 2], payload: [0; 2], first_ts: ts, last_ts: ts }),
+                    Flow::Udp(UdpFlow {
+                        stream,
+                        client,
+                        server,
+                        inferred: true,
+                        packets: [0; 2],
+                        bytes: [0; 2],
+                        payload: [0; 2],
+                        first_ts: ts,
+                        last_ts: ts,
+                    }),
                 );
             }
-            let Some(Flow::Udp(f)) = self.flows.get_mut(&key) else { return };
+            let Some(Flow::Udp(f)) = self.flows.get_mut(&key) else {
+                return;
+            };
             let i = usize::from(src != f.client);
             f.packets[i] += 1;
             f.bytes[i] += u64::from(p.meta.origlen);
@@ -477,9 +547,13 @@ impl Engine {
                 let e = Expert {
                     severity: Severity::Warning,
                     code: "wirelens.tcp.syn_flood",
-                    msg: format!("probable SYN flood: {n} half-open connections to {server} within {:.3} s", secs(span)),
+                    msg: format!(
+                        "probable SYN flood: {n} half-open connections to {server} within {:.3} s",
+                        secs(span)
+                    ),
                 };
-                let node = AnnotNode::text("wirelens.tcp.syn_flood", format!("Expert Info (Warning): {}", e.msg)).with_expert(e);
+                let node = AnnotNode::text("wirelens.tcp.syn_flood", format!("Expert Info (Warning): {}", e.msg))
+                    .with_expert(e);
                 p.ann.nodes.push((Anchor::Root, node));
             }
         }
@@ -521,21 +595,44 @@ fn duration_node(name: &'static str, label: &'static str, ns: i64) -> AnnotNode 
 }
 
 /// The `tcp.analysis` subtree and the `wirelens` story of a TCP segment.
-fn tcp_nodes(ann: &mut Annotations, c: &TcpConn, r: &SegReport, reuse: Option<(i64, bool)>, msl_ns: i64, first_ts: i64) {
+fn tcp_nodes(
+    ann: &mut Annotations,
+    c: &TcpConn,
+    r: &SegReport,
+    reuse: Option<(i64, bool)>,
+    msl_ns: i64,
+    first_ts: i64,
+) {
     let a = &r.analysis;
     let mut sa = AnnotNode::text("tcp.analysis", "SEQ/ACK analysis");
     if let Some((rtt, fr)) = a.ack_rtt {
-        sa = sa.child(AnnotNode::value("tcp.analysis.acks_frame", "This is an ACK to the segment in frame", Value::UInt(fr)));
-        sa = sa.child(duration_node("tcp.analysis.ack_rtt", "The RTT to ACK the segment was", rtt));
+        sa = sa.child(AnnotNode::value(
+            "tcp.analysis.acks_frame",
+            "This is an ACK to the segment in frame",
+            Value::UInt(fr),
+        ));
+        sa = sa.child(duration_node(
+            "tcp.analysis.ack_rtt",
+            "The RTT to ACK the segment was",
+            rtt,
+        ));
     }
     if let Some(rtt) = r.initial_rtt {
         sa = sa.child(duration_node("tcp.analysis.initial_rtt", "iRTT", rtt));
     }
     if let Some(b) = a.bytes_in_flight {
-        sa = sa.child(AnnotNode::value("tcp.analysis.bytes_in_flight", "Bytes in flight", Value::UInt(b)));
+        sa = sa.child(AnnotNode::value(
+            "tcp.analysis.bytes_in_flight",
+            "Bytes in flight",
+            Value::UInt(b),
+        ));
     }
     if let Some(b) = a.push_bytes {
-        sa = sa.child(AnnotNode::value("tcp.analysis.push_bytes_sent", "Bytes sent since last PSH flag", Value::UInt(b)));
+        sa = sa.child(AnnotNode::value(
+            "tcp.analysis.push_bytes_sent",
+            "Bytes sent since last PSH flag",
+            Value::UInt(b),
+        ));
     }
     if !a.flags.is_empty() {
         let mut fl = AnnotNode::text("tcp.analysis.flags", "TCP Analysis Flags");
@@ -549,12 +646,24 @@ fn tcp_nodes(ann: &mut Annotations, c: &TcpConn, r: &SegReport, reuse: Option<(i
             } else {
                 f.msg.to_string()
             };
-            let node = AnnotNode::text(f.field, format!("Expert Info ({}): {msg}", sev.label())).with_expert(Expert { severity: sev, code: f.field, msg });
+            let node = AnnotNode::text(f.field, format!("Expert Info ({}): {msg}", sev.label())).with_expert(Expert {
+                severity: sev,
+                code: f.field,
+                msg,
+            });
             fl = fl.child(node);
             if f.bit == Flags::DUPLICATE_ACK {
                 if let Some((n, fr)) = a.dupack {
-                    fl = fl.child(AnnotNode::value("tcp.analysis.duplicate_ack_num", "This is a TCP duplicate ack", Value::UInt(u64::from(n))));
-                    fl = fl.child(AnnotNode::value("tcp.analysis.duplicate_ack_frame", "Duplicate to the ACK in frame", Value::UInt(fr)));
+                    fl = fl.child(AnnotNode::value(
+                        "tcp.analysis.duplicate_ack_num",
+                        "This is a TCP duplicate ack",
+                        Value::UInt(u64::from(n)),
+                    ));
+                    fl = fl.child(AnnotNode::value(
+                        "tcp.analysis.duplicate_ack_frame",
+                        "Duplicate to the ACK in frame",
+                        Value::UInt(fr),
+                    ));
                 }
             }
         }
@@ -569,10 +678,20 @@ fn tcp_nodes(ann: &mut Annotations, c: &TcpConn, r: &SegReport, reuse: Option<(i
     let (cs, ss) = r.states;
     let mut w = AnnotNode::text(
         "wirelens.tcp",
-        format!("wirelens: TCP connection {} (client {} ↔ server {}), sent by the {}", c.stream, c.client, c.server, side.name()),
+        format!(
+            "wirelens: TCP connection {} (client {} ↔ server {}), sent by the {}",
+            c.stream,
+            c.client,
+            c.server,
+            side.name()
+        ),
     );
     if c.inferred {
-        w = w.child(AnnotNode::value("wirelens.tcp.client_inferred", "Client inferred (no SYN seen: well-known port or first speaker)", Value::Bool(true)));
+        w = w.child(AnnotNode::value(
+            "wirelens.tcp.client_inferred",
+            "Client inferred (no SYN seen: well-known port or first speaker)",
+            Value::Bool(true),
+        ));
     }
     if let Some(step) = r.outcome.handshake_step {
         let what = match step {
@@ -586,20 +705,43 @@ fn tcp_nodes(ann: &mut Annotations, c: &TcpConn, r: &SegReport, reuse: Option<(i
                 c.handshake_rtt.map(|h| format!(" (handshake RTT {})", fmt_ms(h))).unwrap_or_default()
             ),
         };
-        w = w.child(AnnotNode::value("wirelens.tcp.handshake", "Handshake step", Value::UInt(u64::from(step))).with_text(format!("{step} of 3, {what}")));
+        w = w.child(
+            AnnotNode::value("wirelens.tcp.handshake", "Handshake step", Value::UInt(u64::from(step)))
+                .with_text(format!("{step} of 3, {what}")),
+        );
     }
     for (step, ev) in r.outcome.teardown_steps.iter().zip(&r.outcome.teardown_events) {
         let what = match ev {
-            TeardownEvent::Fin { side, first: true } => format!("FIN: the {} closes its sending half first (the active closer)", side.name()),
-            TeardownEvent::Fin { side, first: false } => format!("FIN: the {} closes its sending half too", side.name()),
+            TeardownEvent::Fin { side, first: true } => format!(
+                "FIN: the {} closes its sending half first (the active closer)",
+                side.name()
+            ),
+            TeardownEvent::Fin { side, first: false } => {
+                format!("FIN: the {} closes its sending half too", side.name())
+            }
             TeardownEvent::FinAcked { side } => format!("ACK of the {}'s FIN", side.name()),
         };
-        w = w.child(AnnotNode::value("wirelens.tcp.teardown", "Teardown step", Value::UInt(u64::from(*step))).with_text(format!("{step} of 4, {what}")));
+        w = w.child(
+            AnnotNode::value("wirelens.tcp.teardown", "Teardown step", Value::UInt(u64::from(*step)))
+                .with_text(format!("{step} of 4, {what}")),
+        );
     }
-    w = w.child(AnnotNode::value("wirelens.tcp.client_state", "Client state", Value::Str(cs.name().into())));
-    w = w.child(AnnotNode::value("wirelens.tcp.server_state", "Server state", Value::Str(ss.name().into())));
+    w = w.child(AnnotNode::value(
+        "wirelens.tcp.client_state",
+        "Client state",
+        Value::Str(cs.name().into()),
+    ));
+    w = w.child(AnnotNode::value(
+        "wirelens.tcp.server_state",
+        "Server state",
+        Value::Str(ss.name().into()),
+    ));
     for t in &r.outcome.transitions {
-        let mut n = AnnotNode::value("wirelens.tcp.transition", "Transition", Value::Str(t.why.clone().into_boxed_str()));
+        let mut n = AnnotNode::value(
+            "wirelens.tcp.transition",
+            "Transition",
+            Value::Str(t.why.clone().into_boxed_str()),
+        );
         if t.to == State::TimeWait {
             if let Some((_, since, until)) = c.time_wait().filter(|(s, _, _)| *s == t.side) {
                 let _ = since;
@@ -624,20 +766,38 @@ fn tcp_nodes(ann: &mut Annotations, c: &TcpConn, r: &SegReport, reuse: Option<(i
         let msg = if tw {
             format!("port reuse: a new SYN {:.3} s after the previous connection on these ports, while it was still in TIME-WAIT (inside 2MSL)", secs(after))
         } else {
-            format!("port reuse: a new connection on the same ports, {:.3} s after the previous one's last packet", secs(after))
+            format!(
+                "port reuse: a new connection on the same ports, {:.3} s after the previous one's last packet",
+                secs(after)
+            )
         };
         let sev = if tw { Severity::Warning } else { Severity::Note };
-        w = w.child(AnnotNode::text("wirelens.tcp.port_reuse", msg.clone()).with_expert(Expert { severity: sev, code: "wirelens.tcp.port_reuse", msg }));
+        w = w.child(
+            AnnotNode::text("wirelens.tcp.port_reuse", msg.clone()).with_expert(Expert {
+                severity: sev,
+                code: "wirelens.tcp.port_reuse",
+                msg,
+            }),
+        );
     }
     if r.overlap_conflict {
         let msg = "retransmitted bytes differ from the first copy (the first copy is kept)".to_string();
-        w = w.child(AnnotNode::text("wirelens.tcp.overlap_conflict", msg.clone()).with_expert(Expert { severity: Severity::Warning, code: "wirelens.tcp.overlap_conflict", msg }));
+        w = w.child(
+            AnnotNode::text("wirelens.tcp.overlap_conflict", msg.clone()).with_expert(Expert {
+                severity: Severity::Warning,
+                code: "wirelens.tcp.overlap_conflict",
+                msg,
+            }),
+        );
     }
     ann.nodes.push((Anchor::Root, w));
 }
 
 fn pair(a: [u64; 2]) -> Pair {
-    Pair { client: a[0], server: a[1] }
+    Pair {
+        client: a[0],
+        server: a[1],
+    }
 }
 
 fn tcp_summary(c: &TcpConn, vlan: u16, reason: &'static str) -> FlowSummary {
@@ -662,12 +822,27 @@ fn tcp_summary(c: &TcpConn, vlan: u16, reason: &'static str) -> FlowSummary {
         states: c
             .timeline
             .iter()
-            .map(|e| StateJson { frame: e.frame, ts: secs(e.ts), side: e.side.name(), from: e.from.name(), to: e.to.name(), why: e.why.clone() })
+            .map(|e| StateJson {
+                frame: e.frame,
+                ts: secs(e.ts),
+                side: e.side.name(),
+                from: e.from.name(),
+                to: e.to.name(),
+                why: e.why.clone(),
+            })
             .collect(),
         first_closer: c.first_closer(),
         time_wait: match c.time_wait_both() {
-            Some((a, b)) => Some(TimeWaitJson { side: "both", since: secs(a), until: secs(b) }),
-            None => c.time_wait().map(|(s, a, b)| TimeWaitJson { side: s.name(), since: secs(a), until: secs(b) }),
+            Some((a, b)) => Some(TimeWaitJson {
+                side: "both",
+                since: secs(a),
+                until: secs(b),
+            }),
+            None => c.time_wait().map(|(s, a, b)| TimeWaitJson {
+                side: s.name(),
+                since: secs(a),
+                until: secs(b),
+            }),
         },
         anomalies: c.anomalies.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         missing_bytes: c.missing_bytes(),
@@ -700,7 +875,13 @@ fn udp_summary(u: &UdpFlow, vlan: u16, reason: &'static str) -> FlowSummary {
         bytes: pair(u.bytes),
         payload_bytes: pair(u.payload),
         handshake_rtt_ms: None,
-        conn_state: if both { "SF" } else if u.packets[0] > 0 { "S0" } else { "SHR" },
+        conn_state: if both {
+            "SF"
+        } else if u.packets[0] > 0 {
+            "S0"
+        } else {
+            "SHR"
+        },
         history,
         client_state: None,
         server_state: None,

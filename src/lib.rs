@@ -3,6 +3,7 @@
 //! Data flows one way: capture -> engine -> (output | store -> tui | export).
 pub use wirelens_dissectors as dissectors;
 
+pub mod app;
 pub mod capture;
 pub mod commands;
 pub mod engine;

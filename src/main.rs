@@ -9,7 +9,11 @@ use wirelens::engine::Config;
 use wirelens::export::Format;
 
 #[derive(Parser)]
-#[command(name = "wirelens", version, about = "Packet capture and protocol dissector that explains TCP connections")]
+#[command(
+    name = "wirelens",
+    version,
+    about = "Packet capture and protocol dissector that explains TCP connections"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -106,7 +110,10 @@ impl TcpArgs {
         (self.msl.max(0.0) * 1e9) as i64
     }
     fn config(&self) -> Config {
-        Config { msl_ns: self.msl_ns(), ..Config::default() }
+        Config {
+            msl_ns: self.msl_ns(),
+            ..Config::default()
+        }
     }
 }
 
@@ -117,7 +124,15 @@ fn file_arg(file: Option<PathBuf>, read: Option<PathBuf>) -> PathBuf {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let status = match cli.cmd {
-        Cmd::Packets { file, read, count, format, fields, options, tcp } => {
+        Cmd::Packets {
+            file,
+            read,
+            count,
+            format,
+            fields,
+            options,
+            tcp,
+        } => {
             let format = match format.as_deref() {
                 Some("fields") => {
                     if fields.is_empty() {
@@ -141,16 +156,52 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            commands::packets(&PacketsOpts { file: file_arg(file, read), count, format, field_opts, msl_ns: tcp.msl_ns() })
+            commands::packets(&PacketsOpts {
+                file: file_arg(file, read),
+                count,
+                format,
+                field_opts,
+                msl_ns: tcp.msl_ns(),
+            })
         }
-        Cmd::Tree { file, read, count, frame, json, tcp } => {
-            commands::tree(&TreeOpts { file: file_arg(file, read), count, frame, json, msl_ns: tcp.msl_ns() })
-        }
-        Cmd::Flows { file, read, format, out, count, tcp } => {
+        Cmd::Tree {
+            file,
+            read,
+            count,
+            frame,
+            json,
+            tcp,
+        } => commands::tree(&TreeOpts {
+            file: file_arg(file, read),
+            count,
+            frame,
+            json,
+            msl_ns: tcp.msl_ns(),
+        }),
+        Cmd::Flows {
+            file,
+            read,
+            format,
+            out,
+            count,
+            tcp,
+        } => {
             let format = Format::parse(&format).unwrap_or(Format::Jsonl);
-            commands::flows(&FlowsOpts { file: file_arg(file, read), format, out, count, cfg: tcp.config() })
+            commands::flows(&FlowsOpts {
+                file: file_arg(file, read),
+                format,
+                out,
+                count,
+                cfg: tcp.config(),
+            })
         }
-        Cmd::Follow { file, read, flow, format, tcp } => {
+        Cmd::Follow {
+            file,
+            read,
+            flow,
+            format,
+            tcp,
+        } => {
             let Some(flow) = FlowRef::parse(&flow) else {
                 eprintln!("wirelens: --flow takes N, tcp:N or udp:N (the stream numbers `wirelens flows` prints as id), not {flow:?}");
                 return ExitCode::from(2);
@@ -160,7 +211,12 @@ fn main() -> ExitCode {
                 "raw" => FollowFormat::Raw,
                 _ => FollowFormat::Ascii,
             };
-            commands::follow(&FollowOpts { file: file_arg(file, read), flow, format, cfg: tcp.config() })
+            commands::follow(&FollowOpts {
+                file: file_arg(file, read),
+                flow,
+                format,
+                cfg: tcp.config(),
+            })
         }
     };
     ExitCode::from(status.code())

@@ -64,9 +64,21 @@ pub fn packet_line(out: &mut String, p: &Processed, data: &[u8], decimals: u32) 
 
 /// Column pseudo-fields that tshark accepts in `-e` (`_ws.col.Info`, ...).
 /// `cols` holds the frame's columns once computed (they are computed at most once per frame).
-fn column_field(out: &mut String, name: &str, p: &Processed, data: &[u8], decimals: u32, cols: &mut Option<Columns>) -> bool {
-    let Some(col) = name.strip_prefix("_ws.col.") else { return false };
-    if matches!(col, "Source" | "def_src" | "Destination" | "def_dst" | "Protocol" | "protocol" | "Info" | "info") {
+fn column_field(
+    out: &mut String,
+    name: &str,
+    p: &Processed,
+    data: &[u8],
+    decimals: u32,
+    cols: &mut Option<Columns>,
+) -> bool {
+    let Some(col) = name.strip_prefix("_ws.col.") else {
+        return false;
+    };
+    if matches!(
+        col,
+        "Source" | "def_src" | "Destination" | "def_dst" | "Protocol" | "protocol" | "Info" | "info"
+    ) {
         let c = cols.get_or_insert_with(|| columns(&p.decoded, &p.meta, data, &p.ann));
         out.push_str(match col {
             "Source" | "def_src" => &c.src,
@@ -104,7 +116,12 @@ pub struct FieldOpts {
 
 impl Default for FieldOpts {
     fn default() -> Self {
-        FieldOpts { header: false, separator: "\t".into(), aggregator: ",".into(), occurrence: 0 }
+        FieldOpts {
+            header: false,
+            separator: "\t".into(),
+            aggregator: ",".into(),
+            occurrence: 0,
+        }
     }
 }
 
@@ -113,9 +130,9 @@ impl FieldOpts {
     pub fn parse(opts: &[String]) -> Result<FieldOpts, String> {
         let mut o = FieldOpts::default();
         for opt in opts {
-            let (k, v) = opt
-                .split_once('=')
-                .ok_or_else(|| format!("-E {opt}: expected name=value (header=y, separator=/t, aggregator=, occurrence=a)"))?;
+            let (k, v) = opt.split_once('=').ok_or_else(|| {
+                format!("-E {opt}: expected name=value (header=y, separator=/t, aggregator=, occurrence=a)")
+            })?;
             match k {
                 "header" => o.header = matches!(v, "y" | "Y" | "yes"),
                 "separator" => {
@@ -136,11 +153,17 @@ impl FieldOpts {
                         "a" => 0,
                         "f" => 1,
                         "l" => -1,
-                        n => n.parse().map_err(|_| format!("-E occurrence={n}: expected a, f, l or a number"))?,
+                        n => n
+                            .parse()
+                            .map_err(|_| format!("-E occurrence={n}: expected a, f, l or a number"))?,
                     }
                 }
                 "quote" | "bom" | "escape" => {}
-                _ => return Err(format!("-E {opt}: unknown option {k} (header, separator, aggregator, occurrence)")),
+                _ => {
+                    return Err(format!(
+                        "-E {opt}: unknown option {k} (header, separator, aggregator, occurrence)"
+                    ))
+                }
             }
         }
         Ok(o)
@@ -215,14 +238,20 @@ impl FieldsWriter {
             let (from, to) = match self.opts.occurrence {
                 0 => (0, n),
                 k if k > 0 && (k as usize) <= n => (k as usize - 1, k as usize),
-                k if k < 0 && k.unsigned_abs() as usize <= n => (n - k.unsigned_abs() as usize, n - k.unsigned_abs() as usize + 1),
+                k if k < 0 && k.unsigned_abs() as usize <= n => {
+                    (n - k.unsigned_abs() as usize, n - k.unsigned_abs() as usize + 1)
+                }
                 _ => (0, 0),
             };
             for j in from..to {
                 if j > from {
                     out.push_str(&self.opts.aggregator);
                 }
-                let start = if j == 0 { 0 } else { v.1.get(j - 1).copied().unwrap_or(0) };
+                let start = if j == 0 {
+                    0
+                } else {
+                    v.1.get(j - 1).copied().unwrap_or(0)
+                };
                 let end = v.1.get(j).copied().unwrap_or(start);
                 out.push_str(v.0.get(start..end).unwrap_or(""));
             }
@@ -232,7 +261,15 @@ impl FieldsWriter {
 }
 
 /// One `-T fields` row (see [`FieldsWriter`], which reuses its buffers across frames).
-pub fn fields_line(out: &mut String, p: &Processed, data: &[u8], fields: &[String], tree: &mut Tree, decimals: u32, opts: &FieldOpts) {
+pub fn fields_line(
+    out: &mut String,
+    p: &Processed,
+    data: &[u8],
+    fields: &[String],
+    tree: &mut Tree,
+    decimals: u32,
+    opts: &FieldOpts,
+) {
     FieldsWriter::new(fields, opts.clone()).line(out, p, data, tree, decimals);
 }
 

@@ -96,8 +96,16 @@ fn norm(v: &str) -> String {
 fn cells(text: &str, n: usize) -> Vec<Vec<Vec<String>>> {
     text.lines()
         .map(|line| {
-            let mut parts: Vec<Vec<String>> =
-                line.split('\t').map(|p| if p.is_empty() { Vec::new() } else { p.split(',').map(norm).collect() }).collect();
+            let mut parts: Vec<Vec<String>> = line
+                .split('\t')
+                .map(|p| {
+                    if p.is_empty() {
+                        Vec::new()
+                    } else {
+                        p.split(',').map(norm).collect()
+                    }
+                })
+                .collect();
             parts.resize(n, Vec::new());
             parts
         })
@@ -112,7 +120,9 @@ fn tshark_fields(file: &Path, cache: &Path) -> Option<String> {
         return Some(s);
     }
     let mut cmd = Command::new("tshark");
-    cmd.args(["-n", "-r"]).arg(file).args(["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,"]);
+    cmd.args(["-n", "-r"])
+        .arg(file)
+        .args(["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,"]);
     for f in FIELDS {
         cmd.args(["-e", f]);
     }
@@ -133,7 +143,11 @@ fn fnv(b: &[u8]) -> u64 {
 
 /// Runs wirelens and checks it ended well: exit 0, or exit 1 with a message.
 fn run_checked(args: &[&str], file: &Path, failures: &Mutex<Vec<String>>) -> Option<String> {
-    let out = Command::new(wirelens()).args(args).arg(file).output().expect("run wirelens");
+    let out = Command::new(wirelens())
+        .args(args)
+        .arg(file)
+        .output()
+        .expect("run wirelens");
     let stderr = String::from_utf8_lossy(&out.stderr);
     let code = out.status.code();
     let ok = match code {
@@ -142,7 +156,13 @@ fn run_checked(args: &[&str], file: &Path, failures: &Mutex<Vec<String>>) -> Opt
         _ => false,
     };
     if !ok {
-        failures.lock().unwrap().push(format!("{} {:?}: exit {:?}: {}", file.display(), args, code, stderr.chars().take(300).collect::<String>()));
+        failures.lock().unwrap().push(format!(
+            "{} {:?}: exit {:?}: {}",
+            file.display(),
+            args,
+            code,
+            stderr.chars().take(300).collect::<String>()
+        ));
         return None;
     }
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
@@ -175,11 +195,15 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
     run_parallel(&files, |file| {
         run_checked(&["packets"], file, &failures);
         run_checked(&["tree", "--json"], file, &failures);
-        let Some(ours) = run_checked(&field_args, file, &failures) else { return };
+        let Some(ours) = run_checked(&field_args, file, &failures) else {
+            return;
+        };
         if !tshark {
             return;
         }
-        let Some(theirs) = tshark_fields(file, &cache) else { return };
+        let Some(theirs) = tshark_fields(file, &cache) else {
+            return;
+        };
         let (w, g) = (cells(&theirs, FIELDS.len()), cells(&ours, FIELDS.len()));
         let mut local: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
         let mut local_bad = 0;
@@ -198,14 +222,24 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
                     let mut ex = examples.lock().unwrap();
                     if local_bad < 40 {
                         local_bad += 1;
-                        ex.push(format!("{} frame {} {}: tshark {:?} wirelens {:?}", file.strip_prefix(&dir).unwrap_or(file).display(), i + 1, f, wr[j], gr[j]));
+                        ex.push(format!(
+                            "{} frame {} {}: tshark {:?} wirelens {:?}",
+                            file.strip_prefix(&dir).unwrap_or(file).display(),
+                            i + 1,
+                            f,
+                            wr[j],
+                            gr[j]
+                        ));
                     }
                 }
             }
         }
         let bad: u64 = local.values().map(|(a, n)| n - a).sum();
         if bad > 0 {
-            per_file.lock().unwrap().push((bad, file.strip_prefix(&dir).unwrap_or(file).display().to_string()));
+            per_file
+                .lock()
+                .unwrap()
+                .push((bad, file.strip_prefix(&dir).unwrap_or(file).display().to_string()));
         }
         let mut s = stats.lock().unwrap();
         for (k, (a, n)) in local {
@@ -218,7 +252,11 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
     for f in failures.iter().take(30) {
         eprintln!("FAILED: {f}");
     }
-    assert!(failures.is_empty(), "{} runs ended badly (panic, signal or an exit without a message)", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} runs ended badly (panic, signal or an exit without a message)",
+        failures.len()
+    );
     if !tshark {
         return;
     }
@@ -243,7 +281,14 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
         eprintln!("  e.g. {e}");
     }
     let pct = 100.0 * a as f64 / n.max(1) as f64;
-    eprintln!("agreement with tshark on L2-L4 fields: {pct:.3}% ({a}/{n} cells, {} files); disagreements listed in {}", files.len(), report.display());
-    let min: f64 = std::env::var("MIN_AGREE").ok().and_then(|s| s.parse().ok()).unwrap_or(99.5);
+    eprintln!(
+        "agreement with tshark on L2-L4 fields: {pct:.3}% ({a}/{n} cells, {} files); disagreements listed in {}",
+        files.len(),
+        report.display()
+    );
+    let min: f64 = std::env::var("MIN_AGREE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(99.5);
     assert!(pct >= min, "agreement {pct:.3}% is below {min}%");
 }

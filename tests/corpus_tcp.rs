@@ -16,18 +16,33 @@ use common::{corpus_dir, corpus_files, have_tshark, run_parallel, wirelens};
 const FLAG_MESSAGES: &[(&str, &str)] = &[
     ("This frame is a (suspected) retransmission", "retransmission"),
     ("This frame is a (suspected) fast retransmission", "fast_retransmission"),
-    ("This frame is a (suspected) spurious retransmission", "spurious_retransmission"),
+    (
+        "This frame is a (suspected) spurious retransmission",
+        "spurious_retransmission",
+    ),
     ("This frame is a (suspected) out-of-order segment", "out_of_order"),
-    ("Previous segment(s) not captured (common at capture start)", "lost_segment"),
-    ("ACKed segment that wasn't captured (common at capture start)", "ack_lost_segment"),
+    (
+        "Previous segment(s) not captured (common at capture start)",
+        "lost_segment",
+    ),
+    (
+        "ACKed segment that wasn't captured (common at capture start)",
+        "ack_lost_segment",
+    ),
     ("TCP window update", "window_update"),
-    ("TCP window specified by the receiver is now completely full", "window_full"),
+    (
+        "TCP window specified by the receiver is now completely full",
+        "window_full",
+    ),
     ("TCP keep-alive segment", "keep_alive"),
     ("ACK to a TCP keep-alive segment", "keep_alive_ack"),
     ("TCP Zero Window segment", "zero_window"),
     ("TCP Zero Window Probe", "zero_window_probe"),
     ("ACK to a TCP Zero Window Probe", "zero_window_probe_ack"),
-    ("A new tcp session is started with the same ports as an earlier session in this trace", "reused_ports"),
+    (
+        "A new tcp session is started with the same ports as an earlier session in this trace",
+        "reused_ports",
+    ),
 ];
 
 fn flags_of(msgs: &str) -> BTreeSet<&'static str> {
@@ -59,7 +74,18 @@ fn parse_fields(text: &str) -> Frames {
         .collect()
 }
 
-const ARGS: &[&str] = &["-T", "fields", "-E", "aggregator=|", "-e", "tcp.stream", "-e", "frame.len", "-e", "_ws.expert.message"];
+const ARGS: &[&str] = &[
+    "-T",
+    "fields",
+    "-E",
+    "aggregator=|",
+    "-e",
+    "tcp.stream",
+    "-e",
+    "frame.len",
+    "-e",
+    "_ws.expert.message",
+];
 
 fn tshark(file: &Path, cache: &Path) -> Option<String> {
     let key = format!("tcp-{:x}", common_hash(&std::fs::read(file).ok()?));
@@ -67,7 +93,13 @@ fn tshark(file: &Path, cache: &Path) -> Option<String> {
     if let Ok(s) = std::fs::read_to_string(&path) {
         return Some(s);
     }
-    let out = Command::new("tshark").args(["-n", "-r"]).arg(file).args(ARGS).args(["-E", "occurrence=a"]).output().ok()?;
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(file)
+        .args(ARGS)
+        .args(["-E", "occurrence=a"])
+        .output()
+        .ok()?;
     let s = String::from_utf8_lossy(&out.stdout).into_owned();
     let _ = std::fs::write(&path, &s);
     Some(s)
@@ -117,7 +149,10 @@ fn corpus_tcp_flows_and_analysis_agree_with_tshark() {
         .filter(|l| l.split('\t').nth(7).is_some_and(|p| p.split(',').any(|x| x == "tcp")))
         .filter_map(|l| l.split('\t').next().map(String::from))
         .collect();
-    let files: Vec<PathBuf> = corpus_files(&dir).into_iter().filter(|f| tcp_files.contains(&f.strip_prefix(&dir).unwrap().display().to_string())).collect();
+    let files: Vec<PathBuf> = corpus_files(&dir)
+        .into_iter()
+        .filter(|f| tcp_files.contains(&f.strip_prefix(&dir).unwrap().display().to_string()))
+        .collect();
     assert!(files.len() > 50, "expected many TCP captures, found {}", files.len());
     let tshark_ok = have_tshark();
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("tshark-cache");
@@ -125,11 +160,18 @@ fn corpus_tcp_flows_and_analysis_agree_with_tshark() {
     let tally = Mutex::new(Tally::default());
     run_parallel(&files, |file| {
         let name = file.strip_prefix(&dir).unwrap_or(file).display().to_string();
-        let flows = Command::new(wirelens()).args(["flows"]).arg(file).output().expect("run wirelens");
+        let flows = Command::new(wirelens())
+            .args(["flows"])
+            .arg(file)
+            .output()
+            .expect("run wirelens");
         let code = flows.status.code();
         let stderr = String::from_utf8_lossy(&flows.stderr);
         if !(code == Some(0) || (code == Some(1) && stderr.starts_with("wirelens: "))) || stderr.contains("panicked") {
-            tally.lock().unwrap().failures.push(format!("{name}: flows exit {code:?}: {}", stderr.chars().take(300).collect::<String>()));
+            tally.lock().unwrap().failures.push(format!(
+                "{name}: flows exit {code:?}: {}",
+                stderr.chars().take(300).collect::<String>()
+            ));
             return;
         }
         // Every TCP flow has a conn_state.
@@ -138,7 +180,11 @@ fn corpus_tcp_flows_and_analysis_agree_with_tshark() {
             let v: serde_json::Value = match serde_json::from_str(line) {
                 Ok(v) => v,
                 Err(e) => {
-                    tally.lock().unwrap().failures.push(format!("{name}: bad JSON line: {e}"));
+                    tally
+                        .lock()
+                        .unwrap()
+                        .failures
+                        .push(format!("{name}: bad JSON line: {e}"));
                     return;
                 }
             };
@@ -147,7 +193,11 @@ fn corpus_tcp_flows_and_analysis_agree_with_tshark() {
             }
             let cs = v["conn_state"].as_str().unwrap_or("").to_string();
             if cs.is_empty() {
-                tally.lock().unwrap().failures.push(format!("{name}: a TCP flow without conn_state: {line}"));
+                tally
+                    .lock()
+                    .unwrap()
+                    .failures
+                    .push(format!("{name}: a TCP flow without conn_state: {line}"));
             }
             *tally.lock().unwrap().conn_states.entry(cs).or_default() += 1;
             let id = v["id"].as_u64().unwrap_or(u64::MAX);
@@ -159,8 +209,16 @@ fn corpus_tcp_flows_and_analysis_agree_with_tshark() {
             return;
         }
         let Some(theirs) = tshark(file, &cache) else { return };
-        let out = Command::new(wirelens()).args(["packets"]).arg(file).args(ARGS).output().expect("run wirelens");
-        let (t, w) = (parse_fields(&theirs), parse_fields(&String::from_utf8_lossy(&out.stdout)));
+        let out = Command::new(wirelens())
+            .args(["packets"])
+            .arg(file)
+            .args(ARGS)
+            .output()
+            .expect("run wirelens");
+        let (t, w) = (
+            parse_fields(&theirs),
+            parse_fields(&String::from_utf8_lossy(&out.stdout)),
+        );
         // Flows: tshark's per-stream totals.
         let mut per: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
         for (s, len, _) in &t {
@@ -172,21 +230,37 @@ fn corpus_tcp_flows_and_analysis_agree_with_tshark() {
         }
         let mut tl = tally.lock().unwrap();
         tl.flows_files += 1;
-        tl.count("flow count", per.len() == ours.len(), || format!("{name}: tshark {} TCP streams, wirelens {}", per.len(), ours.len()));
+        tl.count("flow count", per.len() == ours.len(), || {
+            format!("{name}: tshark {} TCP streams, wirelens {}", per.len(), ours.len())
+        });
         for (id, (pk, by)) in &per {
             let got = ours.get(id).copied();
-            tl.count("flow packets", got.map(|g| g.0) == Some(*pk), || format!("{name} stream {id}: packets tshark {pk}, wirelens {:?}", got.map(|g| g.0)));
-            tl.count("flow bytes", got.map(|g| g.1) == Some(*by), || format!("{name} stream {id}: bytes tshark {by}, wirelens {:?}", got.map(|g| g.1)));
+            tl.count("flow packets", got.map(|g| g.0) == Some(*pk), || {
+                format!(
+                    "{name} stream {id}: packets tshark {pk}, wirelens {:?}",
+                    got.map(|g| g.0)
+                )
+            });
+            tl.count("flow bytes", got.map(|g| g.1) == Some(*by), || {
+                format!("{name} stream {id}: bytes tshark {by}, wirelens {:?}", got.map(|g| g.1))
+            });
         }
         for (i, (ts, _, tf)) in t.iter().enumerate() {
             let Some((ws, _, wf)) = w.get(i) else { break };
             if ts.is_some() || ws.is_some() {
-                tl.count("tcp.stream", ts == ws, || format!("{name} frame {}: tcp.stream tshark {ts:?} wirelens {ws:?}", i + 1));
+                tl.count("tcp.stream", ts == ws, || {
+                    format!("{name} frame {}: tcp.stream tshark {ts:?} wirelens {ws:?}", i + 1)
+                });
             }
             for f in tf.union(wf) {
                 let ok = tf.contains(f) && wf.contains(f);
                 tl.count(&format!("tcp.analysis.{f}"), ok, || {
-                    format!("{name} frame {}: {f}: tshark {} wirelens {}", i + 1, tf.contains(f), wf.contains(f))
+                    format!(
+                        "{name} frame {}: {f}: tshark {} wirelens {}",
+                        i + 1,
+                        tf.contains(f),
+                        wf.contains(f)
+                    )
                 });
             }
         }
@@ -211,7 +285,14 @@ fn corpus_tcp_flows_and_analysis_agree_with_tshark() {
             worst = worst.min(pct);
         }
     }
-    eprintln!("TCP flows and analysis vs tshark over {} files; disagreements in {}", t.flows_files, report.display());
-    let min: f64 = std::env::var("MIN_TCP_AGREE").ok().and_then(|s| s.parse().ok()).unwrap_or(89.0);
+    eprintln!(
+        "TCP flows and analysis vs tshark over {} files; disagreements in {}",
+        t.flows_files,
+        report.display()
+    );
+    let min: f64 = std::env::var("MIN_TCP_AGREE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(89.0);
     assert!(worst >= min, "stream/flow agreement {worst:.3}% is below {min}%");
 }

@@ -11,8 +11,20 @@ struct Pkt {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn tcp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, seq: u32, ack: Option<u32>, flags: &str, payload: &[u8], ms: i64) -> Pkt {
-    let mut b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ipv4(src, dst, 64).tcp(sport, dport, seq, 65535);
+fn tcp(
+    src: [u8; 4],
+    sport: u16,
+    dst: [u8; 4],
+    dport: u16,
+    seq: u32,
+    ack: Option<u32>,
+    flags: &str,
+    payload: &[u8],
+    ms: i64,
+) -> Pkt {
+    let mut b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4(src, dst, 64)
+        .tcp(sport, dport, seq, 65535);
     if flags.contains('S') {
         b = b.syn();
     }
@@ -73,8 +85,13 @@ fn streams_are_numbered_in_order_of_appearance_per_protocol() {
 
 #[test]
 fn the_live_flow_cap_evicts_the_longest_idle_flow_and_says_so() {
-    let mut e = Engine::new(Config { max_flows: 3, ..Config::default() });
-    let pkts: Vec<Pkt> = (0..10u16).map(|i| tcp(C, 2000 + i, S, 80, 1, None, "S", b"", i64::from(i))).collect();
+    let mut e = Engine::new(Config {
+        max_flows: 3,
+        ..Config::default()
+    });
+    let pkts: Vec<Pkt> = (0..10u16)
+        .map(|i| tcp(C, 2000 + i, S, 80, 1, None, "S", b"", i64::from(i)))
+        .collect();
     feed(&mut e, &pkts);
     assert!(e.live_flows() <= 3);
     assert_eq!(e.evicted, 7);
@@ -86,18 +103,39 @@ fn the_live_flow_cap_evicts_the_longest_idle_flow_and_says_so() {
 
 #[test]
 fn the_global_hold_cap_makes_a_flow_give_up_its_gaps() {
-    let mut e = Engine::new(Config { held_total: 3000, ..Config::default() });
-    let mut pkts = vec![tcp(C, 3000, S, 80, 100, None, "S", b"", 0), tcp(S, 80, C, 3000, 500, Some(101), "SA", b"", 1), tcp(C, 3000, S, 80, 101, Some(501), "A", b"", 2)];
+    let mut e = Engine::new(Config {
+        held_total: 3000,
+        ..Config::default()
+    });
+    let mut pkts = vec![
+        tcp(C, 3000, S, 80, 100, None, "S", b"", 0),
+        tcp(S, 80, C, 3000, 500, Some(101), "SA", b"", 1),
+        tcp(C, 3000, S, 80, 101, Some(501), "A", b"", 2),
+    ];
     // A hole at 101, then segments beyond it pile up.
     for i in 0..5u32 {
-        pkts.push(tcp(C, 3000, S, 80, 1101 + i * 1000, Some(501), "A", &[b'x'; 1000], 3 + i64::from(i)));
+        pkts.push(tcp(
+            C,
+            3000,
+            S,
+            80,
+            1101 + i * 1000,
+            Some(501),
+            "A",
+            &[b'x'; 1000],
+            3 + i64::from(i),
+        ));
     }
     let out = feed(&mut e, &pkts);
     assert_eq!(e.held_cap_hits, 1);
-    let delivered: usize = out.iter().flat_map(|p| p.pieces.iter()).map(|(_, p)| match p {
-        wirelens::tcp::reasm::Piece::Data { bytes, .. } => bytes.len(),
-        _ => 0,
-    }).sum();
+    let delivered: usize = out
+        .iter()
+        .flat_map(|p| p.pieces.iter())
+        .map(|(_, p)| match p {
+            wirelens::tcp::reasm::Piece::Data { bytes, .. } => bytes.len(),
+            _ => 0,
+        })
+        .sum();
     assert!(delivered >= 3000, "held data was released after the gap: {delivered}");
     let f = &e.finish()[0];
     assert_eq!(f.anomalies.get("wirelens.tcp.reassembly_cap"), Some(&1));
@@ -118,7 +156,12 @@ fn a_new_syn_inside_time_wait_is_port_reuse_in_a_new_flow() {
     ];
     let out = feed(&mut e, &pkts);
     assert_eq!(out[6].flow, Some(("tcp", 1)));
-    assert!(out[6].ann.info_prefix.as_deref().unwrap_or("").contains("TCP Port numbers reused"));
+    assert!(out[6]
+        .ann
+        .info_prefix
+        .as_deref()
+        .unwrap_or("")
+        .contains("TCP Port numbers reused"));
     let first = e.take_finished();
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].end, "port_reuse");

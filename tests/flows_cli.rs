@@ -14,9 +14,28 @@ fn jsonl_has_the_documented_keys_and_the_tcp_story() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     for k in [
-        "id", "proto", "client", "server", "client_inferred", "first_ts", "last_ts", "duration", "packets", "bytes", "payload_bytes",
-        "handshake_rtt_ms", "conn_state", "history", "client_state", "server_state", "states", "first_closer", "time_wait", "anomalies",
-        "missing_bytes", "app",
+        "id",
+        "proto",
+        "client",
+        "server",
+        "client_inferred",
+        "first_ts",
+        "last_ts",
+        "duration",
+        "packets",
+        "bytes",
+        "payload_bytes",
+        "handshake_rtt_ms",
+        "conn_state",
+        "history",
+        "client_state",
+        "server_state",
+        "states",
+        "first_closer",
+        "time_wait",
+        "anomalies",
+        "missing_bytes",
+        "app",
     ] {
         assert!(v.get(k).is_some(), "missing key {k} in {v}");
     }
@@ -29,8 +48,14 @@ fn jsonl_has_the_documented_keys_and_the_tcp_story() {
     assert_eq!(v["time_wait"]["side"], "client");
     let since = v["time_wait"]["since"].as_f64().unwrap();
     let until = v["time_wait"]["until"].as_f64().unwrap();
-    assert!((until - since - 60.0).abs() < 1e-6, "2MSL defaults to 60 s: {since} {until}");
-    assert_eq!(v["packets"]["client"].as_u64().unwrap() + v["packets"]["server"].as_u64().unwrap(), 12);
+    assert!(
+        (until - since - 60.0).abs() < 1e-6,
+        "2MSL defaults to 60 s: {since} {until}"
+    );
+    assert_eq!(
+        v["packets"]["client"].as_u64().unwrap() + v["packets"]["server"].as_u64().unwrap(),
+        12
+    );
     let states = v["states"].as_array().unwrap();
     assert_eq!(states[0]["to"], "SYN-SENT");
     assert!(states.iter().all(|s| s["why"].as_str().unwrap().contains("->")));
@@ -42,7 +67,10 @@ fn msl_option_changes_the_time_wait_end() {
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
     let d = v["time_wait"]["until"].as_f64().unwrap() - v["time_wait"]["since"].as_f64().unwrap();
-    assert!((d - 240.0).abs() < 1e-6, "RFC 793's MSL of 2 minutes gives a 4-minute TIME-WAIT: {d}");
+    assert!(
+        (d - 240.0).abs() < 1e-6,
+        "RFC 793's MSL of 2 minutes gives a 4-minute TIME-WAIT: {d}"
+    );
 }
 
 #[test]
@@ -57,13 +85,32 @@ fn csv_zeek_and_markdown() {
     assert_eq!(col("time_wait_side"), "client");
 
     let (_, zeek, _) = run(&["flows", &sample("tcp-handshake.pcap"), "--format", "zeek"]);
-    let fields: Vec<&str> = zeek.lines().find(|l| l.starts_with("#fields")).unwrap().split('\t').skip(1).collect();
-    let data: Vec<&str> = zeek.lines().find(|l| !l.starts_with('#')).unwrap().split('\t').collect();
-    assert_eq!(fields.len(), data.len(), "a zeek-cut reader pairs #fields with each row");
+    let fields: Vec<&str> = zeek
+        .lines()
+        .find(|l| l.starts_with("#fields"))
+        .unwrap()
+        .split('\t')
+        .skip(1)
+        .collect();
+    let data: Vec<&str> = zeek
+        .lines()
+        .find(|l| !l.starts_with('#'))
+        .unwrap()
+        .split('\t')
+        .collect();
+    assert_eq!(
+        fields.len(),
+        data.len(),
+        "a zeek-cut reader pairs #fields with each row"
+    );
     let z = |name: &str| data[fields.iter().position(|h| *h == name).unwrap()];
     assert_eq!(z("id.resp_p"), "80");
     assert_eq!(z("conn_state"), "SF");
-    assert_eq!(z("history"), "ShADadtFf", "the out-of-order segment filling the hole is Zeek's t");
+    assert_eq!(
+        z("history"),
+        "ShADadtFf",
+        "the out-of-order segment filling the hole is Zeek's t"
+    );
     assert!(zeek.lines().last().unwrap().starts_with("#close"));
 
     let (_, md, _) = run(&["flows", &sample("tcp-handshake.pcap"), "--format", "md"]);
@@ -79,12 +126,18 @@ fn export_goes_through_a_temp_file_and_errors_name_the_fix() {
     assert_eq!(code, 0, "{err}");
     let text = std::fs::read_to_string(&out).unwrap();
     assert_eq!(text.lines().count(), 1);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 1, "no temp file left behind: {leftovers:?}");
 
     let (code, _, err) = run(&["flows", &sample("tcp-handshake.pcap"), "-o", "/nonexistent-dir/x.jsonl"]);
     assert_eq!(code, 1);
-    assert!(err.contains("cannot write /nonexistent-dir/x.jsonl") && err.contains("writable"), "{err}");
+    assert!(
+        err.contains("cannot write /nonexistent-dir/x.jsonl") && err.contains("writable"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -94,8 +147,18 @@ fn follow_shows_both_directions_in_order() {
     assert!(out.contains("Node 0: 192.0.2.10:51514"));
     let get = out.find("GET /").unwrap();
     let resp = out.find("\tHTTP/1.1 200 OK").unwrap();
-    assert!(get < resp, "client request before the server's answer, which is indented");
-    let (code, hex, _) = run(&["follow", &sample("tcp-handshake.pcap"), "--flow", "tcp:0", "--format", "hex"]);
+    assert!(
+        get < resp,
+        "client request before the server's answer, which is indented"
+    );
+    let (code, hex, _) = run(&[
+        "follow",
+        &sample("tcp-handshake.pcap"),
+        "--flow",
+        "tcp:0",
+        "--format",
+        "hex",
+    ]);
     assert_eq!(code, 0);
     assert!(hex.contains("00000000  47 45 54 20"), "{hex}");
     let (code, _, err) = run(&["follow", &sample("tcp-handshake.pcap"), "--flow", "7"]);

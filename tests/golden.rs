@@ -69,7 +69,11 @@ fn check(name: &str, got: &str) -> Option<String> {
     if want == got {
         return None;
     }
-    let first = want.lines().zip(got.lines()).position(|(a, b)| a != b).unwrap_or(want.lines().count().min(got.lines().count()));
+    let first = want
+        .lines()
+        .zip(got.lines())
+        .position(|(a, b)| a != b)
+        .unwrap_or(want.lines().count().min(got.lines().count()));
     Some(format!(
         "{name} differs at line {}:\n  golden: {:?}\n  now:    {:?}\n(UPDATE_GOLDEN=1 re-blesses after review)",
         first + 1,
@@ -123,7 +127,8 @@ fn tree_json_is_one_valid_object_per_frame() {
         let (_, lines, _) = run(&["packets", f.to_str().unwrap()]);
         assert_eq!(out.lines().count(), lines.lines().count(), "{}", f.display());
         for (i, line) in out.lines().enumerate() {
-            let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{} line {}: {e}", f.display(), i + 1));
+            let v: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{} line {}: {e}", f.display(), i + 1));
             assert_eq!(v["frame"], serde_json::json!(i + 1));
             let nodes = v["nodes"].as_array().expect("nodes");
             assert_eq!(nodes[0]["name"], "frame");

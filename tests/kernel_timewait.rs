@@ -67,16 +67,29 @@ fn is_root() -> bool {
 }
 
 fn have(cmd: &str, arg: &str) -> bool {
-    Command::new(cmd).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    Command::new(cmd)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 /// Runs a command to completion; Err carries its stderr.
 fn sh(args: &[&str]) -> Result<String, String> {
-    let out = Command::new(args[0]).args(&args[1..]).output().map_err(|e| format!("{}: {e}", args.join(" ")))?;
+    let out = Command::new(args[0])
+        .args(&args[1..])
+        .output()
+        .map_err(|e| format!("{}: {e}", args.join(" ")))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
-        Err(format!("`{}` failed ({}): {}", args.join(" "), out.status, String::from_utf8_lossy(&out.stderr).trim()))
+        Err(format!(
+            "`{}` failed ({}): {}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
     }
 }
 
@@ -133,7 +146,10 @@ impl Drop for Lab {
             let _ = c.wait();
         }
         for ns in &self.ns {
-            let _ = Command::new("ip").args(["netns", "del", ns]).stderr(Stdio::null()).status();
+            let _ = Command::new("ip")
+                .args(["netns", "del", ns])
+                .stderr(Stdio::null())
+                .status();
         }
     }
 }
@@ -156,7 +172,12 @@ fn time_wait_side_matches_the_kernel() {
     if !is_root() {
         return skip("not root (needs network namespaces)");
     }
-    for (cmd, arg) in [("ip", "-V"), ("tcpdump", "--version"), ("ss", "-V"), ("python3", "--version")] {
+    for (cmd, arg) in [
+        ("ip", "-V"),
+        ("tcpdump", "--version"),
+        ("ss", "-V"),
+        ("python3", "--version"),
+    ] {
         if !have(cmd, arg) {
             return skip(&format!("{cmd} not found"));
         }
@@ -166,7 +187,10 @@ fn time_wait_side_matches_the_kernel() {
     if let Err(e) = sh(&["ip", "netns", "add", &ns[0]]) {
         return skip(&format!("ip netns unusable: {e}"));
     }
-    let mut lab = Lab { ns: ns.clone(), children: Vec::new() };
+    let mut lab = Lab {
+        ns: ns.clone(),
+        children: Vec::new(),
+    };
     if let Err(e) = sh(&["ip", "netns", "add", lab.b()]) {
         return skip(&format!("ip netns unusable: {e}"));
     }
@@ -177,7 +201,21 @@ fn time_wait_side_matches_the_kernel() {
     let (ip_a, ip_b) = (format!("10.213.{x}.1"), format!("10.213.{x}.2"));
     let (cidr_a, cidr_b) = (format!("{ip_a}/24"), format!("{ip_b}/24"));
     let setup = [
-        vec!["ip", "-n", lab.a(), "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", lab.b()],
+        vec![
+            "ip",
+            "-n",
+            lab.a(),
+            "link",
+            "add",
+            "va",
+            "type",
+            "veth",
+            "peer",
+            "name",
+            "vb",
+            "netns",
+            lab.b(),
+        ],
         vec!["ip", "-n", lab.a(), "addr", "add", &cidr_a, "dev", "va"],
         vec!["ip", "-n", lab.b(), "addr", "add", &cidr_b, "dev", "vb"],
         vec!["ip", "-n", lab.a(), "link", "set", "va", "up"],
@@ -208,7 +246,20 @@ fn time_wait_side_matches_the_kernel() {
         "latency",
         "1s",
     ])
-    .and_then(|_| sh(&["ip", "netns", "exec", lab.b(), "tc", "qdisc", "del", "dev", "vb", "root"]));
+    .and_then(|_| {
+        sh(&[
+            "ip",
+            "netns",
+            "exec",
+            lab.b(),
+            "tc",
+            "qdisc",
+            "del",
+            "dev",
+            "vb",
+            "root",
+        ])
+    });
     let mut plan: Vec<(u16, Mode)> = vec![
         (41001, Mode::ClientFirst),
         (41002, Mode::ClientFirst),
@@ -275,12 +326,18 @@ fn time_wait_side_matches_the_kernel() {
                 fs::read_to_string(&td_err_path).unwrap_or_default()
             )));
         }
-        fs::read_to_string(&td_err_path).unwrap_or_default().contains("listening on").then_some(Ok(()))
+        fs::read_to_string(&td_err_path)
+            .unwrap_or_default()
+            .contains("listening on")
+            .then_some(Ok(()))
     });
     match ready {
         Some(Ok(())) => {}
         Some(Err(e)) => panic!("{e}"),
-        None => panic!("tcpdump not listening after 10 s: {}", fs::read_to_string(&td_err_path).unwrap_or_default()),
+        None => panic!(
+            "tcpdump not listening after 10 s: {}",
+            fs::read_to_string(&td_err_path).unwrap_or_default()
+        ),
     }
 
     // The server, in B; it prints READY once listening.
@@ -324,7 +381,11 @@ fn time_wait_side_matches_the_kernel() {
     }
 
     // The client, in A.
-    let plan_arg = plan.iter().map(|(p, m)| format!("{p}:{}", m.name())).collect::<Vec<_>>().join(",");
+    let plan_arg = plan
+        .iter()
+        .map(|(p, m)| format!("{p}:{}", m.name()))
+        .collect::<Vec<_>>()
+        .join(",");
     let mut client = Command::new("ip")
         .args([
             "netns",
@@ -349,7 +410,9 @@ fn time_wait_side_matches_the_kernel() {
     let client_out = client.wait_with_output().expect("client output");
     let client_stdout = String::from_utf8_lossy(&client_out.stdout).into_owned();
     let client_ok = client_done.is_some_and(|s| s.success())
-        && plan.iter().all(|(p, m)| client_stdout.lines().any(|l| l == format!("{p} {} ok", m.name())));
+        && plan
+            .iter()
+            .all(|(p, m)| client_stdout.lines().any(|l| l == format!("{p} {} ok", m.name())));
     let srv_status = wait_child(&mut lab.children[srv], Duration::from_secs(10));
     server_lines.extend(rx.try_iter());
     assert!(
@@ -368,12 +431,21 @@ fn time_wait_side_matches_the_kernel() {
     let mut last_ss = String::new();
     let settled = poll(Duration::from_secs(10), || {
         let (sa, sb) = (sockets(lab.a()).ok()?, sockets(lab.b()).ok()?);
-        last_ss = format!("ss -tan in A ({}):\n{}\nss -tan in B ({}):\n{}", lab.a(), fmt_ss(&sa), lab.b(), fmt_ss(&sb));
+        last_ss = format!(
+            "ss -tan in A ({}):\n{}\nss -tan in B ({}):\n{}",
+            lab.a(),
+            fmt_ss(&sa),
+            lab.b(),
+            fmt_ss(&sb)
+        );
         let busy = sa.iter().chain(&sb).any(|(st, _, _)| st != "TIME-WAIT");
         let tw = |s: &[(String, String, String)],
                   client_col: fn(&(String, String, String)) -> &String|
          -> BTreeSet<String> {
-            s.iter().filter(|t| t.0 == "TIME-WAIT").map(|t| client_col(t).clone()).collect()
+            s.iter()
+                .filter(|t| t.0 == "TIME-WAIT")
+                .map(|t| client_col(t).clone())
+                .collect()
         };
         let tw_a = tw(&sa, |t| &t.1); // in A the client is the local end
         let tw_b = tw(&sb, |t| &t.2); // in B it is the peer
@@ -399,7 +471,10 @@ fn time_wait_side_matches_the_kernel() {
     let td_status = wait_child(&mut lab.children[td], Duration::from_secs(5));
     let td_log = fs::read_to_string(&td_err_path).unwrap_or_default();
     assert!(td_status.is_some(), "tcpdump did not exit on SIGINT: {td_log}");
-    let dropped = td_log.lines().find_map(|l| l.strip_suffix(" packets dropped by kernel")).unwrap_or("?");
+    let dropped = td_log
+        .lines()
+        .find_map(|l| l.strip_suffix(" packets dropped by kernel"))
+        .unwrap_or("?");
 
     // wirelens on the capture.
     let (code, flows_out, flows_err) = run(&["flows", &pcap_s, "--format", "jsonl"]);
@@ -424,10 +499,16 @@ fn time_wait_side_matches_the_kernel() {
         ));
     }
     if dropped != "0" {
-        problems.push(format!("tcpdump: {dropped} packets dropped by kernel, the capture is incomplete"));
+        problems.push(format!(
+            "tcpdump: {dropped} packets dropped by kernel, the capture is incomplete"
+        ));
     }
     if flows.len() != plan.len() {
-        problems.push(format!("{} flows in the capture, {} connections made", flows.len(), plan.len()));
+        problems.push(format!(
+            "{} flows in the capture, {} connections made",
+            flows.len(),
+            plan.len()
+        ));
     }
     let server = format!("{ip_b}:{SERVER_PORT}");
     let mut verdicts = BTreeMap::new();
@@ -455,9 +536,11 @@ fn time_wait_side_matches_the_kernel() {
                 problems.push(msg);
             }
         }
-        let Some(f) =
-            flows.iter().find(|f| [&f["client"], &f["server"]].iter().any(|v| v.as_str() == Some(client.as_str())))
-        else {
+        let Some(f) = flows.iter().find(|f| {
+            [&f["client"], &f["server"]]
+                .iter()
+                .any(|v| v.as_str() == Some(client.as_str()))
+        }) else {
             problems.push(format!("{client} ({}): no flow", mode.name()));
             continue;
         };
@@ -503,7 +586,11 @@ fn time_wait_side_matches_the_kernel() {
         }
     }
 
-    eprintln!("kernel_timewait: {} connections in {:.2} s", plan.len(), started.elapsed().as_secs_f64());
+    eprintln!(
+        "kernel_timewait: {} connections in {:.2} s",
+        plan.len(),
+        started.elapsed().as_secs_f64()
+    );
     for v in verdicts.values() {
         eprintln!("  {v}");
     }
@@ -520,7 +607,10 @@ fn time_wait_side_matches_the_kernel() {
 }
 
 fn fmt_ss(s: &[(String, String, String)]) -> String {
-    s.iter().map(|(st, l, p)| format!("  {st:<11} {l:<22} {p}")).collect::<Vec<_>>().join("\n")
+    s.iter()
+        .map(|(st, l, p)| format!("  {st:<11} {l:<22} {p}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Copies the capture out of the temp dir for a failure report.

@@ -34,14 +34,24 @@ fn manifest(dir: &Path) -> Vec<Entry> {
     let text = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("MANIFEST.tsv readable");
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split('\t').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
     let (c_path, c_link, c_count, c_note) = (col("path"), col("link_type"), col("packet_count"), col("note"));
     lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let f: Vec<&str> = l.split('\t').collect();
             let get = |i: usize| f.get(i).copied().unwrap_or("").to_string();
-            Entry { path: get(c_path), link_type: get(c_link), count: get(c_count).parse().ok(), note: get(c_note) }
+            Entry {
+                path: get(c_path),
+                link_type: get(c_link),
+                count: get(c_count).parse().ok(),
+                note: get(c_note),
+            }
         })
         .collect()
 }
@@ -51,7 +61,10 @@ fn manifest(dir: &Path) -> Vec<Entry> {
 fn tcpdump_count(dir: &Path, path: &str) -> Option<u64> {
     let file = path.strip_prefix("tcpdump/")?;
     let tests = std::fs::read_to_string(dir.join("tcpdump/TESTS.tsv")).ok()?;
-    let out = tests.lines().map(|l| l.split('\t').collect::<Vec<_>>()).find(|f| f.get(1) == Some(&file))?;
+    let out = tests
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|f| f.get(1) == Some(&file))?;
     let text = std::fs::read(dir.join("tcpdump").join(out.get(2)?)).ok()?;
     String::from_utf8_lossy(&text)
         .lines()
@@ -76,7 +89,12 @@ struct Outcome {
 }
 
 fn read_all(path: &Path) -> Outcome {
-    let mut out = Outcome { records: 0, error: None, cut_off: false, warnings: Vec::new() };
+    let mut out = Outcome {
+        records: 0,
+        error: None,
+        cut_off: false,
+        warnings: Vec::new(),
+    };
     let mut r = match FileReader::open(path) {
         Ok(r) => r,
         Err(e) => {
@@ -89,13 +107,23 @@ fn read_all(path: &Path) -> Outcome {
         match r.next_record() {
             Ok(Some(rec)) => {
                 out.records += 1;
-                assert_eq!(rec.caplen as usize, rec.data.len(), "{}: caplen vs data", path.display());
+                assert_eq!(
+                    rec.caplen as usize,
+                    rec.data.len(),
+                    "{}: caplen vs data",
+                    path.display()
+                );
                 let (iface, linktype) = (rec.iface, rec.linktype);
                 if out.records % 37 == 1 {
                     offsets.push((rec.offset, rec.ts, rec.data.to_vec(), rec.comments.clone()));
                 }
                 let ifc = &r.interfaces()[iface as usize];
-                assert_eq!(ifc.linktype, linktype, "{}: record linktype vs its interface", path.display());
+                assert_eq!(
+                    ifc.linktype,
+                    linktype,
+                    "{}: record linktype vs its interface",
+                    path.display()
+                );
             }
             Ok(None) => break,
             Err(e) => {
@@ -110,14 +138,24 @@ fn read_all(path: &Path) -> Outcome {
             }
         }
     }
-    assert!(r.next_record().unwrap().is_none(), "{}: reading must stay finished", path.display());
+    assert!(
+        r.next_record().unwrap().is_none(),
+        "{}: reading must stay finished",
+        path.display()
+    );
     // Random access gives the same records back.
     for (off, ts, data, comments) in offsets {
-        let rec = r.read_at(off).unwrap_or_else(|e| panic!("{}: read_at({off}): {e}", path.display()));
+        let rec = r
+            .read_at(off)
+            .unwrap_or_else(|e| panic!("{}: read_at({off}): {e}", path.display()));
         assert_eq!(rec.data, &data[..], "{}: read_at({off}) data", path.display());
         if rec.linktype != 0 || ts.secs != 0 {
             // SPB timestamps are inherited while streaming, 0 via read_at.
-            assert!(rec.ts == ts || rec.ts.secs == 0, "{}: read_at({off}) ts", path.display());
+            assert!(
+                rec.ts == ts || rec.ts.secs == 0,
+                "{}: read_at({off}) ts",
+                path.display()
+            );
         }
         assert_eq!(rec.comments, comments);
     }
@@ -195,7 +233,10 @@ fn corpus_counts_match_manifest() {
             continue;
         };
         if let Some(t) = &err_text {
-            failures.push(format!("{}: error after {} records (manifest {want}): {t}", e.path, got.records));
+            failures.push(format!(
+                "{}: error after {} records (manifest {want}): {t}",
+                e.path, got.records
+            ));
             continue;
         }
         if got.records != want {
@@ -221,5 +262,9 @@ fn corpus_counts_match_manifest() {
     for f in &failures {
         println!("FAIL {f}");
     }
-    assert!(failures.is_empty(), "{} corpus files differ (see above)", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} corpus files differ (see above)",
+        failures.len()
+    );
 }

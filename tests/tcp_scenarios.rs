@@ -68,7 +68,10 @@ fn wirelens(args: &[&str]) -> String {
 /// `flows --format jsonl`, in id order.
 fn flows(sample: &str) -> Vec<Value> {
     let out = wirelens(&["flows", &path(sample), "--format", "jsonl"]);
-    let mut v: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect();
+    let mut v: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
     v.sort_by_key(|f| f["id"].as_u64());
     v
 }
@@ -108,14 +111,24 @@ fn steps(spec: &str) -> Vec<Step> {
                 "S" => "server",
                 s => panic!("side {s}"),
             };
-            (w[0].parse().expect("frame"), side.to_string(), w[2].to_string(), w[3].to_string())
+            (
+                w[0].parse().expect("frame"),
+                side.to_string(),
+                w[2].to_string(),
+                w[3].to_string(),
+            )
         })
         .collect()
 }
 
 /// The handshake every connection opened with SYN, SYN-ACK, ACK in frames n, n+1, n+2 has.
 fn handshake(n: u64) -> String {
-    format!("{n} C CLOSED SYN-SENT\n{} S LISTEN SYN-RECEIVED\n{} C SYN-SENT ESTABLISHED\n{} S SYN-RECEIVED ESTABLISHED", n + 1, n + 1, n + 2)
+    format!(
+        "{n} C CLOSED SYN-SENT\n{} S LISTEN SYN-RECEIVED\n{} C SYN-SENT ESTABLISHED\n{} S SYN-RECEIVED ESTABLISHED",
+        n + 1,
+        n + 1,
+        n + 2
+    )
 }
 
 fn side_steps(f: &Value, side: &str) -> Vec<Step> {
@@ -123,7 +136,12 @@ fn side_steps(f: &Value, side: &str) -> Vec<Step> {
 }
 
 fn anomalies(f: &Value) -> BTreeMap<String, u64> {
-    f["anomalies"].as_object().expect("anomalies").iter().map(|(k, v)| (k.clone(), v.as_u64().expect("count"))).collect()
+    f["anomalies"]
+        .as_object()
+        .expect("anomalies")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_u64().expect("count")))
+        .collect()
 }
 
 fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
@@ -148,12 +166,19 @@ fn time_wait(f: &Value, side: &str, since: f64) {
     let s = tw["since"].as_f64().expect("since") - BASE;
     let u = tw["until"].as_f64().expect("until") - BASE;
     assert!((s - since).abs() < 1e-6, "time_wait.since {s} != {since}");
-    assert!((u - s - 60.0).abs() < 1e-6, "TIME-WAIT lasts 2MSL = 60 s, not {}", u - s);
+    assert!(
+        (u - s - 60.0).abs() < 1e-6,
+        "TIME-WAIT lasts 2MSL = 60 s, not {}",
+        u - s
+    );
 }
 
 /// `packets` lines, by frame number (1-based).
 fn packets(sample: &str) -> Vec<String> {
-    wirelens(&["packets", &path(sample)]).lines().map(str::to_string).collect()
+    wirelens(&["packets", &path(sample)])
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 /// The Info column's analysis prefix of frame `n`: everything from the first `[TCP` up to the ports.
@@ -188,23 +213,39 @@ fn prefix(lines: &[String], n: usize) -> String {
 fn prefixes(lines: &[String], want: &[(usize, &str)]) {
     let want: BTreeMap<usize, &str> = want.iter().copied().collect();
     for n in 1..=lines.len() {
-        assert_eq!(prefix(lines, n), want.get(&n).copied().unwrap_or(""), "Info prefix of frame {n}: {}", lines[n - 1]);
+        assert_eq!(
+            prefix(lines, n),
+            want.get(&n).copied().unwrap_or(""),
+            "Info prefix of frame {n}: {}",
+            lines[n - 1]
+        );
     }
 }
 
 /// The `tree` of one frame, as trimmed lines.
 fn tree(sample: &str, frame: u64) -> Vec<String> {
-    wirelens(&["tree", &path(sample), "--frame", &frame.to_string()]).lines().map(|l| l.trim().to_string()).collect()
+    wirelens(&["tree", &path(sample), "--frame", &frame.to_string()])
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect()
 }
 
 #[track_caller]
 fn has(lines: &[String], want: &str) {
-    assert!(lines.iter().any(|l| l.starts_with(want)), "no line starting with {want:?} in:\n{}", lines.join("\n"));
+    assert!(
+        lines.iter().any(|l| l.starts_with(want)),
+        "no line starting with {want:?} in:\n{}",
+        lines.join("\n")
+    );
 }
 
 #[track_caller]
 fn lacks(lines: &[String], unwanted: &str) {
-    assert!(!lines.iter().any(|l| l.contains(unwanted)), "unexpected {unwanted:?} in:\n{}", lines.join("\n"));
+    assert!(
+        !lines.iter().any(|l| l.contains(unwanted)),
+        "unexpected {unwanted:?} in:\n{}",
+        lines.join("\n")
+    );
 }
 
 /// Frame -> analysis flags, from `tree --json`.
@@ -235,7 +276,11 @@ fn wirelens_flags(sample: &str) -> BTreeMap<u64, BTreeSet<String>> {
 
 fn tshark(args: &[&str]) -> String {
     let out = Command::new("tshark").args(args).output().expect("run tshark");
-    assert!(out.status.success(), "tshark {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "tshark {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -251,7 +296,12 @@ fn tshark_flags(sample: &str) -> BTreeMap<u64, BTreeSet<String>> {
     for line in tshark(&args).lines() {
         let cols: Vec<&str> = line.split('\t').collect();
         let frame: u64 = cols[0].parse().expect("frame number");
-        let set: BTreeSet<String> = FLAGS.iter().zip(&cols[1..]).filter(|(_, v)| !v.is_empty()).map(|(f, _)| f.to_string()).collect();
+        let set: BTreeSet<String> = FLAGS
+            .iter()
+            .zip(&cols[1..])
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(f, _)| f.to_string())
+            .collect();
         if !set.is_empty() {
             m.insert(frame, set);
         }
@@ -282,14 +332,23 @@ fn client_close_four_segments_and_the_client_waits_in_time_wait() {
     has(&tree(s, 2), "[Handshake step: 2 of 3, SYN-ACK:");
     has(&tree(s, 3), "[Handshake step: 3 of 3, ACK:");
     let t = tree(s, 7);
-    has(&t, "[Teardown step: 1 of 4, FIN: the client closes its sending half first (the active closer)]");
+    has(
+        &t,
+        "[Teardown step: 1 of 4, FIN: the client closes its sending half first (the active closer)]",
+    );
     has(&t, "[Client state: FIN-WAIT-1]");
     has(&t, "[Server state: CLOSE-WAIT]");
     has(&tree(s, 8), "[Teardown step: 2 of 4, ACK of the client's FIN]");
     let t = tree(s, 9);
-    has(&t, "[Teardown step: 3 of 4, FIN: the server closes its sending half too]");
+    has(
+        &t,
+        "[Teardown step: 3 of 4, FIN: the server closes its sending half too]",
+    );
     has(&t, "[Transition: client got FIN: FIN-WAIT-2 -> TIME-WAIT]");
-    has(&t, "[the client waits in TIME-WAIT for 2MSL = 60 s, until 65.061930 s into the capture");
+    has(
+        &t,
+        "[the client waits in TIME-WAIT for 2MSL = 60 s, until 65.061930 s into the capture",
+    );
     let t = tree(s, 10);
     has(&t, "[Teardown step: 4 of 4, ACK of the server's FIN]");
     has(&t, "[Server state: CLOSED]");
@@ -313,7 +372,10 @@ fn server_close_http10_the_server_waits_in_time_wait() {
     assert_eq!(anomalies(&f), counts(&[]));
     prefixes(&packets(s), &[]);
     let t = tree(s, 6);
-    has(&t, "[Teardown step: 1 of 4, FIN: the server closes its sending half first (the active closer)]");
+    has(
+        &t,
+        "[Teardown step: 1 of 4, FIN: the server closes its sending half first (the active closer)]",
+    );
     has(&t, "[the FIN rides on the server's last 900 bytes of data]");
     has(&tree(s, 8), "[the server waits in TIME-WAIT for 2MSL = 60 s");
 }
@@ -344,10 +406,17 @@ fn simultaneous_close_both_sides_go_through_closing_to_time_wait() {
     let t = tree(s, 9);
     has(&t, "[Client state: CLOSING]");
     has(&t, "[Server state: CLOSING]");
-    has(&t, "[simultaneous close: both sides sent FIN before receiving the other's");
+    has(
+        &t,
+        "[simultaneous close: both sides sent FIN before receiving the other's",
+    );
     let lines = packets(s);
     prefixes(&lines, &[]);
-    assert!(lines[8].contains("[FIN, PSH, ACK] Seq=87 Ack=32 "), "the server's FIN does not cover the client's FIN (seq 32): {}", lines[8]);
+    assert!(
+        lines[8].contains("[FIN, PSH, ACK] Seq=87 Ack=32 "),
+        "the server's FIN does not cover the client's FIN (seq 32): {}",
+        lines[8]
+    );
 }
 
 #[test]
@@ -365,12 +434,19 @@ fn half_close_the_server_keeps_sending_from_close_wait() {
         18 C FIN-WAIT-2 TIME-WAIT
         19 S LAST-ACK CLOSED";
     assert_eq!(timeline(&f), steps(&want));
-    assert_eq!(f["payload_bytes"]["server"], 420 + 1100 + 760 + 1300 + 380, "the server sent all its results after the client's FIN");
+    assert_eq!(
+        f["payload_bytes"]["server"],
+        420 + 1100 + 760 + 1300 + 380,
+        "the server sent all its results after the client's FIN"
+    );
     for n in [8, 10, 12, 14, 16] {
         let t = tree(s, n);
         has(&t, "[Client state: FIN-WAIT-2]");
         has(&t, "[Server state: CLOSE-WAIT]");
-        has(&t, "[half-close: the client already sent its FIN, but the server keeps sending data");
+        has(
+            &t,
+            "[half-close: the client already sent its FIN, but the server keeps sending data",
+        );
     }
     prefixes(&packets(s), &[]);
 }
@@ -381,8 +457,19 @@ fn fin_retransmit_last_ack_resends_its_fin_and_time_wait_restarts() {
     let f = flow(s);
     // Zeek's history letter t is for retransmitted payload; frame 9 carries none,
     // so only the letters before it are asserted (wirelens adds a 't').
-    assert!(f["history"].as_str().expect("history").starts_with("ShADdFf"), "{}", f["history"]);
-    summary(&f, "SF", f["history"].as_str().expect("history"), "TIME-WAIT", "CLOSED", Some("client"));
+    assert!(
+        f["history"].as_str().expect("history").starts_with("ShADdFf"),
+        "{}",
+        f["history"]
+    );
+    summary(
+        &f,
+        "SF",
+        f["history"].as_str().expect("history"),
+        "TIME-WAIT",
+        "CLOSED",
+        Some("client"),
+    );
     // TIME-WAIT restarted by the retransmitted FIN (frame 9), not frame 8.
     time_wait(&f, "client", 1.292045);
     let want = handshake(1)
@@ -400,7 +487,10 @@ fn fin_retransmit_last_ack_resends_its_fin_and_time_wait_restarts() {
     has(&t, "[Client state: TIME-WAIT]");
     has(&t, "[Server state: LAST-ACK]");
     has(&t, "[retransmitted FIN: the server did not get the final ACK (lost or late); the client in TIME-WAIT acknowledges it again and restarts its 2MSL timer]");
-    has(&tree(s, 10), "[Transition: server got the ACK of its FIN (the last ACK): LAST-ACK -> CLOSED]");
+    has(
+        &tree(s, 10),
+        "[Transition: server got the ACK of its FIN (the last ACK): LAST-ACK -> CLOSED]",
+    );
 }
 
 #[test]
@@ -424,8 +514,18 @@ fn rst_into_time_wait_assassinates_it() {
         10 S LAST-ACK CLOSED
         13 C TIME-WAIT CLOSED";
     assert_eq!(timeline(&f), steps(&want));
-    assert_eq!(anomalies(&f), counts(&[("spurious_retransmission", 1), ("retransmission", 1), ("duplicate_ack", 1)]));
-    prefixes(&packets(s), &[(11, "[TCP Spurious Retransmission]"), (12, "[TCP Dup ACK 10#1]")]);
+    assert_eq!(
+        anomalies(&f),
+        counts(&[
+            ("spurious_retransmission", 1),
+            ("retransmission", 1),
+            ("duplicate_ack", 1)
+        ])
+    );
+    prefixes(
+        &packets(s),
+        &[(11, "[TCP Spurious Retransmission]"), (12, "[TCP Dup ACK 10#1]")],
+    );
     has(&tree(s, 12), "[Client state: TIME-WAIT]");
     let t = tree(s, 13);
     has(&t, "[Transition: client got RST in TIME-WAIT: ends TIME-WAIT early (TIME-WAIT assassination, RFC 1337): TIME-WAIT -> CLOSED]");
@@ -450,7 +550,10 @@ fn rst_abort_mid_transfer() {
     prefixes(&packets(s), &[]);
     let t = tree(s, 14);
     has(&t, "[Transition: server sent RST (abort): ESTABLISHED -> CLOSED]");
-    has(&t, "[Transition: client got RST: connection reset by peer: ESTABLISHED -> CLOSED]");
+    has(
+        &t,
+        "[Transition: client got RST: connection reset by peer: ESTABLISHED -> CLOSED]",
+    );
 }
 
 #[test]
@@ -461,20 +564,43 @@ fn refused_is_rej_and_an_unanswered_syn_is_s0() {
     let (rej, s0) = (&v[0], &v[1]);
     assert_eq!(rej["server"], "198.51.100.20:8080");
     summary(rej, "REJ", "Sr", "CLOSED", "CLOSED", None);
-    assert_eq!(side_steps(rej, "client"), steps("1 C CLOSED SYN-SENT\n2 C SYN-SENT CLOSED"));
+    assert_eq!(
+        side_steps(rej, "client"),
+        steps("1 C CLOSED SYN-SENT\n2 C SYN-SENT CLOSED")
+    );
     assert_eq!(anomalies(rej), counts(&[]));
     let t = tree(s, 2);
-    has(&t, "[Transition: client got RST for its SYN: connection refused: SYN-SENT -> CLOSED]");
-    has(&t, "[connection refused: the server sent RST in answer to the SYN (no process listening on the port)]");
+    has(
+        &t,
+        "[Transition: client got RST for its SYN: connection refused: SYN-SENT -> CLOSED]",
+    );
+    has(
+        &t,
+        "[connection refused: the server sent RST in answer to the SYN (no process listening on the port)]",
+    );
 
     assert_eq!(s0["server"], "198.51.100.21:5432");
     // The SYN is retried at 1, 3 and 7 s; Zeek's history has no letter for
     // retransmitted SYNs (its t is for payload), so only the S is asserted.
     assert!(s0["history"].as_str().expect("history").starts_with('S'));
-    summary(s0, "S0", s0["history"].as_str().expect("history"), "SYN-SENT", "LISTEN", None);
+    summary(
+        s0,
+        "S0",
+        s0["history"].as_str().expect("history"),
+        "SYN-SENT",
+        "LISTEN",
+        None,
+    );
     assert_eq!(timeline(s0), steps("3 C CLOSED SYN-SENT"));
     assert_eq!(anomalies(s0), counts(&[("retransmission", 3)]));
-    prefixes(&packets(s), &[(4, "[TCP Retransmission]"), (5, "[TCP Retransmission]"), (6, "[TCP Retransmission]")]);
+    prefixes(
+        &packets(s),
+        &[
+            (4, "[TCP Retransmission]"),
+            (5, "[TCP Retransmission]"),
+            (6, "[TCP Retransmission]"),
+        ],
+    );
 }
 
 // ---------------------------------------------------------------- opening
@@ -521,12 +647,18 @@ fn port_reuse_inside_and_after_time_wait() {
     assert_eq!(anomalies(&v[0]), counts(&[]));
     assert_eq!(anomalies(&v[1]), counts(&[("reused_ports", 1)]));
     assert_eq!(anomalies(&v[2]), counts(&[("reused_ports", 1)]));
-    prefixes(&packets(s), &[(9, "[TCP Port numbers reused]"), (17, "[TCP Port numbers reused]")]);
+    prefixes(
+        &packets(s),
+        &[(9, "[TCP Port numbers reused]"), (17, "[TCP Port numbers reused]")],
+    );
     let t = tree(s, 9);
     has(&t, "[wirelens: TCP connection 1 ");
     has(&t, "[port reuse: a new SYN 1.939 s after the previous connection on these ports, while it was still in TIME-WAIT (inside 2MSL)]");
     let t = tree(s, 17);
-    has(&t, "[port reuse: a new connection on the same ports, 67.939 s after the previous one's last packet]");
+    has(
+        &t,
+        "[port reuse: a new connection on the same ports, 67.939 s after the previous one's last packet]",
+    );
     lacks(&t, "TIME-WAIT (inside 2MSL)");
 }
 
@@ -536,7 +668,11 @@ fn simultaneous_open_both_sides_send_syn_and_syn_ack() {
     let f = flow(s);
     // Zeek's t is for retransmitted payload; the SYN-ACKs (which repeat each
     // SYN's sequence number) carry none: only SsH is asserted.
-    assert!(f["history"].as_str().expect("history").starts_with("SsH"), "{}", f["history"]);
+    assert!(
+        f["history"].as_str().expect("history").starts_with("SsH"),
+        "{}",
+        f["history"]
+    );
     assert_eq!(f["conn_state"], "SF");
     assert_eq!(f["client"], "192.0.2.10:6881");
     assert_eq!(f["server"], "198.51.100.30:6881");
@@ -562,10 +698,24 @@ fn simultaneous_open_both_sides_send_syn_and_syn_ack() {
     // tshark's view: each SYN-ACK repeats its side's SYN (a retransmission),
     // and each ACK changes only the window (the SYN's window is never scaled).
     assert_eq!(anomalies(&f), counts(&[("retransmission", 2), ("window_update", 2)]));
-    prefixes(&packets(s), &[(3, "[TCP Retransmission]"), (4, "[TCP Retransmission]"), (5, "[TCP Window Update]"), (6, "[TCP Window Update]")]);
+    prefixes(
+        &packets(s),
+        &[
+            (3, "[TCP Retransmission]"),
+            (4, "[TCP Retransmission]"),
+            (5, "[TCP Window Update]"),
+            (6, "[TCP Window Update]"),
+        ],
+    );
     let t = tree(s, 2);
-    has(&t, "[simultaneous open: both sides sent a SYN before receiving the other's; each answers with SYN-ACK]");
-    has(&t, "[Transition: client got a SYN while in SYN-SENT (simultaneous open): SYN-SENT -> SYN-RECEIVED]");
+    has(
+        &t,
+        "[simultaneous open: both sides sent a SYN before receiving the other's; each answers with SYN-ACK]",
+    );
+    has(
+        &t,
+        "[Transition: client got a SYN while in SYN-SENT (simultaneous open): SYN-SENT -> SYN-RECEIVED]",
+    );
 }
 
 #[test]
@@ -573,26 +723,43 @@ fn syn_flood_is_detected_and_the_real_client_gets_through() {
     let s = "syn-flood.pcap";
     let v = flows(s);
     assert_eq!(v.len(), 151);
-    let (real, bots): (Vec<&Value>, Vec<&Value>) = v.iter().partition(|f| f["client"].as_str().unwrap_or("").starts_with("192.0.2.10:"));
+    let (real, bots): (Vec<&Value>, Vec<&Value>) = v
+        .iter()
+        .partition(|f| f["client"].as_str().unwrap_or("").starts_with("192.0.2.10:"));
     assert_eq!(real.len(), 1);
     summary(real[0], "SF", "ShADdFf", "TIME-WAIT", "CLOSED", Some("client"));
     for f in &bots {
         assert!(f["client"].as_str().expect("client").starts_with("203.0.113."));
         assert_eq!(f["server"], "198.51.100.80:80");
         // Zeek calls SYN + SYN-ACK "S1" (the responder answered); the server sits in SYN-RECEIVED.
-        assert_eq!((f["conn_state"].as_str(), f["history"].as_str()), (Some("S1"), Some("Sh")), "{f}");
+        assert_eq!(
+            (f["conn_state"].as_str(), f["history"].as_str()),
+            (Some("S1"), Some("Sh")),
+            "{f}"
+        );
         assert_eq!(f["server_state"], "SYN-RECEIVED");
         assert_eq!(side_steps(f, "server").len(), 1);
     }
     let (code, _, err) = run(&["flows", &path(s)]);
     assert_eq!(code, 0);
-    assert!(err.contains("probable SYN flood: 150 half-open connections to 198.51.100.80:80 within 2.957 s"), "{err}");
+    assert!(
+        err.contains("probable SYN flood: 150 half-open connections to 198.51.100.80:80 within 2.957 s"),
+        "{err}"
+    );
     // The warning appears with the 100th half-open connection, not before.
     let lines = packets(s);
-    let syns: Vec<usize> = lines.iter().enumerate().filter(|(_, l)| l.contains(" [SYN] ") && l.contains("203.0.113.")).map(|(i, _)| i + 1).collect();
+    let syns: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains(" [SYN] ") && l.contains("203.0.113."))
+        .map(|(i, _)| i + 1)
+        .collect();
     assert_eq!(syns.len(), 150);
     let t = tree(s, syns[99] as u64);
-    has(&t, "[Expert Info (Warning): probable SYN flood: 100 half-open connections to 198.51.100.80:80");
+    has(
+        &t,
+        "[Expert Info (Warning): probable SYN flood: 100 half-open connections to 198.51.100.80:80",
+    );
     lacks(&tree(s, syns[98] as u64), "SYN flood");
     prefixes(&lines, &[]);
 }
@@ -618,7 +785,16 @@ fn retransmission_every_kind() {
         ])
     );
     let mut want = vec![(5, "[TCP Retransmission]"), (8, "[TCP Previous segment not captured]")];
-    let dups = ["[TCP Dup ACK 7#1]", "[TCP Dup ACK 7#2]", "[TCP Dup ACK 7#3]", "[TCP Dup ACK 7#4]", "[TCP Dup ACK 7#5]", "[TCP Dup ACK 7#6]", "[TCP Dup ACK 7#7]", "[TCP Dup ACK 7#8]"];
+    let dups = [
+        "[TCP Dup ACK 7#1]",
+        "[TCP Dup ACK 7#2]",
+        "[TCP Dup ACK 7#3]",
+        "[TCP Dup ACK 7#4]",
+        "[TCP Dup ACK 7#5]",
+        "[TCP Dup ACK 7#6]",
+        "[TCP Dup ACK 7#7]",
+        "[TCP Dup ACK 7#8]",
+    ];
     for (i, d) in dups.iter().enumerate() {
         want.push((9 + 2 * i, d));
     }
@@ -632,10 +808,21 @@ fn retransmission_every_kind() {
     ]);
     let lines = packets(s);
     prefixes(&lines, &want);
-    assert!(lines[22].ends_with("SLE=2897 SRE=14481"), "the 8th duplicate ACK SACKs all 8 segments after the hole: {}", lines[22]);
-    assert!(lines[32].ends_with("SLE=17377 SRE=17977"), "D-SACK of the spurious retransmission: {}", lines[32]);
+    assert!(
+        lines[22].ends_with("SLE=2897 SRE=14481"),
+        "the 8th duplicate ACK SACKs all 8 segments after the hole: {}",
+        lines[22]
+    );
+    assert!(
+        lines[32].ends_with("SLE=17377 SRE=17977"),
+        "D-SACK of the spurious retransmission: {}",
+        lines[32]
+    );
     let t = tree(s, 24);
-    has(&t, "[Expert Info (Note): This frame is a (suspected) fast retransmission]");
+    has(
+        &t,
+        "[Expert Info (Note): This frame is a (suspected) fast retransmission]",
+    );
     let t = tree(s, 23);
     has(&t, "[This is a TCP duplicate ack: 8]");
     has(&t, "[Duplicate to the ACK in frame: 7]");
@@ -648,7 +835,13 @@ fn zero_window_full_zero_probes_and_update() {
     summary(&f, "SF", "ShADawFf", "TIME-WAIT", "CLOSED", Some("client"));
     assert_eq!(
         anomalies(&f),
-        counts(&[("window_full", 1), ("zero_window", 4), ("zero_window_probe", 3), ("zero_window_probe_ack", 3), ("window_update", 1)])
+        counts(&[
+            ("window_full", 1),
+            ("zero_window", 4),
+            ("zero_window_probe", 3),
+            ("zero_window_probe_ack", 3),
+            ("window_update", 1)
+        ])
     );
     let probe_ack = "[TCP ZeroWindowProbeAck] [TCP ZeroWindow]";
     prefixes(
@@ -665,7 +858,10 @@ fn zero_window_full_zero_probes_and_update() {
             (18, "[TCP Window Update]"),
         ],
     );
-    has(&tree(s, 10), "[Expert Info (Warning): TCP window specified by the receiver is now completely full]");
+    has(
+        &tree(s, 10),
+        "[Expert Info (Warning): TCP window specified by the receiver is now completely full]",
+    );
     has(&tree(s, 11), "[Expert Info (Warning): TCP Zero Window segment]");
     has(&tree(s, 12), "[Expert Info (Note): TCP Zero Window Probe]");
     has(&tree(s, 18), "[Expert Info (Warning): TCP window update]");
@@ -681,7 +877,14 @@ fn keepalive_probes_and_their_acks_on_an_idle_connection() {
     assert_eq!(anomalies(&f), counts(&[("keep_alive", 3), ("keep_alive_ack", 3)]));
     prefixes(
         &packets(s),
-        &[(7, "[TCP Keep-Alive]"), (8, "[TCP Keep-Alive ACK]"), (9, "[TCP Keep-Alive]"), (10, "[TCP Keep-Alive ACK]"), (11, "[TCP Keep-Alive]"), (12, "[TCP Keep-Alive ACK]")],
+        &[
+            (7, "[TCP Keep-Alive]"),
+            (8, "[TCP Keep-Alive ACK]"),
+            (9, "[TCP Keep-Alive]"),
+            (10, "[TCP Keep-Alive ACK]"),
+            (11, "[TCP Keep-Alive]"),
+            (12, "[TCP Keep-Alive ACK]"),
+        ],
     );
     has(&tree(s, 7), "[Expert Info (Warning): TCP keep-alive segment]");
     has(&tree(s, 8), "[Expert Info (Warning): ACK to a TCP keep-alive segment]");
@@ -693,15 +896,24 @@ fn midstream_capture_infers_the_client_and_established_states() {
     let f = flow(s);
     summary(&f, "OTH", "dA", "ESTABLISHED", "ESTABLISHED", None);
     assert_eq!(f["client_inferred"], true);
-    assert_eq!(f["client"], "192.0.2.10:51000", "the side without the well-known port is the client");
+    assert_eq!(
+        f["client"], "192.0.2.10:51000",
+        "the side without the well-known port is the client"
+    );
     assert_eq!(f["server"], "198.51.100.20:443");
     assert!(timeline(&f).is_empty(), "no transition was seen");
     assert_eq!(anomalies(&f), counts(&[]));
     assert_eq!(f["missing_bytes"], 0);
     prefixes(&packets(s), &[]);
     let t = tree(s, 1);
-    has(&t, "[Client inferred (no SYN seen: well-known port or first speaker): True]");
-    has(&t, "[the capture started mid-connection: both sides are taken to be ESTABLISHED (inferred, no handshake seen)]");
+    has(
+        &t,
+        "[Client inferred (no SYN seen: well-known port or first speaker): True]",
+    );
+    has(
+        &t,
+        "[the capture started mid-connection: both sides are taken to be ESTABLISHED (inferred, no handshake seen)]",
+    );
 }
 
 // ---------------------------------------------------------------- tshark as the oracle
@@ -717,7 +929,10 @@ fn tshark_flags_the_same_frames() {
     for s in TCP_SAMPLES {
         let (w, t) = (wirelens_flags(s), tshark_flags(s));
         for frame in w.keys().chain(t.keys()).collect::<BTreeSet<_>>() {
-            let (a, b) = (w.get(frame).cloned().unwrap_or_default(), t.get(frame).cloned().unwrap_or_default());
+            let (a, b) = (
+                w.get(frame).cloned().unwrap_or_default(),
+                t.get(frame).cloned().unwrap_or_default(),
+            );
             if a != b {
                 bad.push(format!("{s} frame {frame}: wirelens {a:?}, tshark {b:?}"));
             }
@@ -759,7 +974,10 @@ fn tshark_conversations(sample: &str) -> Vec<Conv> {
     for line in out.lines().filter(|l| l.contains("<->")) {
         // A <-> B  frames(B->A) size(B->A)  frames(A->B) size(A->B)  total...
         let w: Vec<&str> = line.split_whitespace().collect();
-        let n = |i: usize| w[i].parse::<u64>().unwrap_or_else(|_| panic!("unexpected conv,tcp layout: {line}"));
+        let n = |i: usize| {
+            w[i].parse::<u64>()
+                .unwrap_or_else(|_| panic!("unexpected conv,tcp layout: {line}"))
+        };
         let size = |i: usize| format!("{} {}", w[i], w[i + 1]);
         v.push(conv(w[0], w[2], (n(6), size(7)), (n(3), size(4))));
     }
@@ -769,12 +987,33 @@ fn tshark_conversations(sample: &str) -> Vec<Conv> {
 
 /// Exact frames and bytes each way of every tcp.stream, from tshark's fields.
 fn tshark_streams(sample: &str) -> Vec<Conv> {
-    let out = tshark(&["-r", &path(sample), "-T", "fields", "-e", "tcp.stream", "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "tcp.dstport", "-e", "frame.len"]);
+    let out = tshark(&[
+        "-r",
+        &path(sample),
+        "-T",
+        "fields",
+        "-e",
+        "tcp.stream",
+        "-e",
+        "ip.src",
+        "-e",
+        "tcp.srcport",
+        "-e",
+        "ip.dst",
+        "-e",
+        "tcp.dstport",
+        "-e",
+        "frame.len",
+    ]);
     let mut streams: BTreeMap<u64, Vec<(String, String, u64)>> = BTreeMap::new();
     for line in out.lines() {
         let w: Vec<&str> = line.split('\t').collect();
         let id: u64 = w[0].parse().expect("tcp.stream");
-        streams.entry(id).or_default().push((format!("{}:{}", w[1], w[2]), format!("{}:{}", w[3], w[4]), w[5].parse().expect("frame.len")));
+        streams.entry(id).or_default().push((
+            format!("{}:{}", w[1], w[2]),
+            format!("{}:{}", w[3], w[4]),
+            w[5].parse().expect("frame.len"),
+        ));
     }
     streams
         .values()
@@ -823,8 +1062,16 @@ fn flow_counts_match_tshark_conversations() {
         let exact: Vec<Conv> = v
             .iter()
             .map(|f| {
-                let (c, sv) = (f["client"].as_str().expect("client"), f["server"].as_str().expect("server"));
-                conv(c, sv, (n(f, "packets", "client"), n(f, "bytes", "client").to_string()), (n(f, "packets", "server"), n(f, "bytes", "server").to_string()))
+                let (c, sv) = (
+                    f["client"].as_str().expect("client"),
+                    f["server"].as_str().expect("server"),
+                );
+                conv(
+                    c,
+                    sv,
+                    (n(f, "packets", "client"), n(f, "bytes", "client").to_string()),
+                    (n(f, "packets", "server"), n(f, "bytes", "server").to_string()),
+                )
             })
             .collect();
         assert_eq!(exact, tshark_streams(s), "{s}: exact counts per tcp.stream");

@@ -34,12 +34,28 @@ pub struct AnnotNode {
 impl AnnotNode {
     /// A text-only node.
     pub fn text(name: &'static str, text: impl Into<String>) -> Self {
-        AnnotNode { name, label: "", value: Value::None, text: Some(text.into()), expert: None, span: (0, 0), children: Vec::new() }
+        AnnotNode {
+            name,
+            label: "",
+            value: Value::None,
+            text: Some(text.into()),
+            expert: None,
+            span: (0, 0),
+            children: Vec::new(),
+        }
     }
 
     /// A valued node.
     pub fn value(name: &'static str, label: &'static str, value: Value) -> Self {
-        AnnotNode { name, label, value, text: None, expert: None, span: (0, 0), children: Vec::new() }
+        AnnotNode {
+            name,
+            label,
+            value,
+            text: None,
+            expert: None,
+            span: (0, 0),
+            children: Vec::new(),
+        }
     }
 
     pub fn with_text(mut self, text: impl Into<String>) -> Self {
@@ -59,7 +75,14 @@ impl AnnotNode {
 
     /// Adds this node and its children under `parent` (generated: shown in brackets).
     pub fn add_to(&self, t: &mut Tree, parent: Option<NodeId>) -> NodeId {
-        let id = t.add(parent, self.name, self.label, self.value.clone(), self.span.0, self.span.1);
+        let id = t.add(
+            parent,
+            self.name,
+            self.label,
+            self.value.clone(),
+            self.span.0,
+            self.span.1,
+        );
         if let Some(s) = &self.text {
             t.set_text(id, s.as_str());
         }
@@ -91,4 +114,86 @@ pub struct Annotations {
     pub info_suffix: Option<String>,
     /// Engine subtrees (`tcp.analysis`, `wirelens` states and lessons).
     pub nodes: Vec<(Anchor, AnnotNode)>,
+    /// Application messages this frame completed, in stream order.
+    pub app: Vec<AppPdu>,
+    /// Some of this frame's TCP payload belongs to a message not complete yet
+    /// (Info says `[TCP segment of a reassembled PDU]` when nothing completed).
+    pub segment_of_pdu: bool,
+}
+
+/// An application protocol whose messages the engine cuts out of a stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AppProto {
+    /// A DNS message in one UDP datagram.
+    Dns,
+    /// A DNS message over TCP: the 2-byte length prefix, then the message.
+    DnsTcp,
+    /// An HTTP/1.x request or response: head and (de-framed later) body bytes as sent.
+    Http,
+    /// One event of a `text/event-stream` response body (Server-Sent Events).
+    Sse,
+    /// One WebSocket frame (RFC 6455), as sent (masked if masked).
+    WebSocket,
+}
+
+impl AppProto {
+    /// The Protocol column.
+    pub fn column_name(self) -> &'static str {
+        match self {
+            AppProto::Dns | AppProto::DnsTcp => "DNS",
+            AppProto::Http | AppProto::Sse => "HTTP",
+            AppProto::WebSocket => "WebSocket",
+        }
+    }
+}
+
+/// Where the bytes of an application message are.
+#[derive(Clone, Debug)]
+pub enum PduBytes {
+    /// In this frame: a range of the frame's bytes.
+    Frame(std::ops::Range<usize>),
+    /// Reassembled from the payloads of several frames: a data source of its own.
+    Reassembled(std::sync::Arc<[u8]>),
+}
+
+/// An application message that this frame completed.
+#[derive(Clone, Debug)]
+pub struct AppPdu {
+    pub proto: AppProto,
+    pub bytes: PduBytes,
+    /// Sent by the client (the side that opened the connection or sent the query).
+    pub from_client: bool,
+    /// Stream offset of its first byte (0 for UDP).
+    pub stream_offset: u64,
+    /// The frames that carried it and how many of its bytes each carried, in
+    /// stream order. Empty when it lies wholly in this frame.
+    pub segments: Vec<(u64, u32)>,
+    /// Engine annotations put under the message's root node (pairing,
+    /// timing, lessons), e.g. `dns.response_in`, `http.time`.
+    pub nodes: Vec<AnnotNode>,
+    /// Text put after the message's Info (e.g. ` [retransmitted query]`).
+    pub info_suffix: Option<String>,
+}
+
+impl AppPdu {
+    /// A message lying wholly in this frame's bytes `range`.
+    pub fn in_frame(proto: AppProto, range: std::ops::Range<usize>, from_client: bool) -> Self {
+        AppPdu {
+            proto,
+            bytes: PduBytes::Frame(range),
+            from_client,
+            stream_offset: 0,
+            segments: Vec::new(),
+            nodes: Vec::new(),
+            info_suffix: None,
+        }
+    }
+
+    /// Its bytes, given the frame they may lie in.
+    pub fn data<'a>(&'a self, frame: &'a [u8]) -> &'a [u8] {
+        match &self.bytes {
+            PduBytes::Frame(r) => frame.get(r.clone()).unwrap_or(&[]),
+            PduBytes::Reassembled(b) => b,
+        }
+    }
 }

@@ -57,11 +57,23 @@ pub struct DissectError {
 
 impl DissectError {
     pub fn truncated(layer: &'static str, offset: usize, need: usize, have: usize) -> Self {
-        DissectError { layer, kind: ErrorKind::Truncated, offset, need, have }
+        DissectError {
+            layer,
+            kind: ErrorKind::Truncated,
+            offset,
+            need,
+            have,
+        }
     }
 
     pub fn malformed(layer: &'static str, what: &'static str, offset: usize) -> Self {
-        DissectError { layer, kind: ErrorKind::Malformed(what), offset, need: 0, have: 0 }
+        DissectError {
+            layer,
+            kind: ErrorKind::Malformed(what),
+            offset,
+            need: 0,
+            have: 0,
+        }
     }
 
     /// Stable code for the expert node.
@@ -105,8 +117,14 @@ mod tests {
     #[test]
     fn messages_say_where() {
         let e = DissectError::truncated("TCP", 34, 20, 7);
-        assert_eq!(e.to_string(), "TCP truncated: needed 20 bytes at offset 34, only 7 present");
+        assert_eq!(
+            e.to_string(),
+            "TCP truncated: needed 20 bytes at offset 34, only 7 present"
+        );
         assert!(need("IPv4", &[0; 10], 4, 6).is_ok());
-        assert_eq!(need("IPv4", &[0; 10], 12, 6), Err(DissectError::truncated("IPv4", 12, 6, 0)));
+        assert_eq!(
+            need("IPv4", &[0; 10], 12, 6),
+            Err(DissectError::truncated("IPv4", 12, 6, 0))
+        );
     }
 }

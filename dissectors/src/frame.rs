@@ -16,7 +16,8 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use crate::annot::{Anchor, Annotations};
+use crate::annot::{Anchor, Annotations, PduBytes};
+use crate::app;
 use crate::error::{DissectError, ErrorKind, Severity};
 use crate::link::arp::{self, Arp};
 use crate::link::{self, Link, LinkKind, Next};
@@ -27,7 +28,7 @@ use crate::net::ipv4::{self, Ipv4};
 use crate::net::ipv6::{self, Ipv6};
 use crate::transport::tcp::{self, Tcp, TcpCtx};
 use crate::transport::udp::{self, Udp, UdpCtx};
-use crate::tree::{write_duration, write_mac, NodeId, Tree, Value};
+use crate::tree::{write_duration, write_mac, NodeId, Source, Tree, Value};
 use crate::tunnel::{self, Encap, Layer};
 use crate::util::{fold, pseudo_v4, pseudo_v6, sum_words, ChecksumStatus};
 
@@ -51,7 +52,9 @@ pub struct FrameMeta {
 
 impl FrameMeta {
     pub fn ts_ns(&self) -> i64 {
-        self.ts_secs.saturating_mul(1_000_000_000).saturating_add(i64::from(self.ts_nanos))
+        self.ts_secs
+            .saturating_mul(1_000_000_000)
+            .saturating_add(i64::from(self.ts_nanos))
     }
 }
 
@@ -173,7 +176,9 @@ impl Decoded {
     /// be cut short or the data offset bogus: the engine still tracks it).
     pub fn tcp(&self) -> Option<&Tcp> {
         match &self.transport {
-            Some(Transport::Tcp(t)) if self.partial.is_none() || (self.tsrc == 0 && self.inner_end >= t.off + 20) => Some(t),
+            Some(Transport::Tcp(t)) if self.partial.is_none() || (self.tsrc == 0 && self.inner_end >= t.off + 20) => {
+                Some(t)
+            }
             _ => None,
         }
     }
@@ -221,7 +226,12 @@ fn padded<T>(data: &[u8], upto: usize, f: impl Fn(&[u8]) -> Result<T, DissectErr
 
 /// Like [`padded`], with bytes that replace the zero padding where a zero
 /// would make the header unparseable (a version nibble, a header length).
-fn padded_with<T>(data: &[u8], upto: usize, patch: &[(usize, u8)], f: impl Fn(&[u8]) -> Result<T, DissectError>) -> Option<T> {
+fn padded_with<T>(
+    data: &[u8],
+    upto: usize,
+    patch: &[(usize, u8)],
+    f: impl Fn(&[u8]) -> Result<T, DissectError>,
+) -> Option<T> {
     let mut v = data.to_vec();
     if v.len() < upto {
         v.resize(upto, 0);
@@ -255,7 +265,9 @@ fn tcp_bad_offset(data: &[u8], off: usize, wire_end: usize) -> Option<Tcp> {
 
 impl Decoder {
     pub fn new(limits: FragLimits) -> Self {
-        Decoder { frag: Reassembler::new(limits) }
+        Decoder {
+            frag: Reassembler::new(limits),
+        }
     }
 
     /// Fragments currently held (bytes, datagrams).
@@ -271,7 +283,11 @@ impl Decoder {
     /// Decodes a frame on its own, using an already reassembled datagram
     /// from the annotations when the frame completed one.
     pub fn decode_alone(meta: &FrameMeta, data: &[u8], ann: &Annotations) -> Decoded {
-        let mut d = Decoder::new(FragLimits { max_datagrams: 0, max_bytes: 0, timeout_ns: 0 });
+        let mut d = Decoder::new(FragLimits {
+            max_datagrams: 0,
+            max_bytes: 0,
+            timeout_ns: 0,
+        });
         d.decode_inner(meta, data, Some(ann))
     }
 
@@ -299,10 +315,21 @@ impl Decoder {
         if let Some(e) = d.link.error {
             d.errors.push(e);
         }
-        let mut cur = Cursor { step: Step::Link(d.link.next), off: d.link.payload_off, end: data.len(), wire_end: wire, after_gre: None };
+        let mut cur = Cursor {
+            step: Step::Link(d.link.next),
+            off: d.link.payload_off,
+            end: data.len(),
+            wire_end: wire,
+            after_gre: None,
+        };
         loop {
-            if d.encap.len() >= tunnel::MAX_DEPTH && !matches!(cur.step, Step::Link(Next::Nothing | Next::Ethertype(_))) {
-                d.errors.push(DissectError::malformed("Encapsulation", "too many nested encapsulations", cur.off));
+            if d.encap.len() >= tunnel::MAX_DEPTH && !matches!(cur.step, Step::Link(Next::Nothing | Next::Ethertype(_)))
+            {
+                d.errors.push(DissectError::malformed(
+                    "Encapsulation",
+                    "too many nested encapsulations",
+                    cur.off,
+                ));
                 d.next = Next::Nothing;
                 break;
             }
@@ -317,10 +344,21 @@ impl Decoder {
 
     /// Dissects the layer `cur` points at: the innermost layers end the
     /// walk, an outer one is kept in `d.encap` and moves the cursor on.
-    fn step(&mut self, meta: &FrameMeta, data: &[u8], d: &mut Decoded, cur: &mut Cursor, ann: Option<&Annotations>) -> Flow {
+    fn step(
+        &mut self,
+        meta: &FrameMeta,
+        data: &[u8],
+        d: &mut Decoded,
+        cur: &mut Cursor,
+        ann: Option<&Annotations>,
+    ) -> Flow {
         let off = cur.off;
         let after_gre = cur.after_gre.take();
-        let layer = |encap: Encap, cur: &Cursor| Layer { encap, end: cur.end, wire_end: cur.wire_end };
+        let layer = |encap: Encap, cur: &Cursor| Layer {
+            encap,
+            end: cur.end,
+            wire_end: cur.wire_end,
+        };
         match cur.step {
             Step::Link(Next::Nothing) => {
                 d.next = Next::Nothing;
@@ -349,7 +387,11 @@ impl Decoder {
             }
             Step::Link(Next::Ipv4) | Step::Link(Next::Ipv6) => {
                 let v4 = cur.step == Step::Link(Next::Ipv4);
-                let parsed = if v4 { ipv4::parse(data, off).map(Ip::V4) } else { ipv6::parse(data, off).map(Ip::V6) };
+                let parsed = if v4 {
+                    ipv4::parse(data, off).map(Ip::V4)
+                } else {
+                    ipv6::parse(data, off).map(Ip::V6)
+                };
                 match parsed {
                     Ok(ip) => {
                         let walk_ok = match &ip {
@@ -432,13 +474,26 @@ impl Decoder {
             Step::Gre => {
                 let mut g = match tunnel::Gre::parse(data, off) {
                     Ok(g) => g,
-                    Err(e) => return Self::partial_layer(d, cur, data, e, |b| tunnel::Gre::parse(b, off).ok().map(Encap::Gre), off + 64),
+                    Err(e) => {
+                        return Self::partial_layer(
+                            d,
+                            cur,
+                            data,
+                            e,
+                            |b| tunnel::Gre::parse(b, off).ok().map(Encap::Gre),
+                            off + 64,
+                        )
+                    }
                 };
                 let complete = cur.end >= cur.wire_end;
                 g.verify(data, cur.end, complete);
                 cur.off = off.saturating_add(g.hdr_len);
                 cur.after_gre = Some(g.has_seq());
-                cur.step = if g.proto == tunnel::gre::ETHERTYPE_PPP { Step::Ppp } else { Step::Link(g.next()) };
+                cur.step = if g.proto == tunnel::gre::ETHERTYPE_PPP {
+                    Step::Ppp
+                } else {
+                    Step::Link(g.next())
+                };
                 d.encap.push(layer(Encap::Gre(g), cur));
                 Flow::Continue
             }
@@ -457,7 +512,14 @@ impl Decoder {
                     d.encap.push(layer(Encap::Erspan(s), cur));
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Erspan::parse(b, off, three).ok().map(Encap::Erspan), off + 20),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::Erspan::parse(b, off, three).ok().map(Encap::Erspan),
+                    off + 20,
+                ),
             },
             Step::Cmd(gre) => match tunnel::CiscoMeta::parse(data, off, gre) {
                 Ok(c) => {
@@ -466,7 +528,14 @@ impl Decoder {
                     d.encap.push(layer(Encap::CiscoMeta(c), cur));
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::CiscoMeta::parse(b, off, gre).ok().map(Encap::CiscoMeta), off + 8),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::CiscoMeta::parse(b, off, gre).ok().map(Encap::CiscoMeta),
+                    off + 8,
+                ),
             },
             Step::Vxlan => match tunnel::Vxlan::parse(data, off) {
                 Ok(v) => {
@@ -475,7 +544,14 @@ impl Decoder {
                     d.encap.push(layer(Encap::Vxlan(v), cur));
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Vxlan::parse(b, off).ok().map(Encap::Vxlan), off + 8),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::Vxlan::parse(b, off).ok().map(Encap::Vxlan),
+                    off + 8,
+                ),
             },
             Step::VxlanGpe => match tunnel::VxlanGpe::parse(data, off) {
                 Ok(v) => {
@@ -484,7 +560,14 @@ impl Decoder {
                     d.encap.push(layer(Encap::VxlanGpe(v), cur));
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::VxlanGpe::parse(b, off).ok().map(Encap::VxlanGpe), off + 8),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::VxlanGpe::parse(b, off).ok().map(Encap::VxlanGpe),
+                    off + 8,
+                ),
             },
             Step::Nsh => match tunnel::Nsh::parse(data, off) {
                 Ok(n) => {
@@ -525,11 +608,22 @@ impl Decoder {
             Step::L2tp => match tunnel::L2tp::parse(data, off) {
                 Ok(l) => {
                     cur.off = off.saturating_add(l.hdr_len);
-                    cur.step = if l.carries_ppp() { Step::Ppp } else { Step::Link(Next::Nothing) };
+                    cur.step = if l.carries_ppp() {
+                        Step::Ppp
+                    } else {
+                        Step::Link(Next::Nothing)
+                    };
                     d.encap.push(layer(Encap::L2tp(l), cur));
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::L2tp::parse(b, off).ok().map(Encap::L2tp), off + 16),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::L2tp::parse(b, off).ok().map(Encap::L2tp),
+                    off + 16,
+                ),
             },
             Step::Ppp => match tunnel::Ppp::parse(data, off) {
                 Ok(p) => {
@@ -538,13 +632,24 @@ impl Decoder {
                     d.encap.push(layer(Encap::Ppp(p), cur));
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Ppp::parse(b, off).ok().map(Encap::Ppp), off + 4),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::Ppp::parse(b, off).ok().map(Encap::Ppp),
+                    off + 4,
+                ),
             },
             Step::Pppoe(discovery) => match tunnel::Pppoe::parse(data, off, discovery) {
                 Ok(p) => {
                     cur.off = off.saturating_add(tunnel::Pppoe::LEN);
                     let pend = p.payload_end(cur.end);
-                    cur.step = if discovery { Step::Link(Next::Nothing) } else { Step::Ppp };
+                    cur.step = if discovery {
+                        Step::Link(Next::Nothing)
+                    } else {
+                        Step::Ppp
+                    };
                     d.encap.push(layer(Encap::Pppoe(p), cur));
                     if !discovery && pend >= cur.off {
                         cur.wire_end = cur.wire_end.min(pend.max(cur.end.min(pend)));
@@ -552,7 +657,14 @@ impl Decoder {
                     }
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Pppoe::parse(b, off, discovery).ok().map(Encap::Pppoe), off + 6),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::Pppoe::parse(b, off, discovery).ok().map(Encap::Pppoe),
+                    off + 6,
+                ),
             },
             Step::Mpls => {
                 let (m, err) = tunnel::Mpls::parse(data, off);
@@ -591,7 +703,14 @@ impl Decoder {
                     d.encap.push(layer(Encap::VnTag(v), cur));
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::VnTag::parse(b, off).ok().map(Encap::VnTag), off + 6),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::VnTag::parse(b, off).ok().map(Encap::VnTag),
+                    off + 6,
+                ),
             },
             Step::Avsp => match tunnel::Avsp::parse(data, off) {
                 Ok(a) => {
@@ -600,22 +719,42 @@ impl Decoder {
                     d.encap.push(layer(Encap::Avsp(a), cur));
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Avsp::parse(b, off).ok().map(Encap::Avsp), off + 14),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::Avsp::parse(b, off).ok().map(Encap::Avsp),
+                    off + 14,
+                ),
             },
             Step::Macsec => match tunnel::Macsec::parse(data, off) {
                 Ok(m) => {
                     cur.off = off.saturating_add(m.hdr_len);
                     cur.step = Step::Link(m.next());
                     // The ICV ends the frame on the wire.
-                    let icv = cur.wire_end.checked_sub(tunnel::Macsec::ICV_LEN).filter(|&i| m.readable() && i >= cur.off);
-                    d.encap.push(layer(Encap::Macsec(m, icv.filter(|&i| i + tunnel::Macsec::ICV_LEN <= cur.end)), cur));
+                    let icv = cur
+                        .wire_end
+                        .checked_sub(tunnel::Macsec::ICV_LEN)
+                        .filter(|&i| m.readable() && i >= cur.off);
+                    d.encap.push(layer(
+                        Encap::Macsec(m, icv.filter(|&i| i + tunnel::Macsec::ICV_LEN <= cur.end)),
+                        cur,
+                    ));
                     if let Some(i) = icv {
                         cur.end = cur.end.min(i);
                         cur.wire_end = i;
                     }
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Macsec::parse(b, off).ok().map(|m| Encap::Macsec(m, None)), off + 16),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::Macsec::parse(b, off).ok().map(|m| Encap::Macsec(m, None)),
+                    off + 16,
+                ),
             },
             Step::PimRegister(v4) => match tunnel::PimRegister::parse(data, off, v4) {
                 Ok(p) => {
@@ -624,7 +763,14 @@ impl Decoder {
                     d.encap.push(layer(Encap::PimRegister(p), cur));
                     cut_short(d, cur, data, "IP", 20)
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::PimRegister::parse(b, off, v4).ok().map(Encap::PimRegister), off + 8),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::PimRegister::parse(b, off, v4).ok().map(Encap::PimRegister),
+                    off + 8,
+                ),
             },
             Step::Teredo => match tunnel::Teredo::parse(data, off) {
                 Ok(tr) => {
@@ -654,7 +800,14 @@ impl Decoder {
                         Flow::Continue
                     }
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Gtpu::parse(b, off).ok().map(Encap::Gtpu), off + 12),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::Gtpu::parse(b, off).ok().map(Encap::Gtpu),
+                    off + 12,
+                ),
             },
             Step::Pbb => match tunnel::Pbb::parse(data, off) {
                 Ok(p) => {
@@ -663,7 +816,14 @@ impl Decoder {
                     d.encap.push(layer(Encap::Pbb(p), cur));
                     Flow::Continue
                 }
-                Err(e) => Self::partial_layer(d, cur, data, e, |b| tunnel::Pbb::parse(b, off).ok().map(Encap::Pbb), off + 18),
+                Err(e) => Self::partial_layer(
+                    d,
+                    cur,
+                    data,
+                    e,
+                    |b| tunnel::Pbb::parse(b, off).ok().map(Encap::Pbb),
+                    off + 18,
+                ),
             },
         }
     }
@@ -671,11 +831,22 @@ impl Decoder {
     /// A layer whose header was cut short (or is malformed): the fields
     /// that were captured are kept from a zero-padded copy, the error is
     /// recorded, and the walk ends.
-    fn partial_layer(d: &mut Decoded, cur: &Cursor, data: &[u8], e: DissectError, f: impl Fn(&[u8]) -> Option<Encap>, upto: usize) -> Flow {
+    fn partial_layer(
+        d: &mut Decoded,
+        cur: &Cursor,
+        data: &[u8],
+        e: DissectError,
+        f: impl Fn(&[u8]) -> Option<Encap>,
+        upto: usize,
+    ) -> Flow {
         if e.kind == ErrorKind::Truncated {
             let v = link::padded(data, 0, upto);
             if let Some(enc) = f(&v) {
-                d.encap.push(Layer { encap: enc, end: cur.end, wire_end: cur.wire_end });
+                d.encap.push(Layer {
+                    encap: enc,
+                    end: cur.end,
+                    wire_end: cur.wire_end,
+                });
             }
         }
         d.errors.push(e);
@@ -689,7 +860,11 @@ impl Decoder {
         let Some(ip) = &d.ip else { return };
         let frag = match ip {
             Ip::V4(h) if h.is_fragment() => Some((h.frag_byte_offset(), h.mf(), u32::from(h.id))),
-            Ip::V6(h) => h.frag.as_ref().filter(|f| f.offset != 0 || f.more).map(|f| (usize::from(f.offset) * 8, f.more, f.id)),
+            Ip::V6(h) => h
+                .frag
+                .as_ref()
+                .filter(|f| f.offset != 0 || f.more)
+                .map(|f| (usize::from(f.offset) * 8, f.more, f.id)),
             _ => None,
         };
         let (src, dst, proto) = (ip.src(), ip.dst(), ip.proto());
@@ -882,8 +1057,19 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
     }
     let payload = ip.payload();
     let wire_len = ip.wire_payload_len();
-    let wire_end = payload.start.saturating_add(wire_len).min(cur.wire_end.max(payload.end));
-    let plain = |step| Some(IpTunnel { step, end: payload.end, wire_end, udp: None, ah: None });
+    let wire_end = payload
+        .start
+        .saturating_add(wire_len)
+        .min(cur.wire_end.max(payload.end));
+    let plain = |step| {
+        Some(IpTunnel {
+            step,
+            end: payload.end,
+            wire_end,
+            udp: None,
+            ah: None,
+        })
+    };
     match ip.proto() {
         AH if matches!(ip, Ip::V4(_)) => {
             // Tunnel mode: the AH protects a whole packet.
@@ -894,14 +1080,22 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
                 47 => Step::Gre,
                 _ => return None,
             };
-            Some(IpTunnel { step, end: payload.end, wire_end, udp: None, ah: Some(x) })
+            Some(IpTunnel {
+                step,
+                end: payload.end,
+                wire_end,
+                udp: None,
+                ah: Some(x),
+            })
         }
         4 => plain(Step::Link(Next::Ipv4)),
         41 => plain(Step::Link(Next::Ipv6)),
         47 => plain(Step::Gre),
         // IPv6 segment routing may carry an Ethernet frame (RFC 8986).
         143 => plain(Step::Eth),
-        103 if tunnel::PimRegister::is_register(data, payload.start) => plain(Step::PimRegister(matches!(ip, Ip::V4(_)))),
+        103 if tunnel::PimRegister::is_register(data, payload.start) => {
+            plain(Step::PimRegister(matches!(ip, Ip::V4(_))))
+        }
         17 => {
             let u = udp::parse(data, payload.start, wire_end).ok()?;
             let port = tunnel::udp_tunnel(u.sport, u.dport)?;
@@ -915,7 +1109,8 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
                     (IpAddr::V6(a), IpAddr::V6(b))
                 }
             };
-            let (t, ck, err, partial) = transport(data, payload.start, payload.end, wire_end, 17, ck_src, ck_dst, wire_len);
+            let (t, ck, err, partial) =
+                transport(data, payload.start, payload.end, wire_end, 17, ck_src, ck_dst, wire_len);
             if err.is_some() || partial {
                 return None;
             }
@@ -931,7 +1126,13 @@ fn ip_tunnel(ip: &Ip, data: &[u8], cur: &Cursor) -> Option<IpTunnel> {
             };
             let uend = u.payload.end;
             let uwire = u.off.saturating_add(usize::from(u.length)).min(wire_end).max(uend);
-            Some(IpTunnel { step, end: payload.end, wire_end, udp: Some((u, ck, uend, uwire)), ah: None })
+            Some(IpTunnel {
+                step,
+                end: payload.end,
+                wire_end,
+                udp: Some((u, ck, uend, uwire)),
+                ah: None,
+            })
         }
         _ => None,
     }
@@ -958,7 +1159,8 @@ fn apply_transport(d: &mut Decoded, (t, ck, err, partial): TransportResult) {
 
 /// Checksum of a transport segment `data[off..end]` whose checksum field is at `ck_at`.
 fn verify(data: &[u8], off: usize, end: usize, ck_at: usize, pseudo: u64) -> ChecksumStatus {
-    let (Some(seg), Some(before), Some(after)) = (data.get(off..end), data.get(off..ck_at), data.get(ck_at + 2..end)) else {
+    let (Some(seg), Some(before), Some(after)) = (data.get(off..end), data.get(off..ck_at), data.get(ck_at + 2..end))
+    else {
         return ChecksumStatus::Unverified;
     };
     let field = crate::util::be16(data, ck_at).unwrap_or(0);
@@ -987,22 +1189,40 @@ fn pseudo(src: IpAddr, dst: IpAddr, proto: u8, len: usize) -> u64 {
 
 /// Dissects the transport in `data[off..end]` (captured) whose wire end is `wire_end`.
 #[allow(clippy::too_many_arguments)]
-fn transport(data: &[u8], off: usize, end: usize, wire_end: usize, proto: u8, src: IpAddr, dst: IpAddr, wire_len: usize) -> TransportResult {
+fn transport(
+    data: &[u8],
+    off: usize,
+    end: usize,
+    wire_end: usize,
+    proto: u8,
+    src: IpAddr,
+    dst: IpAddr,
+    wire_len: usize,
+) -> TransportResult {
     let full = end == wire_end && end <= data.len();
     let ps = pseudo(src, dst, proto, wire_len);
     match proto {
         6 => match tcp::parse(data, off, end, wire_end) {
             Ok(t) => {
-                let ck = if full { verify(data, off, end, off + 16, ps) } else { ChecksumStatus::Unverified };
+                let ck = if full {
+                    verify(data, off, end, off + 16, ps)
+                } else {
+                    ChecksumStatus::Unverified
+                };
                 (Some(Transport::Tcp(t)), ck, None, false)
             }
             Err(e) if e.kind == ErrorKind::Truncated => {
-                let t = padded_with(data, off + 60, &[(off + 12, 0x50)], |p| tcp::parse(p, off, wire_end.max(off + 20), wire_end.max(off + 20)));
+                let t = padded_with(data, off + 60, &[(off + 12, 0x50)], |p| {
+                    tcp::parse(p, off, wire_end.max(off + 20), wire_end.max(off + 20))
+                });
                 (t.map(Transport::Tcp), ChecksumStatus::Unverified, Some(e), true)
             }
-            Err(e) if (data.get(off + 12).copied().unwrap_or(0) >> 4) < 5 => {
-                (tcp_bad_offset(data, off, wire_end).map(Transport::Tcp), ChecksumStatus::Unverified, Some(e), true)
-            }
+            Err(e) if (data.get(off + 12).copied().unwrap_or(0) >> 4) < 5 => (
+                tcp_bad_offset(data, off, wire_end).map(Transport::Tcp),
+                ChecksumStatus::Unverified,
+                Some(e),
+                true,
+            ),
             Err(e) => (None, ChecksumStatus::Unverified, Some(e), false),
         },
         17 => match udp::parse(data, off, wire_end) {
@@ -1011,7 +1231,13 @@ fn transport(data: &[u8], off: usize, end: usize, wire_end: usize, proto: u8, sr
                     ChecksumStatus::Unverified
                 } else {
                     let uend = off.saturating_add(usize::from(u.length)).min(end);
-                    verify(data, off, uend, off + 6, pseudo(src, dst, proto, uend.saturating_sub(off)))
+                    verify(
+                        data,
+                        off,
+                        uend,
+                        off + 6,
+                        pseudo(src, dst, proto, uend.saturating_sub(off)),
+                    )
                 };
                 (Some(Transport::Udp(u)), ck, None, false)
             }
@@ -1109,7 +1335,7 @@ pub fn protocols(d: &Decoded) -> String {
 pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations, t: &mut Tree) {
     t.clear();
     t.set_clip(Some((0, data.len())));
-    frame_node(d, meta, data, t);
+    frame_node(d, meta, data, ann, t);
     // The Ethernet header whose frame holds the next IP packet, and where
     // that frame starts (its padding or trailer goes under it).
     let mut eth: Option<(NodeId, usize)> = d.link.tree(t, data).map(|id| (id, 0));
@@ -1128,7 +1354,14 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
                 ipv6::ext_header_tree(t, None, bytes, x);
             }
             Encap::Udp(u, ck) => {
-                u.tree(t, bytes, &UdpCtx { stream: None, checksum: *ck });
+                u.tree(
+                    t,
+                    bytes,
+                    &UdpCtx {
+                        stream: None,
+                        checksum: *ck,
+                    },
+                );
             }
             Encap::Gre(g) => {
                 g.tree(&mut e, bytes);
@@ -1215,13 +1448,24 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
                 let l = t.uint(data_node, "data.len", "Length", p.len() as u64, p.start, 0);
                 t.set_generated(l);
                 if let (Some(n), Some(ipn)) = (ann.reassembled_in, ip_node) {
-                    let name = if matches!(ip, Ip::V4(_)) { "ip.reassembled_in" } else { "ipv6.reassembled_in" };
+                    let name = if matches!(ip, Ip::V4(_)) {
+                        "ip.reassembled_in"
+                    } else {
+                        "ipv6.reassembled_in"
+                    };
                     let r = t.uint(ipn, name, "Reassembled in", n, 0, 0);
                     t.set_text(r, format!("#{n}"));
                     t.set_generated(r);
                 }
                 if let (FragState::Dropped(why), Some(ipn)) = (&d.frag, ip_node) {
-                    t.expert(ipn, Severity::Note, "ip.fragment.not_reassembled", format!("fragment not reassembled: {why}"), 0, 0);
+                    t.expert(
+                        ipn,
+                        Severity::Note,
+                        "ip.fragment.not_reassembled",
+                        format!("fragment not reassembled: {why}"),
+                        0,
+                        0,
+                    );
                 }
             }
             _ => {}
@@ -1244,10 +1488,13 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
             l4 = Some(h.tree(t, tdata, &cx));
         }
         Some(Transport::Udp(h)) => {
-            let cx = UdpCtx { stream: ann.udp_stream, checksum: d.l4_checksum };
+            let cx = UdpCtx {
+                stream: ann.udp_stream,
+                checksum: d.l4_checksum,
+            };
             let n = h.tree(t, tdata, &cx);
             l4 = Some(n);
-            if !h.payload.is_empty() {
+            if !h.payload.is_empty() && ann.app.is_empty() {
                 let p = h.payload.clone();
                 let dn = t.text(None, "data", format!("Data ({} bytes)", p.len()), p.start, p.len());
                 t.bytes(dn, "data.data", "Data", p.start, p.len());
@@ -1271,8 +1518,9 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
         }
         None => {}
     }
-    t.set_default_src(0);
     let _ = l4;
+    app_trees(t, ann, tdata);
+    t.set_default_src(0);
     for (anchor, node) in &ann.nodes {
         let parent = match anchor {
             Anchor::Root => None,
@@ -1282,7 +1530,10 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
     }
     for e in &d.errors {
         let what = match e.kind {
-            ErrorKind::Truncated => format!("[Truncated {} header: needed {} bytes at offset {}, {} captured]", e.layer, e.need, e.offset, e.have),
+            ErrorKind::Truncated => format!(
+                "[Truncated {} header: needed {} bytes at offset {}, {} captured]",
+                e.layer, e.need, e.offset, e.have
+            ),
             ErrorKind::Malformed(m) => format!("[Malformed {}: {} (offset {})]", e.layer, m, e.offset),
         };
         let off = e.offset.min(data.len());
@@ -1290,6 +1541,66 @@ pub fn build_tree(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations,
         t.set_expert(n, Severity::Error, e.code(), e.to_string());
     }
     t.set_clip(None);
+}
+
+/// The application messages this frame completed: each in the transport's
+/// data source, or in a data source of its own when reassembled from several
+/// frames (listed like Wireshark's `tcp.segments`).
+fn app_trees(t: &mut Tree, ann: &Annotations, tdata: &[u8]) {
+    let tsrc = t.default_src();
+    for pdu in &ann.app {
+        let root = match &pdu.bytes {
+            PduBytes::Frame(r) => {
+                let data = tdata.get(..r.end).unwrap_or(tdata);
+                app::tree(t, pdu.proto, data, r.start)
+            }
+            PduBytes::Reassembled(b) => {
+                let total: u64 = pdu.segments.iter().map(|s| u64::from(s.1)).sum();
+                let mut line = format!("[{} Reassembled TCP Segments ({} bytes): ", pdu.segments.len(), b.len());
+                let mut frames = Vec::with_capacity(pdu.segments.len());
+                let mut at = 0u32;
+                for (i, (f, n)) in pdu.segments.iter().enumerate() {
+                    let _ = write!(line, "{}#{}({})", if i > 0 { ", " } else { "" }, f, n);
+                    frames.push((at, *n, *f));
+                    at = at.saturating_add(*n);
+                }
+                line.push(']');
+                let src = t.add_source(Source {
+                    name: format!("Reassembled TCP ({} bytes)", b.len()),
+                    data: b.to_vec(),
+                    frames,
+                });
+                t.set_default_src(src);
+                let segs = t.text(None, "tcp.segments", line, 0, b.len());
+                let mut at = 0usize;
+                for (f, n) in &pdu.segments {
+                    let n = *n as usize;
+                    let id = t.add(Some(segs), "tcp.segment", "Frame", Value::UInt(*f), at, n);
+                    t.set_text(
+                        id,
+                        format!("Frame: {f}, payload: {}-{} ({n} bytes)", at, (at + n).saturating_sub(1)),
+                    );
+                    at = at.saturating_add(n);
+                }
+                t.uint(
+                    segs,
+                    "tcp.segment.count",
+                    "Segment count",
+                    pdu.segments.len() as u64,
+                    0,
+                    0,
+                );
+                let l = t.uint(segs, "tcp.reassembled.length", "Reassembled TCP length", total, 0, 0);
+                t.set_generated(l);
+                t.bytes(segs, "tcp.reassembled.data", "Reassembled TCP Data", 0, b.len());
+                app::tree(t, pdu.proto, b, 0)
+            }
+        };
+        for n in &pdu.nodes {
+            n.add_to(t, Some(root));
+        }
+        t.set_default_src(tsrc);
+    }
 }
 
 /// An IP header's tree over `data` (the bytes that hold the packet), with
@@ -1327,8 +1638,14 @@ fn embedded_packet(t: &mut Tree, parent: u32, data: &[u8], emb: std::ops::Range<
     let inner = data.get(..emb.end).unwrap_or(data);
     t.set_root_parent(Some(parent));
     let ip: Option<Ip> = match first >> 4 {
-        4 => ipv4::parse(inner, emb.start).ok().or_else(|| padded(inner, emb.start + 60, |p| ipv4::parse(p, emb.start))).map(Ip::V4),
-        6 => ipv6::parse(inner, emb.start).ok().or_else(|| padded(inner, emb.start + 40, |p| ipv6::parse(p, emb.start))).map(Ip::V6),
+        4 => ipv4::parse(inner, emb.start)
+            .ok()
+            .or_else(|| padded(inner, emb.start + 60, |p| ipv4::parse(p, emb.start)))
+            .map(Ip::V4),
+        6 => ipv6::parse(inner, emb.start)
+            .ok()
+            .or_else(|| padded(inner, emb.start + 40, |p| ipv6::parse(p, emb.start)))
+            .map(Ip::V6),
         _ => None,
     };
     if let Some(ip) = ip {
@@ -1342,25 +1659,37 @@ fn embedded_packet(t: &mut Tree, parent: u32, data: &[u8], emb: std::ops::Range<
         let end = inner.len().max(start);
         match ip.proto() {
             6 => {
-                if let Some(h) = tcp::parse(inner, start, end, end).ok().or_else(|| padded(inner, start + 60, |q| tcp::parse(q, start, start + 60, start + 60))) {
+                if let Some(h) = tcp::parse(inner, start, end, end)
+                    .ok()
+                    .or_else(|| padded(inner, start + 60, |q| tcp::parse(q, start, start + 60, start + 60)))
+                {
                     let cx = TcpCtx::default();
                     h.tree(t, inner, &cx);
                 }
             }
             17 => {
-                if let Some(h) = udp::parse(inner, start, end).ok().or_else(|| padded(inner, start + 8, |q| udp::parse(q, start, start + 8))) {
+                if let Some(h) = udp::parse(inner, start, end)
+                    .ok()
+                    .or_else(|| padded(inner, start + 8, |q| udp::parse(q, start, start + 8)))
+                {
                     h.tree(t, inner, &UdpCtx::default());
                 }
             }
             1 => {
-                if let Some(mut h) = icmp::parse(inner, start, end).ok().or_else(|| padded(inner, start + 8, |q| icmp::parse(q, start, start + 8))) {
+                if let Some(mut h) = icmp::parse(inner, start, end)
+                    .ok()
+                    .or_else(|| padded(inner, start + 8, |q| icmp::parse(q, start, start + 8)))
+                {
                     // Wireshark does not verify checksums of quoted packets.
                     h.checksum_status = ChecksumStatus::Unverified;
                     h.tree(t, inner);
                 }
             }
             58 => {
-                if let Some(mut h) = icmpv6::parse(inner, start, end, None).ok().or_else(|| padded(inner, start + 8, |q| icmpv6::parse(q, start, start + 8, None))) {
+                if let Some(mut h) = icmpv6::parse(inner, start, end, None)
+                    .ok()
+                    .or_else(|| padded(inner, start + 8, |q| icmpv6::parse(q, start, start + 8, None)))
+                {
                     h.checksum_status = ChecksumStatus::Unverified;
                     h.tree(t, inner);
                 }
@@ -1371,7 +1700,7 @@ fn embedded_packet(t: &mut Tree, parent: u32, data: &[u8], emb: std::ops::Range<
     t.set_root_parent(None);
 }
 
-fn frame_node(d: &Decoded, meta: &FrameMeta, data: &[u8], t: &mut Tree) {
+fn frame_node(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations, t: &mut Tree) {
     let on_wire = u64::from(meta.origlen);
     let cap = data.len() as u64;
     let f = t.text(
@@ -1391,21 +1720,56 @@ fn frame_node(d: &Decoded, meta: &FrameMeta, data: &[u8], t: &mut Tree) {
     );
     t.uint(f, "frame.interface_id", "Interface id", u64::from(meta.iface), 0, 0);
     let e = t.uint(f, "wirelens.linktype", "Link type", u64::from(meta.linktype), 0, 0);
-    t.set_text(e, format!("{} ({})", link::linktype::name(meta.linktype), meta.linktype));
+    t.set_text(
+        e,
+        format!("{} ({})", link::linktype::name(meta.linktype), meta.linktype),
+    );
     for c in &meta.comments {
         t.string(f, "frame.comment", "Comment", c.as_str(), 0, 0);
     }
-    t.add(Some(f), "frame.time_epoch", "Epoch Time", Value::Time { secs: meta.ts_secs, nanos: meta.ts_nanos }, 0, 0);
-    let dl = t.add(Some(f), "frame.time_delta", "Time delta from previous captured frame", Value::Duration(meta.delta_ns), 0, 0);
+    t.add(
+        Some(f),
+        "frame.time_epoch",
+        "Epoch Time",
+        Value::Time {
+            secs: meta.ts_secs,
+            nanos: meta.ts_nanos,
+        },
+        0,
+        0,
+    );
+    let dl = t.add(
+        Some(f),
+        "frame.time_delta",
+        "Time delta from previous captured frame",
+        Value::Duration(meta.delta_ns),
+        0,
+        0,
+    );
     t.set_generated(dl);
-    let rl = t.add(Some(f), "frame.time_relative", "Time since reference or first frame", Value::Duration(meta.rel_ns), 0, 0);
+    let rl = t.add(
+        Some(f),
+        "frame.time_relative",
+        "Time since reference or first frame",
+        Value::Duration(meta.rel_ns),
+        0,
+        0,
+    );
     t.set_generated(rl);
     t.uint(f, "frame.number", "Frame Number", meta.number, 0, 0);
     let l = t.uint(f, "frame.len", "Frame Length", on_wire, 0, 0);
     t.set_text(l, format!("{on_wire} bytes ({} bits)", on_wire * 8));
     let c = t.uint(f, "frame.cap_len", "Capture Length", cap, 0, 0);
     t.set_text(c, format!("{cap} bytes ({} bits)", cap * 8));
-    let p = t.string(f, "frame.protocols", "Protocols in frame", protocols(d), 0, 0);
+    let mut protos = protocols(d);
+    for pdu in &ann.app {
+        let name = app::protocol_names(pdu.proto);
+        if !protos.ends_with(name) {
+            protos.push(':');
+            protos.push_str(name);
+        }
+    }
+    let p = t.string(f, "frame.protocols", "Protocols in frame", protos, 0, 0);
     t.set_generated(p);
 }
 
@@ -1454,7 +1818,9 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
     }
     // The link layer that the innermost layers hang from.
     let inner_link = match d.encap.last() {
-        Some(Layer { encap: Encap::Link(k), .. }) => Some(k),
+        Some(Layer {
+            encap: Encap::Link(k), ..
+        }) => Some(k),
         Some(_) => None,
         None => Some(&d.link),
     };
@@ -1495,7 +1861,10 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
                 "TCP".into()
             }
             (Some(Transport::Udp(h)), _) => {
-                let cx = UdpCtx { stream: ann.udp_stream, checksum: d.l4_checksum };
+                let cx = UdpCtx {
+                    stream: ann.udp_stream,
+                    checksum: d.l4_checksum,
+                };
                 info.push_str(&h.info_with(&cx));
                 "UDP".into()
             }
@@ -1561,11 +1930,21 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
             (LinkKind::Chdlc(c), _) if c.proto == 0x2000 => "CDP".into(),
             (_, Next::Ethertype(et)) => {
                 info.push_str(link::ethertype_name(*et).unwrap_or("Ethernet II"));
-                short_ethertype(*et).map(String::from).unwrap_or_else(|| format!("0x{et:04x}"))
+                short_ethertype(*et)
+                    .map(String::from)
+                    .unwrap_or_else(|| format!("0x{et:04x}"))
             }
             (LinkKind::Ethernet { llc: Some(l), .. }, _) => {
-                let _ = write!(info, "DSAP 0x{:02x} SSAP 0x{:02x} Control 0x{:02x}", l.dsap, l.ssap, l.control);
-                if l.dsap == 0x42 && l.ssap == 0x42 { "STP".into() } else { "LLC".into() }
+                let _ = write!(
+                    info,
+                    "DSAP 0x{:02x} SSAP 0x{:02x} Control 0x{:02x}",
+                    l.dsap, l.ssap, l.control
+                );
+                if l.dsap == 0x42 && l.ssap == 0x42 {
+                    "STP".into()
+                } else {
+                    "LLC".into()
+                }
             }
             (LinkKind::Ethernet { .. }, _) => "Ethernet".into(),
             (LinkKind::Sll(_) | LinkKind::Sll2(_), _) => "SLL".into(),
@@ -1589,16 +1968,41 @@ pub fn columns(d: &Decoded, meta: &FrameMeta, data: &[u8], ann: &Annotations) ->
         let cut = meta.caplen < meta.origlen;
         match e.kind {
             ErrorKind::Truncated if cut => {
-                let _ = write!(info, "[Packet size limited during capture: {} header cut at {} of {} bytes]", e.layer, e.have, e.need);
+                let _ = write!(
+                    info,
+                    "[Packet size limited during capture: {} header cut at {} of {} bytes]",
+                    e.layer, e.have, e.need
+                );
             }
             ErrorKind::Truncated => {
-                let _ = write!(info, "[Malformed Packet: {} needs {} bytes at offset {}, {} present]", e.layer, e.need, e.offset, e.have);
+                let _ = write!(
+                    info,
+                    "[Malformed Packet: {} needs {} bytes at offset {}, {} present]",
+                    e.layer, e.need, e.offset, e.have
+                );
             }
             ErrorKind::Malformed(m) => {
                 let _ = write!(info, "[Malformed {}: {}]", e.layer, m);
             }
         }
     }
+    let proto = match ann.app.last() {
+        Some(last) => {
+            // The messages replace the transport's Info; the analysis prefix stays.
+            info.clear();
+            if let Some(p) = &ann.info_prefix {
+                info.push_str(p);
+            }
+            app::infos(&ann.app, d.transport_data(data), &mut info);
+            last.proto.column_name().into()
+        }
+        None => {
+            if ann.segment_of_pdu {
+                info.push_str(" [TCP segment of a reassembled PDU]");
+            }
+            proto
+        }
+    };
     if let Some(s) = &ann.info_suffix {
         info.push_str(s);
     }

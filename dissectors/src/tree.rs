@@ -38,7 +38,10 @@ pub enum Value {
     OwnedBytes(Box<[u8]>),
     Str(Box<str>),
     /// Seconds since the Unix epoch with nanoseconds (absolute time).
-    Time { secs: i64, nanos: u32 },
+    Time {
+        secs: i64,
+        nanos: u32,
+    },
     /// A duration or relative time in nanoseconds.
     Duration(i64),
 }
@@ -118,7 +121,15 @@ pub struct Tree {
 
 impl Tree {
     pub fn new() -> Self {
-        Tree { nodes: Vec::new(), first_root: NONE, last_root: NONE, clip: None, cur_src: 0, root_parent: NONE, sources: Vec::new() }
+        Tree {
+            nodes: Vec::new(),
+            first_root: NONE,
+            last_root: NONE,
+            clip: None,
+            cur_src: 0,
+            root_parent: NONE,
+            sources: Vec::new(),
+        }
     }
 
     pub fn clear(&mut self) {
@@ -175,7 +186,10 @@ impl Tree {
         if src == 0 {
             frame
         } else {
-            self.sources.get(usize::from(src) - 1).map(|s| s.data.as_slice()).unwrap_or(&[])
+            self.sources
+                .get(usize::from(src) - 1)
+                .map(|s| s.data.as_slice())
+                .unwrap_or(&[])
         }
     }
 
@@ -254,31 +268,73 @@ impl Tree {
     }
 
     /// A protocol or text node: its whole line is `text`.
-    pub fn text(&mut self, parent: Option<NodeId>, name: &'static str, text: impl Into<Box<str>>, off: usize, len: usize) -> NodeId {
+    pub fn text(
+        &mut self,
+        parent: Option<NodeId>,
+        name: &'static str,
+        text: impl Into<Box<str>>,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         let id = self.add(parent, name, "", Value::None, off, len);
         self.set_text(id, text);
         id
     }
 
-    pub fn uint(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: u64, off: usize, len: usize) -> NodeId {
+    pub fn uint(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        v: u64,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         self.add(Some(parent), name, label, Value::UInt(v), off, len)
     }
 
     /// An integer shown in hexadecimal with `digits` digits.
     #[allow(clippy::too_many_arguments)]
-    pub fn hex(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: u64, digits: u8, off: usize, len: usize) -> NodeId {
+    pub fn hex(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        v: u64,
+        digits: u8,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         let id = self.add(Some(parent), name, label, Value::UInt(v), off, len);
         self.set_base(id, Base::Hex(digits));
         id
     }
 
-    pub fn boolean(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: bool, off: usize, len: usize) -> NodeId {
+    pub fn boolean(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        v: bool,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         self.add(Some(parent), name, label, Value::Bool(v), off, len)
     }
 
     /// A bit field inside a `bits`-wide integer: `value` is already shifted down.
     #[allow(clippy::too_many_arguments)]
-    pub fn bits(&mut self, parent: NodeId, name: &'static str, label: &'static str, value: Value, bits: u8, mask: u64, off: usize, len: usize) -> NodeId {
+    pub fn bits(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        value: Value,
+        bits: u8,
+        mask: u64,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         let id = self.add(Some(parent), name, label, value, off, len);
         if let Some(n) = self.nodes.get_mut(id as usize) {
             n.bits = bits;
@@ -291,7 +347,15 @@ impl Tree {
         self.add(Some(parent), name, label, Value::Bytes, off, len)
     }
 
-    pub fn string(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: impl Into<Box<str>>, off: usize, len: usize) -> NodeId {
+    pub fn string(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        v: impl Into<Box<str>>,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         self.add(Some(parent), name, label, Value::Str(v.into()), off, len)
     }
 
@@ -343,12 +407,24 @@ impl Tree {
     /// Attaches expert info to a node.
     pub fn set_expert(&mut self, id: NodeId, severity: Severity, code: &'static str, msg: impl Into<String>) {
         if let Some(n) = self.nodes.get_mut(id as usize) {
-            n.expert = Some(Box::new(Expert { severity, code, msg: msg.into() }));
+            n.expert = Some(Box::new(Expert {
+                severity,
+                code,
+                msg: msg.into(),
+            }));
         }
     }
 
     /// Adds an expert-info node (Wireshark's `_ws.expert`-style child) under `parent`.
-    pub fn expert(&mut self, parent: NodeId, severity: Severity, code: &'static str, msg: impl Into<String>, off: usize, len: usize) -> NodeId {
+    pub fn expert(
+        &mut self,
+        parent: NodeId,
+        severity: Severity,
+        code: &'static str,
+        msg: impl Into<String>,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         let msg = msg.into();
         let id = self.add(Some(parent), code, "", Value::None, off, len);
         self.set_text(id, format!("[{}: {}]", severity.label(), msg));
@@ -357,7 +433,10 @@ impl Tree {
     }
 
     pub fn roots(&self) -> Children<'_> {
-        Children { tree: self, next: self.first_root }
+        Children {
+            tree: self,
+            next: self.first_root,
+        }
     }
 
     pub fn children(&self, id: NodeId) -> Children<'_> {
@@ -378,7 +457,10 @@ impl Tree {
 
     /// Depth-first pre-order walk (the order a reader sees in the text tree).
     pub fn pre_order(&self) -> PreOrder<'_> {
-        PreOrder { tree: self, stack: vec![self.first_root] }
+        PreOrder {
+            tree: self,
+            stack: vec![self.first_root],
+        }
     }
 
     /// Depth of a node (roots are 0).
@@ -394,7 +476,8 @@ impl Tree {
 
     /// Every expert info in the tree, in tree order.
     pub fn experts(&self) -> impl Iterator<Item = (NodeId, &Expert)> {
-        self.pre_order().filter_map(|(id, n)| n.expert.as_deref().map(|e| (id, e)))
+        self.pre_order()
+            .filter_map(|(id, n)| n.expert.as_deref().map(|e| (id, e)))
     }
 
     /// The value as `tshark -T fields` prints it (numbers in decimal,
@@ -608,7 +691,9 @@ impl<'a> Iterator for PreOrder<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let id = self.stack.pop()?;
-            let Some(n) = self.tree.nodes.get(id as usize) else { continue };
+            let Some(n) = self.tree.nodes.get(id as usize) else {
+                continue;
+            };
             if n.next_sibling != NONE {
                 self.stack.push(n.next_sibling);
             }
@@ -704,7 +789,14 @@ mod tests {
         let mut t = Tree::new();
         let r = t.text(None, "x", "x", 0, 4);
         let b = t.bytes(r, "x.data", "Data", 1, 2);
-        let m = t.add(Some(r), "x.mac", "Mac", Value::Mac([0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc]), 0, 6);
+        let m = t.add(
+            Some(r),
+            "x.mac",
+            "Mac",
+            Value::Mac([0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc]),
+            0,
+            6,
+        );
         assert_eq!(t.field_string(b, &[0, 0xde, 0xad, 0]), "dead");
         assert_eq!(t.field_string(m, &[]), "00:1b:21:aa:bb:cc");
         // A span beyond the data never panics.

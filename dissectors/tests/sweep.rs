@@ -46,12 +46,20 @@ struct Rec {
 
 fn u16_at(b: &[u8], at: usize, be: bool) -> Option<u16> {
     let x: [u8; 2] = b.get(at..at + 2)?.try_into().ok()?;
-    Some(if be { u16::from_be_bytes(x) } else { u16::from_le_bytes(x) })
+    Some(if be {
+        u16::from_be_bytes(x)
+    } else {
+        u16::from_le_bytes(x)
+    })
 }
 
 fn u32_at(b: &[u8], at: usize, be: bool) -> Option<u32> {
     let x: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
-    Some(if be { u32::from_be_bytes(x) } else { u32::from_le_bytes(x) })
+    Some(if be {
+        u32::from_be_bytes(x)
+    } else {
+        u32::from_le_bytes(x)
+    })
 }
 
 /// The records of a classic pcap or a pcapng file (EPB, SPB, OPB); stops
@@ -65,12 +73,23 @@ fn read_capture(b: &[u8]) -> Vec<Rec> {
             let nanos = matches!(magic, 0xa1b2_3c4d | 0x4d3c_b2a1);
             let linktype = u32_at(b, 20, be).unwrap_or(0) & 0xffff;
             let mut at = 24;
-            while let (Some(s), Some(f), Some(cap), Some(orig)) =
-                (u32_at(b, at, be), u32_at(b, at + 4, be), u32_at(b, at + 8, be), u32_at(b, at + 12, be))
-            {
-                let Some(data) = b.get(at + 16..at + 16 + cap as usize) else { break };
+            while let (Some(s), Some(f), Some(cap), Some(orig)) = (
+                u32_at(b, at, be),
+                u32_at(b, at + 4, be),
+                u32_at(b, at + 8, be),
+                u32_at(b, at + 12, be),
+            ) {
+                let Some(data) = b.get(at + 16..at + 16 + cap as usize) else {
+                    break;
+                };
                 let frac = if nanos { i64::from(f) } else { i64::from(f) * 1000 };
-                out.push(Rec { linktype, ts_ns: i64::from(s) * 1_000_000_000 + frac, origlen: orig, iface: 0, data: data.to_vec() });
+                out.push(Rec {
+                    linktype,
+                    ts_ns: i64::from(s) * 1_000_000_000 + frac,
+                    origlen: orig,
+                    iface: 0,
+                    data: data.to_vec(),
+                });
                 at += 16 + cap as usize;
             }
         }
@@ -83,9 +102,13 @@ fn read_capture(b: &[u8]) -> Vec<Rec> {
                     be = u32_at(b, at + 8, false) == Some(0x4d3c_2b1a);
                     ifaces.clear();
                 }
-                let (Some(typ), Some(len)) = (u32_at(b, at, be), u32_at(b, at + 4, be)) else { break };
+                let (Some(typ), Some(len)) = (u32_at(b, at, be), u32_at(b, at + 4, be)) else {
+                    break;
+                };
                 let len = len as usize;
-                let Some(body) = b.get(at + 8..(at + len).saturating_sub(4)) else { break };
+                let Some(body) = b.get(at + 8..(at + len).saturating_sub(4)) else {
+                    break;
+                };
                 if len < 12 {
                     break;
                 }
@@ -117,7 +140,13 @@ fn read_capture(b: &[u8]) -> Vec<Rec> {
                         let cap = (orig as usize).min(body.len().saturating_sub(4));
                         if let Some(data) = body.get(4..4 + cap) {
                             let linktype = ifaces.first().copied().unwrap_or(0);
-                            out.push(Rec { linktype, ts_ns: 0, origlen: orig, iface: 0, data: data.to_vec() });
+                            out.push(Rec {
+                                linktype,
+                                ts_ns: 0,
+                                origlen: orig,
+                                iface: 0,
+                                data: data.to_vec(),
+                            });
                         }
                     }
                     _ => {}
@@ -135,7 +164,11 @@ fn samples() -> Vec<(String, Vec<Rec>)> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("samples/ readable")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.contains(".pcap")))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.contains(".pcap"))
+        })
         .collect();
     files.sort();
     files
@@ -172,7 +205,10 @@ fn run(m: &FrameMeta, data: &[u8]) -> (Decoded, Tree, String) {
     let c = columns(&d, m, data, &ann);
     let mut text = String::new();
     t.render_text(&mut text, data);
-    assert!(!c.proto.is_empty() || data.is_empty() || text.contains("Frame"), "no protocol column");
+    assert!(
+        !c.proto.is_empty() || data.is_empty() || text.contains("Frame"),
+        "no protocol column"
+    );
     (d, t, text)
 }
 
@@ -181,10 +217,20 @@ fn bad_span(t: &Tree, data: &[u8]) -> Option<String> {
     for (id, n) in t.iter() {
         let len = t.source_data(n.src, data).len();
         if n.src != 0 && usize::from(n.src) > t.sources.len() {
-            return Some(format!("node {id} {} has source {} of {}", n.name, n.src, t.sources.len()));
+            return Some(format!(
+                "node {id} {} has source {} of {}",
+                n.name,
+                n.src,
+                t.sources.len()
+            ));
         }
         if n.span().end > len {
-            return Some(format!("node {id} {} span {:?} past source {} of {len} bytes", n.name, n.span(), n.src));
+            return Some(format!(
+                "node {id} {} span {:?} past source {} of {len} bytes",
+                n.name,
+                n.span(),
+                n.src
+            ));
         }
     }
     None
@@ -260,14 +306,25 @@ fn truncation_sweep() {
             }
         }
     }
-    eprintln!("truncation sweep: {frames} frames, {cuts} cuts ({header_cuts} inside headers), {} failures", failures.len());
-    assert!(frames > 50 && cuts > 5000, "too few frames read: {frames} frames, {cuts} cuts");
+    eprintln!(
+        "truncation sweep: {frames} frames, {cuts} cuts ({header_cuts} inside headers), {} failures",
+        failures.len()
+    );
+    assert!(
+        frames > 50 && cuts > 5000,
+        "too few frames read: {frames} frames, {cuts} cuts"
+    );
     if std::env::var_os("SWEEP_DUMP").is_some() {
         for f in &failures {
             eprintln!("FAIL {f}");
         }
     }
-    assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(5).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures, first ones:\n{}",
+        failures.len(),
+        failures.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]
@@ -296,9 +353,17 @@ fn byte_flip_sweep() {
             }
         }
     }
-    eprintln!("byte-flip sweep: {frames} frames, {runs} flipped frames, {} failures", failures.len());
+    eprintln!(
+        "byte-flip sweep: {frames} frames, {runs} flipped frames, {} failures",
+        failures.len()
+    );
     assert!(runs > 5000, "too few runs: {runs}");
-    assert!(failures.is_empty(), "{} failures, first ones:\n{}", failures.len(), failures.iter().take(5).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures, first ones:\n{}",
+        failures.len(),
+        failures.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]
@@ -324,7 +389,12 @@ fn in_order_with_reassembly() {
             if d.frag == FragState::Completed {
                 completed += 1;
                 let list = t.find("ip.fragments").chain(t.find("ipv6.fragments")).count();
-                assert_eq!(list, 1, "{name} frame {}: completes a datagram but shows no fragment list\n{text}", i + 1);
+                assert_eq!(
+                    list,
+                    1,
+                    "{name} frame {}: completes a datagram but shows no fragment list\n{text}",
+                    i + 1
+                );
             }
         }
     }
@@ -336,11 +406,20 @@ fn in_order_with_reassembly() {
 fn walker_reads_every_sample() {
     // The walker itself: each sample gives records, pcapng's interfaces give their link types.
     let all = samples();
-    let ng = all.iter().find(|(n, _)| n.ends_with(".pcapng")).expect("a pcapng sample");
-    assert!(ng.1.iter().any(|r| r.iface == 1), "second interface of the pcapng sample not seen");
+    let ng = all
+        .iter()
+        .find(|(n, _)| n.ends_with(".pcapng"))
+        .expect("a pcapng sample");
+    assert!(
+        ng.1.iter().any(|r| r.iface == 1),
+        "second interface of the pcapng sample not seen"
+    );
     for (name, recs) in &all {
         for r in recs {
-            assert!(r.data.len() <= r.origlen as usize || r.origlen == 0, "{name}: caplen above origlen");
+            assert!(
+                r.data.len() <= r.origlen as usize || r.origlen == 0,
+                "{name}: caplen above origlen"
+            );
         }
     }
 }

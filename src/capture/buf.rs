@@ -19,7 +19,13 @@ pub(crate) struct StreamBuf {
 
 impl StreamBuf {
     pub(crate) fn new() -> StreamBuf {
-        StreamBuf { data: vec![0; CHUNK], start: 0, end: 0, base: 0, eof: false }
+        StreamBuf {
+            data: vec![0; CHUNK],
+            start: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+        }
     }
 
     /// Unconsumed bytes in the buffer.

@@ -11,27 +11,64 @@ pub enum CaptureError {
     /// The file could not be opened (missing, permission denied, a directory...).
     Open { path: String, source: io::Error },
     /// Reading failed in the middle of the file.
-    Io { path: String, offset: u64, source: io::Error },
+    Io {
+        path: String,
+        offset: u64,
+        source: io::Error,
+    },
     /// The file has no bytes at all.
     Empty { path: String },
     /// The first bytes are not a pcap or pcapng header. `looks_like` says
     /// what they look like, `hint` what to do.
-    NotCapture { path: String, looks_like: String, hint: String, first_bytes: String },
+    NotCapture {
+        path: String,
+        looks_like: String,
+        hint: String,
+        first_bytes: String,
+    },
     /// The file ends inside its file header (pcap) or first section header (pcapng).
-    TruncatedHeader { path: String, format: &'static str, need: u64, have: u64 },
+    TruncatedHeader {
+        path: String,
+        format: &'static str,
+        need: u64,
+        have: u64,
+    },
     /// A version this reader does not know (pcap major != 2, pcapng other than 1.0/1.2).
-    UnsupportedVersion { path: String, format: &'static str, major: u16, minor: u16 },
+    UnsupportedVersion {
+        path: String,
+        format: &'static str,
+        major: u16,
+        minor: u16,
+    },
     /// The file header is not usable for another reason.
     BadHeader { path: String, problem: String },
     /// The file ends inside a record or block: every complete record before
     /// it was read (kept as a warning; reading then ends cleanly).
-    CutOff { path: String, what: String, offset: u64, need: u64, have: u64, complete: u64 },
+    CutOff {
+        path: String,
+        what: String,
+        offset: u64,
+        need: u64,
+        have: u64,
+        complete: u64,
+    },
     /// A record or block makes no sense (absurd length, trailer mismatch,
     /// undefined interface...): reading stops there.
-    Corrupt { path: String, what: String, offset: u64, problem: String, complete: u64 },
+    Corrupt {
+        path: String,
+        what: String,
+        offset: u64,
+        problem: String,
+        complete: u64,
+    },
     /// Something odd that does not stop reading (a record longer than the
     /// snap length, an option overrunning its block, a bad timestamp...).
-    Suspicious { path: String, what: String, offset: u64, problem: String },
+    Suspicious {
+        path: String,
+        what: String,
+        offset: u64,
+        problem: String,
+    },
     /// More warnings than are kept were met; the rest were counted only.
     WarningsSuppressed { path: String, count: u64 },
     /// `read_at` needs a file it can seek in.

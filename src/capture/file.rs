@@ -118,7 +118,10 @@ impl FileReader {
             return Self::start(Box::new(io::stdin()), "<stdin>".into(), None, None);
         }
         let name = path.display().to_string();
-        let open_err = |source: io::Error| CaptureError::Open { path: name.clone(), source };
+        let open_err = |source: io::Error| CaptureError::Open {
+            path: name.clone(),
+            source,
+        };
         let meta = std::fs::metadata(path).map_err(open_err)?;
         if meta.is_dir() {
             return Err(open_err(io::Error::from(io::ErrorKind::IsADirectory)));
@@ -127,7 +130,12 @@ impl FileReader {
         // Only regular files have a length and can be read at random offsets
         // (not FIFOs or character devices).
         let regular = meta.is_file();
-        Self::start(Box::new(file), name, regular.then(|| path.to_path_buf()), regular.then_some(meta.len()))
+        Self::start(
+            Box::new(file),
+            name,
+            regular.then(|| path.to_path_buf()),
+            regular.then_some(meta.len()),
+        )
     }
 
     /// Reads a capture from any byte stream (a pipe, a socket, memory).
@@ -171,8 +179,17 @@ impl FileReader {
         let head = r.buf.peek(4);
         if have < 4 {
             if pcap::is_magic_prefix(head) {
-                let (format, need) = if head.first() == Some(&0x0a) { ("pcapng", 28) } else { ("pcap", 24) };
-                return Err(CaptureError::TruncatedHeader { path: r.name, format, need, have: have as u64 });
+                let (format, need) = if head.first() == Some(&0x0a) {
+                    ("pcapng", 28)
+                } else {
+                    ("pcap", 24)
+                };
+                return Err(CaptureError::TruncatedHeader {
+                    path: r.name,
+                    format,
+                    need,
+                    have: have as u64,
+                });
             }
             return Err(r.not_capture());
         }
@@ -190,7 +207,12 @@ impl FileReader {
     fn not_capture(&self) -> CaptureError {
         let head = self.buf.peek(512);
         let (looks_like, hint) = sniff::describe(head);
-        CaptureError::NotCapture { path: self.name.clone(), looks_like, hint, first_bytes: sniff::hex_prefix(head) }
+        CaptureError::NotCapture {
+            path: self.name.clone(),
+            looks_like,
+            hint,
+            first_bytes: sniff::hex_prefix(head),
+        }
     }
 
     fn open_pcap(&mut self) -> Result<(), CaptureError> {
@@ -220,7 +242,11 @@ impl FileReader {
         };
         self.buf.consume(pcap::FILE_HEADER_LEN);
         self.mode = Mode::Pcap(h);
-        self.format = FileFormat::Pcap { nanos: h.nanos, big_endian: h.endian == Endianness::Big, version: h.version };
+        self.format = FileFormat::Pcap {
+            nanos: h.nanos,
+            big_endian: h.endian == Endianness::Big,
+            version: h.version,
+        };
         let mut ifc = Interface::new(h.linktype(), h.snaplen);
         ifc.fcs_len = h.fcs_len();
         ifc.ticks_per_sec = h.ticks_per_sec();
@@ -236,7 +262,10 @@ impl FileReader {
             need,
             have: have as u64,
         };
-        let bad = |name: &str, problem: String| CaptureError::BadHeader { path: name.to_string(), problem };
+        let bad = |name: &str, problem: String| CaptureError::BadHeader {
+            path: name.to_string(),
+            problem,
+        };
         let have = self.fill(12)?;
         if have < 12 {
             return Err(trunc(&self.name, u64::from(pcapng::MIN_SHB), have));
@@ -250,7 +279,10 @@ impl FileReader {
         };
         let len = u32_at(self.buf.peek(8), 4, e);
         if len < pcapng::MIN_SHB || len & 3 != 0 || len > MAX_RECORD_LEN {
-            return Err(bad(&self.name, format!("the Section Header Block length {len} is impossible")));
+            return Err(bad(
+                &self.name,
+                format!("the Section Header Block length {len} is impossible"),
+            ));
         }
         let ulen = len as usize;
         let have = self.fill(ulen)?;
@@ -441,7 +473,10 @@ impl FileReader {
                 Repeat::BadFraction,
                 offset,
                 self.record_what(None),
-                format!("timestamp fraction {} {unit} is not below one second; carried into the seconds", rh.ts_frac),
+                format!(
+                    "timestamp fraction {} {unit} is not below one second; carried into the seconds",
+                    rh.ts_frac
+                ),
             );
         }
         let total = hl.saturating_add(rh.caplen as usize);
@@ -468,7 +503,11 @@ impl FileReader {
 
     /// "record N" (the record about to be read) or a pcapng block name.
     fn record_what(&self, block_type: Option<u32>) -> String {
-        describe(block_type, self.records.saturating_add(1), self.blocks.saturating_add(1))
+        describe(
+            block_type,
+            self.records.saturating_add(1),
+            self.blocks.saturating_add(1),
+        )
     }
 
     /// Reads one pcapng block; returns a packet, or `Other` for a block
@@ -484,7 +523,11 @@ impl FileReader {
         };
         if have < 8 {
             let t = (have >= 4).then(|| u32_at(self.buf.peek(4), 0, sec.endian));
-            let what = if t.is_some() { self.record_what(t) } else { "block header".into() };
+            let what = if t.is_some() {
+                self.record_what(t)
+            } else {
+                "block header".into()
+            };
             self.cut_off(offset, what, 8, have);
             return Ok(Step::Eof);
         }
@@ -586,7 +629,11 @@ impl FileReader {
                 }
                 self.note(Note::Interface { offset, iface: global });
                 for text in comments {
-                    self.note(Note::Comment { offset, block: block_name(btype), text });
+                    self.note(Note::Comment {
+                        offset,
+                        block: block_name(btype),
+                        text,
+                    });
                 }
                 for p in problems {
                     self.suspicious(offset, what(), p);
@@ -597,7 +644,11 @@ impl FileReader {
             Parsed::Nrb(nrb) => {
                 self.note(Note::NameResolution(nrb.entries));
                 for text in nrb.comments {
-                    self.note(Note::Comment { offset, block: block_name(btype), text });
+                    self.note(Note::Comment {
+                        offset,
+                        block: block_name(btype),
+                        text,
+                    });
                 }
                 if let Some(p) = nrb.problem {
                     self.suspicious(offset, what(), p);
@@ -617,7 +668,9 @@ impl FileReader {
                     return Ok(Step::Other);
                 }
                 let global = sec.iface_base.saturating_add(isb.local_iface);
-                let Some(ifc) = self.interfaces.get(global as usize) else { return Ok(Step::Other) };
+                let Some(ifc) = self.interfaces.get(global as usize) else {
+                    return Ok(Step::Other);
+                };
                 let note = Note::InterfaceStatistics {
                     offset,
                     iface: global,
@@ -632,7 +685,11 @@ impl FileReader {
                 };
                 self.note(note);
                 for text in isb.comments {
-                    self.note(Note::Comment { offset, block: block_name(btype), text });
+                    self.note(Note::Comment {
+                        offset,
+                        block: block_name(btype),
+                        text,
+                    });
                 }
                 if let Some(p) = isb.problem {
                     self.suspicious(offset, what(), p);
@@ -641,7 +698,12 @@ impl FileReader {
             }
             Parsed::Skip => {
                 self.skipped = self.skipped.saturating_add(1);
-                self.note(Note::Skipped { offset, block_type: btype, name: block_name(btype), len });
+                self.note(Note::Skipped {
+                    offset,
+                    block_type: btype,
+                    name: block_name(btype),
+                    len,
+                });
                 Ok(Step::Other)
             }
         }
@@ -725,7 +787,10 @@ impl FileReader {
         } else if let Some(CaptureError::WarningsSuppressed { count, .. }) = self.warnings.last_mut() {
             *count = count.saturating_add(1);
         } else {
-            self.warnings.push(CaptureError::WarningsSuppressed { path: self.name.clone(), count: 1 });
+            self.warnings.push(CaptureError::WarningsSuppressed {
+                path: self.name.clone(),
+                count: 1,
+            });
         }
     }
 
@@ -742,12 +807,23 @@ impl FileReader {
     }
 
     fn suspicious(&mut self, offset: u64, what: String, problem: String) {
-        let w = CaptureError::Suspicious { path: self.name.clone(), what, offset, problem };
+        let w = CaptureError::Suspicious {
+            path: self.name.clone(),
+            what,
+            offset,
+            problem,
+        };
         self.warn(w);
     }
 
     fn corrupt(&self, offset: u64, what: String, problem: String) -> CaptureError {
-        CaptureError::Corrupt { path: self.name.clone(), what, offset, problem, complete: self.records }
+        CaptureError::Corrupt {
+            path: self.name.clone(),
+            what,
+            offset,
+            problem,
+            complete: self.records,
+        }
     }
 
     /// Reads again the record whose header or block starts at `offset` (a
@@ -757,23 +833,36 @@ impl FileReader {
     /// have no timestamp of their own, come back with time 0 here.
     pub fn read_at(&mut self, offset: u64) -> Result<Record<'_>, CaptureError> {
         let Some(path) = &self.path else {
-            return Err(CaptureError::NotSeekable { path: self.name.clone() });
+            return Err(CaptureError::NotSeekable {
+                path: self.name.clone(),
+            });
         };
         if self.at.is_none() {
-            let file = File::open(path).map_err(|source| CaptureError::Open { path: self.name.clone(), source })?;
+            let file = File::open(path).map_err(|source| CaptureError::Open {
+                path: self.name.clone(),
+                source,
+            })?;
             self.at = Some(AtState { file, buf: Vec::new() });
         }
         let name = &self.name;
         let Some(at) = self.at.as_mut() else {
             return Err(CaptureError::NotSeekable { path: name.clone() });
         };
-        let bad = |problem: String| CaptureError::BadOffset { path: name.clone(), offset, problem };
+        let bad = |problem: String| CaptureError::BadOffset {
+            path: name.clone(),
+            offset,
+            problem,
+        };
         let read = |at: &mut AtState, len: usize| -> Result<(), CaptureError> {
             read_exact_at(&mut at.file, offset, &mut at.buf, len).map_err(|e| {
                 if e.kind() == io::ErrorKind::UnexpectedEof {
                     bad(format!("the file ends before the {len} bytes there"))
                 } else {
-                    CaptureError::Io { path: name.clone(), offset, source: e }
+                    CaptureError::Io {
+                        path: name.clone(),
+                        offset,
+                        source: e,
+                    }
                 }
             })
         };
@@ -788,7 +877,10 @@ impl FileReader {
                     return Err(bad("short record header".into()));
                 };
                 if rh.caplen > MAX_RECORD_LEN {
-                    return Err(bad(format!("the header there has an absurd captured length {}", rh.caplen)));
+                    return Err(bad(format!(
+                        "the header there has an absurd captured length {}",
+                        rh.caplen
+                    )));
                 }
                 read(at, hl.saturating_add(rh.caplen as usize))?;
                 Meta {
@@ -811,7 +903,10 @@ impl FileReader {
                 let btype = u32_at(&at.buf, 0, sec.endian);
                 let len = u32_at(&at.buf, 4, sec.endian);
                 if !pcapng::is_packet_block(btype) {
-                    return Err(bad(format!("the block there is a {} (type 0x{btype:08x})", block_name(btype))));
+                    return Err(bad(format!(
+                        "the block there is a {} (type 0x{btype:08x})",
+                        block_name(btype)
+                    )));
                 }
                 if len < pcapng::MIN_BLOCK || len & 3 != 0 || len > MAX_RECORD_LEN {
                     return Err(bad(format!("the block there has an impossible length {len}")));
@@ -974,7 +1069,9 @@ fn ng_packet(
         });
     }
     let global = sec.iface_base.saturating_add(pb.local_iface);
-    let ifc = interfaces.get(global as usize).ok_or_else(|| format!("interface {global} is missing"))?;
+    let ifc = interfaces
+        .get(global as usize)
+        .ok_or_else(|| format!("interface {global} is missing"))?;
     let (ts, caplen) = match pb.ticks {
         Some(t) => (ifc.timestamp(t), pb.caplen),
         None if ifc.snaplen != 0 => (prev_ts, pb.caplen.min(ifc.snaplen)),

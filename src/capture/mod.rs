@@ -19,8 +19,17 @@
 //! # Ok::<(), wirelens::capture::CaptureError>(())
 //! ```
 
-#![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::unreachable)]
-#![cfg_attr(test, allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unreachable
+)]
+#![cfg_attr(
+    test,
+    allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod buf;
 mod error;
@@ -63,7 +72,10 @@ impl Timestamp {
     /// Builds a timestamp, carrying whole seconds out of `nanos`.
     pub fn new(secs: i64, nanos: u32) -> Timestamp {
         let carry = i64::from(nanos / 1_000_000_000);
-        Timestamp { secs: secs.saturating_add(carry), nanos: nanos % 1_000_000_000 }
+        Timestamp {
+            secs: secs.saturating_add(carry),
+            nanos: nanos % 1_000_000_000,
+        }
     }
 
     /// Nanoseconds since the epoch.
@@ -76,7 +88,10 @@ impl Timestamp {
         let secs = n.div_euclid(1_000_000_000);
         let nanos = n.rem_euclid(1_000_000_000);
         let secs = i64::try_from(secs).unwrap_or(if secs < 0 { i64::MIN } else { i64::MAX });
-        Timestamp { secs, nanos: u32::try_from(nanos).unwrap_or(0) }
+        Timestamp {
+            secs,
+            nanos: u32::try_from(nanos).unwrap_or(0),
+        }
     }
 }
 
@@ -97,7 +112,11 @@ pub enum FileFormat {
     /// a1b23c4d); `version`: (major, minor). The modified ("Kuznetzov",
     /// magic a1b2cd34) variant shows as `Pcap` too: see
     /// [`FileReader::is_modified_pcap`].
-    Pcap { nanos: bool, big_endian: bool, version: (u16, u16) },
+    Pcap {
+        nanos: bool,
+        big_endian: bool,
+        version: (u16, u16),
+    },
     /// pcapng; each section carries its own byte order (see [`Note::Section`]).
     Pcapng,
 }
@@ -105,7 +124,11 @@ pub enum FileFormat {
 impl fmt::Display for FileFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FileFormat::Pcap { nanos, big_endian, version } => write!(
+            FileFormat::Pcap {
+                nanos,
+                big_endian,
+                version,
+            } => write!(
                 f,
                 "pcap {}.{} ({}, {})",
                 version.0,
@@ -183,12 +206,18 @@ impl Interface {
         if tps <= 1_000_000_000 && 1_000_000_000 % tps == 0 {
             let secs = i64::try_from(ticks / tps).unwrap_or(i64::MAX);
             let nanos = u32::try_from((ticks % tps) * (1_000_000_000 / tps)).unwrap_or(0);
-            return Timestamp { secs: secs.saturating_add(self.tsoffset), nanos };
+            return Timestamp {
+                secs: secs.saturating_add(self.tsoffset),
+                nanos,
+            };
         }
         let secs = i64::try_from(ticks / tps).unwrap_or(i64::MAX);
         let rem = u128::from(ticks % tps);
         let nanos = u32::try_from(rem * 1_000_000_000 / u128::from(tps)).unwrap_or(0);
-        Timestamp { secs: secs.saturating_add(self.tsoffset), nanos }
+        Timestamp {
+            secs: secs.saturating_add(self.tsoffset),
+            nanos,
+        }
     }
 }
 
@@ -236,7 +265,11 @@ pub enum Note {
     Interface { offset: u64, iface: u32 },
     /// A comment of a non-packet block other than a section header (IDB,
     /// NRB, ISB): `block` is the block's name.
-    Comment { offset: u64, block: &'static str, text: String },
+    Comment {
+        offset: u64,
+        block: &'static str,
+        text: String,
+    },
     /// The records of a Name Resolution Block: each address with one name
     /// (an address with several names appears several times).
     NameResolution(Vec<(IpAddr, String)>),
@@ -256,5 +289,10 @@ pub enum Note {
     /// A block that is not interpreted (Decryption Secrets, custom, systemd
     /// journal, unknown types): skipped, and counted in
     /// [`FileReader::skipped_blocks`].
-    Skipped { offset: u64, block_type: u32, name: &'static str, len: u32 },
+    Skipped {
+        offset: u64,
+        block_type: u32,
+        name: &'static str,
+        len: u32,
+    },
 }

@@ -70,7 +70,14 @@ pub(crate) fn parse_header(b: &[u8]) -> Option<Result<PcapHeader, HeaderError>> 
     if linktype_raw & 0x03ff_0000 != 0 {
         return Some(Err(HeaderError::ReservedBits(linktype_raw)));
     }
-    Some(Ok(PcapHeader { endian, nanos, modified, version: (major, minor), snaplen, linktype_raw }))
+    Some(Ok(PcapHeader {
+        endian,
+        nanos,
+        modified,
+        version: (major, minor),
+        snaplen,
+        linktype_raw,
+    }))
 }
 
 impl PcapHeader {
@@ -133,7 +140,12 @@ where
     P: Fn(&[u8]) -> IResult<&[u8], u32> + Copy,
 {
     let (_, (ts_sec, ts_frac, caplen, origlen)) = (u32p, u32p, u32p, u32p).parse(b).ok()?;
-    Some(RecordHeader { ts_sec, ts_frac, caplen, origlen })
+    Some(RecordHeader {
+        ts_sec,
+        ts_frac,
+        caplen,
+        origlen,
+    })
 }
 
 impl RecordHeader {
@@ -141,15 +153,31 @@ impl RecordHeader {
     /// carried into the seconds).
     #[inline]
     pub(crate) fn timestamp(&self, nanos: bool) -> (Timestamp, bool) {
-        let (mult, limit) = if nanos { (1u64, 1_000_000_000u32) } else { (1_000u64, 1_000_000u32) };
+        let (mult, limit) = if nanos {
+            (1u64, 1_000_000_000u32)
+        } else {
+            (1_000u64, 1_000_000u32)
+        };
         if self.ts_frac < limit {
             let n = u32::try_from(u64::from(self.ts_frac) * mult).unwrap_or(0);
-            (Timestamp { secs: i64::from(self.ts_sec), nanos: n }, false)
+            (
+                Timestamp {
+                    secs: i64::from(self.ts_sec),
+                    nanos: n,
+                },
+                false,
+            )
         } else {
             let total = u64::from(self.ts_frac) * mult;
             let carry = i64::try_from(total / 1_000_000_000).unwrap_or(0);
             let n = u32::try_from(total % 1_000_000_000).unwrap_or(0);
-            (Timestamp { secs: i64::from(self.ts_sec).saturating_add(carry), nanos: n }, true)
+            (
+                Timestamp {
+                    secs: i64::from(self.ts_sec).saturating_add(carry),
+                    nanos: n,
+                },
+                true,
+            )
         }
     }
 }
@@ -185,15 +213,42 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        let r = RecordHeader { ts_sec: 10, ts_frac: 999_999, caplen: 0, origlen: 0 };
-        assert_eq!(r.timestamp(false), (Timestamp { secs: 10, nanos: 999_999_000 }, false));
-        let r = RecordHeader { ts_sec: 10, ts_frac: 1_000_000, caplen: 0, origlen: 0 };
+        let r = RecordHeader {
+            ts_sec: 10,
+            ts_frac: 999_999,
+            caplen: 0,
+            origlen: 0,
+        };
+        assert_eq!(
+            r.timestamp(false),
+            (
+                Timestamp {
+                    secs: 10,
+                    nanos: 999_999_000
+                },
+                false
+            )
+        );
+        let r = RecordHeader {
+            ts_sec: 10,
+            ts_frac: 1_000_000,
+            caplen: 0,
+            origlen: 0,
+        };
         assert_eq!(r.timestamp(false), (Timestamp { secs: 11, nanos: 0 }, true));
-        let r = RecordHeader { ts_sec: u32::MAX, ts_frac: u32::MAX, caplen: 0, origlen: 0 };
+        let r = RecordHeader {
+            ts_sec: u32::MAX,
+            ts_frac: u32::MAX,
+            caplen: 0,
+            origlen: 0,
+        };
         let (t, bad) = r.timestamp(true);
         assert!(bad && t.secs == i64::from(u32::MAX) + 4 && t.nanos == 294_967_295);
         let (t, _) = r.timestamp(false);
-        assert_eq!(t.as_nanos(), i128::from(u32::MAX) * 1_000_000_000 + i128::from(u32::MAX) * 1000);
+        assert_eq!(
+            t.as_nanos(),
+            i128::from(u32::MAX) * 1_000_000_000 + i128::from(u32::MAX) * 1000
+        );
     }
 
     #[test]

@@ -119,7 +119,9 @@ impl<'a> Iterator for Options<'a> {
             Err(_) => {
                 let left = after.len();
                 self.rest = &[];
-                Some(Err(format!("option {code} of length {len} runs past the end of the block ({left} bytes left)")))
+                Some(Err(format!(
+                    "option {code} of length {len} runs past the end of the block ({left} bytes left)"
+                )))
             }
         }
     }
@@ -157,9 +159,16 @@ pub(crate) struct Shb {
 pub(crate) fn parse_shb(block: &[u8], e: Endianness) -> Result<Shb, String> {
     let b = body(block);
     let r: IResult<&[u8], (u32, u16, u16, u64)> = (nu32(e), nu16(e), nu16(e), nu64(e)).parse(b);
-    let (opts, (_magic, major, minor, _section_len)) =
-        r.map_err(|_| format!("the block is {} bytes, a Section Header Block needs at least {MIN_SHB}", block.len()))?;
-    let mut shb = Shb { version: (major, minor), ..Shb::default() };
+    let (opts, (_magic, major, minor, _section_len)) = r.map_err(|_| {
+        format!(
+            "the block is {} bytes, a Section Header Block needs at least {MIN_SHB}",
+            block.len()
+        )
+    })?;
+    let mut shb = Shb {
+        version: (major, minor),
+        ..Shb::default()
+    };
     for o in Options::new(opts, e) {
         let (code, v) = o?;
         match code {
@@ -188,8 +197,12 @@ pub(crate) fn ticks_per_sec(tsresol: u8) -> Option<u64> {
 pub(crate) fn parse_idb(block: &[u8], e: Endianness) -> Result<(Interface, Vec<String>), String> {
     let b = body(block);
     let r: IResult<&[u8], (u16, u16, u32)> = (nu16(e), nu16(e), nu32(e)).parse(b);
-    let (opts, (linktype, _reserved, snaplen)) =
-        r.map_err(|_| format!("the block is {} bytes, an Interface Description Block needs at least 20", block.len()))?;
+    let (opts, (linktype, _reserved, snaplen)) = r.map_err(|_| {
+        format!(
+            "the block is {} bytes, an Interface Description Block needs at least 20",
+            block.len()
+        )
+    })?;
     let mut ifc = Interface::new(u32::from(linktype), snaplen);
     let mut problems = Vec::new();
     for o in Options::new(opts, e) {
@@ -256,7 +269,9 @@ fn data_area(block: &[u8], data_off: usize, caplen: u32, what: &str) -> Result<u
     let room = block.len().saturating_sub(4).saturating_sub(data_off);
     let cap = usize::try_from(caplen).unwrap_or(usize::MAX);
     if cap > room {
-        return Err(format!("captured length {caplen} is larger than the room for data in the {what} ({room} bytes)"));
+        return Err(format!(
+            "captured length {caplen} is larger than the room for data in the {what} ({room} bytes)"
+        ));
     }
     Ok(data_off.saturating_add(pad4(cap)))
 }
@@ -277,11 +292,22 @@ where
     P: Fn(&[u8]) -> IResult<&[u8], u32> + Copy,
 {
     let r = (u32p, u32p, u32p, u32p, u32p).parse(body(block));
-    let (_, (local_iface, hi, lo, caplen, origlen)) =
-        r.map_err(|_| format!("the block is {} bytes, an Enhanced Packet Block needs at least 32", block.len()))?;
+    let (_, (local_iface, hi, lo, caplen, origlen)) = r.map_err(|_| {
+        format!(
+            "the block is {} bytes, an Enhanced Packet Block needs at least 32",
+            block.len()
+        )
+    })?;
     let ticks = (u64::from(hi) << 32) | u64::from(lo);
     let opts_at = data_area(block, 28, caplen, "block")?;
-    let mut pb = PacketBlock { local_iface, ticks: Some(ticks), caplen, origlen, data_off: 28, ..Default::default() };
+    let mut pb = PacketBlock {
+        local_iface,
+        ticks: Some(ticks),
+        caplen,
+        origlen,
+        data_off: 28,
+        ..Default::default()
+    };
     if let Some(opts) = block.get(opts_at..block.len().saturating_sub(4)) {
         if !opts.is_empty() {
             packet_options(&mut pb, opts, e);
@@ -316,8 +342,12 @@ pub(crate) fn parse_pb(block: &[u8], e: Endianness) -> Result<PacketBlock, Strin
 /// Simple Packet Block: original length and data only (interface 0, no timestamp).
 pub(crate) fn parse_spb(block: &[u8], e: Endianness) -> Result<PacketBlock, String> {
     let r: IResult<&[u8], u32> = nu32(e).parse(body(block));
-    let (_, origlen) =
-        r.map_err(|_| format!("the block is {} bytes, a Simple Packet Block needs at least 16", block.len()))?;
+    let (_, origlen) = r.map_err(|_| {
+        format!(
+            "the block is {} bytes, a Simple Packet Block needs at least 16",
+            block.len()
+        )
+    })?;
     let room = u32::try_from(block.len().saturating_sub(16)).unwrap_or(u32::MAX);
     Ok(PacketBlock {
         local_iface: 0,
@@ -345,7 +375,9 @@ fn nrb_record(i: &[u8], e: Endianness) -> IResult<&[u8], (u16, &[u8])> {
 }
 
 fn names(v: &[u8]) -> impl Iterator<Item = String> + '_ {
-    v.split(|&b| b == 0).filter(|s| !s.is_empty()).map(|s| String::from_utf8_lossy(s).into_owned())
+    v.split(|&b| b == 0)
+        .filter(|s| !s.is_empty())
+        .map(|s| String::from_utf8_lossy(s).into_owned())
 }
 
 pub(crate) fn parse_nrb(block: &[u8], e: Endianness) -> Nrb {
@@ -357,7 +389,10 @@ pub(crate) fn parse_nrb(block: &[u8], e: Endianness) -> Nrb {
             return nrb;
         }
         let Ok((r, (t, v))) = nrb_record(rest, e) else {
-            nrb.problem = Some(format!("a name record runs past the end of the block ({} bytes left)", rest.len()));
+            nrb.problem = Some(format!(
+                "a name record runs past the end of the block ({} bytes left)",
+                rest.len()
+            ));
             return nrb;
         };
         rest = r;
@@ -406,9 +441,17 @@ pub(crate) struct Isb {
 
 pub(crate) fn parse_isb(block: &[u8], e: Endianness) -> Result<Isb, String> {
     let r: IResult<&[u8], (u32, u64)> = (nu32(e), |i| ts_pair(i, e)).parse(body(block));
-    let (opts, (local_iface, ticks)) =
-        r.map_err(|_| format!("the block is {} bytes, an Interface Statistics Block needs at least 24", block.len()))?;
-    let mut isb = Isb { local_iface, ticks, ..Default::default() };
+    let (opts, (local_iface, ticks)) = r.map_err(|_| {
+        format!(
+            "the block is {} bytes, an Interface Statistics Block needs at least 24",
+            block.len()
+        )
+    })?;
+    let mut isb = Isb {
+        local_iface,
+        ticks,
+        ..Default::default()
+    };
     for o in Options::new(opts, e) {
         match o {
             Ok((1, v)) => isb.comments.push(text(v)),
@@ -476,12 +519,17 @@ mod tests {
         assert_eq!((i.linktype, i.snaplen), (1, 65535));
         assert_eq!(i.name.as_deref(), Some("eth0"));
         assert_eq!(i.description.as_deref(), Some("the wire"));
-        assert_eq!((i.tsresol, i.ticks_per_sec, i.fcs_len, i.tsoffset), (9, 1_000_000_000, Some(4), -5));
+        assert_eq!(
+            (i.tsresol, i.ticks_per_sec, i.fcs_len, i.tsoffset),
+            (9, 1_000_000_000, Some(4), -5)
+        );
         assert_eq!(i.comments, vec!["hello".to_string()]);
         // An option overrunning the block is an error for an IDB.
         let mut bad = vec![1, 0, 0, 0, 0xff, 0xff, 0, 0];
         bad.extend_from_slice(&[2, 0, 100, 0, b'x', 0, 0, 0]);
-        assert!(parse_idb(&block(IDB, &bad), Endianness::Little).unwrap_err().contains("option 2 of length 100"));
+        assert!(parse_idb(&block(IDB, &bad), Endianness::Little)
+            .unwrap_err()
+            .contains("option 2 of length 100"));
     }
 
     #[test]
@@ -501,7 +549,9 @@ mod tests {
         assert_eq!(p.comments, vec!["c".to_string()]);
         let mut body2 = body.clone();
         body2[12..16].copy_from_slice(&1000u32.to_le_bytes());
-        assert!(parse_epb(&block(EPB, &body2), Endianness::Little).unwrap_err().contains("captured length 1000"));
+        assert!(parse_epb(&block(EPB, &body2), Endianness::Little)
+            .unwrap_err()
+            .contains("captured length 1000"));
         assert!(parse_epb(&block(EPB, &body[..8]), Endianness::Little).is_err());
         // Option running past the end: packet kept, problem noted.
         let mut body3 = body[..28].to_vec();
@@ -531,7 +581,10 @@ mod tests {
         let n = parse_nrb(&block(NRB, &body), Endianness::Little);
         assert_eq!(n.problem, None);
         assert_eq!(n.entries.len(), 3);
-        assert_eq!(n.entries[1], (IpAddr::V4(Ipv4Addr::new(192, 168, 1, 2)), "b.example".into()));
+        assert_eq!(
+            n.entries[1],
+            (IpAddr::V4(Ipv4Addr::new(192, 168, 1, 2)), "b.example".into())
+        );
         assert_eq!(n.entries[2], (IpAddr::V6(Ipv6Addr::LOCALHOST), "lo6".into()));
         assert_eq!(n.comments, vec!["names".to_string()]);
     }

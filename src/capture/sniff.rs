@@ -19,7 +19,11 @@ pub(crate) fn hex_prefix(b: &[u8]) -> String {
 pub(crate) fn describe(b: &[u8]) -> (String, String) {
     let convert = "wirelens reads pcap and pcapng: convert it with `editcap -F pcapng IN OUT` if Wireshark can open it";
     let known: &[(&[u8], &str, &str)] = &[
-        (b"\x1f\x8b", "a gzip-compressed file", "gunzip it first (or `zcat FILE | wirelens -r -`)"),
+        (
+            b"\x1f\x8b",
+            "a gzip-compressed file",
+            "gunzip it first (or `zcat FILE | wirelens -r -`)",
+        ),
         (
             b"\x28\xb5\x2f\xfd",
             "a zstd-compressed file",
@@ -30,17 +34,45 @@ pub(crate) fn describe(b: &[u8]) -> (String, String) {
             "an xz-compressed file",
             "decompress it first: `unxz FILE` (or `xzcat FILE | wirelens -r -`)",
         ),
-        (b"BZh", "a bzip2-compressed file", "decompress it first: `bunzip2 FILE` (or `bzcat FILE | wirelens -r -`)"),
-        (b"\x04\x22\x4d\x18", "an lz4-compressed file", "decompress it first: `lz4 -d FILE`"),
-        (b"PK\x03\x04", "a zip archive", "extract the capture from it first: `unzip FILE`"),
-        (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract the capture from it first: `7z x FILE`"),
-        (b"Rar!", "a RAR archive", "extract the capture from it first: `unrar x FILE`"),
-        (b"\x7fELF", "an executable (ELF)", "give the path of the capture, not of a program"),
+        (
+            b"BZh",
+            "a bzip2-compressed file",
+            "decompress it first: `bunzip2 FILE` (or `bzcat FILE | wirelens -r -`)",
+        ),
+        (
+            b"\x04\x22\x4d\x18",
+            "an lz4-compressed file",
+            "decompress it first: `lz4 -d FILE`",
+        ),
+        (
+            b"PK\x03\x04",
+            "a zip archive",
+            "extract the capture from it first: `unzip FILE`",
+        ),
+        (
+            b"7z\xbc\xaf\x27\x1c",
+            "a 7-Zip archive",
+            "extract the capture from it first: `7z x FILE`",
+        ),
+        (
+            b"Rar!",
+            "a RAR archive",
+            "extract the capture from it first: `unrar x FILE`",
+        ),
+        (
+            b"\x7fELF",
+            "an executable (ELF)",
+            "give the path of the capture, not of a program",
+        ),
         (b"%PDF", "a PDF document", "give the path of the capture file"),
         (b"snoop\0\0\0", "a Solaris snoop capture", convert),
         (b"GMBU", "a Microsoft Network Monitor capture", convert),
         (b"XCP\0", "a Network Instruments Observer capture", convert),
-        (b"\xd4\xc3\xb2", "a damaged pcap header (3 bytes of the magic only)", convert),
+        (
+            b"\xd4\xc3\xb2",
+            "a damaged pcap header (3 bytes of the magic only)",
+            convert,
+        ),
     ];
     for (magic, what, fix) in known {
         if b.starts_with(magic) {
@@ -48,7 +80,10 @@ pub(crate) fn describe(b: &[u8]) -> (String, String) {
         }
     }
     if b.get(257..262) == Some(b"ustar") {
-        return ("a tar archive".into(), "extract the capture from it first: `tar xf FILE`".into());
+        return (
+            "a tar archive".into(),
+            "extract the capture from it first: `tar xf FILE`".into(),
+        );
     }
     if let Some(text) = text_prefix(b) {
         let hint = if text.starts_with('{') || text.starts_with('[') {
@@ -86,7 +121,9 @@ mod tests {
     #[test]
     fn kinds() {
         assert!(describe(b"\x1f\x8b\x08\x00aaaa").1.contains("gunzip"));
-        assert!(describe(b"hello world\n12:00 IP 1.2.3.4").0.contains("text file starting with \"hello world\""));
+        assert!(describe(b"hello world\n12:00 IP 1.2.3.4")
+            .0
+            .contains("text file starting with \"hello world\""));
         assert!(describe(b"{\"a\":1}").1.contains("JSON"));
         assert!(describe(&[0u8, 1, 2, 3, 200, 201]).0.contains("unknown binary"));
         assert_eq!(hex_prefix(&[1, 2, 0xab]), "01 02 ab");

@@ -21,15 +21,18 @@ impl B {
         B { big, v: Vec::new() }
     }
     fn u16(&mut self, x: u16) -> &mut Self {
-        self.v.extend_from_slice(&if self.big { x.to_be_bytes() } else { x.to_le_bytes() });
+        self.v
+            .extend_from_slice(&if self.big { x.to_be_bytes() } else { x.to_le_bytes() });
         self
     }
     fn u32(&mut self, x: u32) -> &mut Self {
-        self.v.extend_from_slice(&if self.big { x.to_be_bytes() } else { x.to_le_bytes() });
+        self.v
+            .extend_from_slice(&if self.big { x.to_be_bytes() } else { x.to_le_bytes() });
         self
     }
     fn u64(&mut self, x: u64) -> &mut Self {
-        self.v.extend_from_slice(&if self.big { x.to_be_bytes() } else { x.to_le_bytes() });
+        self.v
+            .extend_from_slice(&if self.big { x.to_be_bytes() } else { x.to_le_bytes() });
         self
     }
     fn raw(&mut self, b: &[u8]) -> &mut Self {
@@ -69,7 +72,9 @@ fn pcap_record(b: &mut B, secs: u32, frac: u32, origlen: u32, data: &[u8]) {
 }
 
 fn packet(n: usize, len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i.wrapping_mul(7) ^ n.wrapping_mul(31)) as u8).collect()
+    (0..len)
+        .map(|i| (i.wrapping_mul(7) ^ n.wrapping_mul(31)) as u8)
+        .collect()
 }
 
 fn reader(bytes: &[u8]) -> Result<FileReader, CaptureError> {
@@ -126,26 +131,42 @@ fn drain(r: &mut FileReader) -> (Vec<Rec>, Vec<Note>, Option<CaptureError>) {
 #[test]
 fn pcap_both_orders_micro_nano_modified() {
     for big in [false, true] {
-        for (magic, nanos, modified) in
-            [(0xa1b2c3d4u32, false, false), (0xa1b23c4d, true, false), (0xa1b2cd34, false, true)]
-        {
+        for (magic, nanos, modified) in [
+            (0xa1b2c3d4u32, false, false),
+            (0xa1b23c4d, true, false),
+            (0xa1b2cd34, false, true),
+        ] {
             let mut b = pcap_header(big, magic, 65535, 0x0400_0001 | 0x2000_0000);
             for n in 0..3u32 {
                 let data = packet(n as usize, 60 + n as usize);
-                b.u32(1_700_000_000 + n).u32(999_999 - n).u32(data.len() as u32).u32(1000 + n);
+                b.u32(1_700_000_000 + n)
+                    .u32(999_999 - n)
+                    .u32(data.len() as u32)
+                    .u32(1000 + n);
                 if modified {
                     b.u32(7).u16(0x0800).raw(&[0, 0]);
                 }
                 b.raw(&data);
             }
             let mut r = reader(&b.v).unwrap();
-            assert_eq!(r.format(), FileFormat::Pcap { nanos, big_endian: big, version: (2, 4) });
+            assert_eq!(
+                r.format(),
+                FileFormat::Pcap {
+                    nanos,
+                    big_endian: big,
+                    version: (2, 4)
+                }
+            );
             assert_eq!(r.is_modified_pcap(), modified);
             assert_eq!(r.interfaces().len(), 1);
             assert_eq!(r.interfaces()[0].linktype, 1, "FCS bits masked");
             assert_eq!(r.interfaces()[0].fcs_len, Some(4));
             let (recs, notes, err) = drain(&mut r);
-            assert!(err.is_none() && notes.is_empty() && r.warnings().is_empty(), "{:?}", r.warnings());
+            assert!(
+                err.is_none() && notes.is_empty() && r.warnings().is_empty(),
+                "{:?}",
+                r.warnings()
+            );
             assert_eq!(recs.len(), 3);
             let hl = if modified { 24 } else { 16 };
             let mut off = 24u64;
@@ -153,9 +174,18 @@ fn pcap_both_orders_micro_nano_modified() {
                 let n32 = n as u32;
                 let frac = 999_999 - n32;
                 let nanos_v = if nanos { frac } else { frac * 1000 };
-                assert_eq!(rec.ts, Timestamp { secs: 1_700_000_000 + i64::from(n32), nanos: nanos_v });
+                assert_eq!(
+                    rec.ts,
+                    Timestamp {
+                        secs: 1_700_000_000 + i64::from(n32),
+                        nanos: nanos_v
+                    }
+                );
                 assert_eq!(rec.data, packet(n, 60 + n));
-                assert_eq!((rec.caplen, rec.origlen, rec.linktype, rec.iface), (60 + n32, 1000 + n32, 1, 0));
+                assert_eq!(
+                    (rec.caplen, rec.origlen, rec.linktype, rec.iface),
+                    (60 + n32, 1000 + n32, 1, 0)
+                );
                 assert_eq!(rec.offset, off);
                 off += hl + u64::from(rec.caplen);
             }
@@ -169,7 +199,10 @@ fn pcap_bad_headers() {
     let mut b = pcap_header(false, 0xa1b2c3d4, 65535, 1);
     b.v[4] = 1; // major 1
     let e = reader(&b.v).unwrap_err();
-    assert!(matches!(e, CaptureError::UnsupportedVersion { major: 1, minor: 4, .. }), "{e}");
+    assert!(
+        matches!(e, CaptureError::UnsupportedVersion { major: 1, minor: 4, .. }),
+        "{e}"
+    );
     assert!(e.to_string().contains("unsupported pcap version 1.4"));
     let b = pcap_header(true, 0xa1b2c3d4, 65535, 0x0030_0001);
     let e = reader(&b.v).unwrap_err().to_string();
@@ -209,16 +242,32 @@ fn pcap_record_lengths() {
     let (recs, _, err) = drain(&mut r);
     assert_eq!(recs.len(), 1);
     let err = err.unwrap();
-    assert!(matches!(err, CaptureError::Corrupt { offset: 100, complete: 1, .. }));
+    assert!(matches!(
+        err,
+        CaptureError::Corrupt {
+            offset: 100,
+            complete: 1,
+            ..
+        }
+    ));
     let msg = err.to_string();
-    assert!(msg.contains("record 2 at offset 100 is corrupt") && msg.contains("absurd"), "{msg}");
+    assert!(
+        msg.contains("record 2 at offset 100 is corrupt") && msg.contains("absurd"),
+        "{msg}"
+    );
 
     // Invalid timestamp fractions are carried and reported.
     let mut b = pcap_header(false, 0xa1b2c3d4, 65535, 1);
     pcap_record(&mut b, 10, 1_500_000, 4, &[1, 2, 3, 4]);
     let mut r = reader(&b.v).unwrap();
     let (recs, _, _) = drain(&mut r);
-    assert_eq!(recs[0].ts, Timestamp { secs: 11, nanos: 500_000_000 });
+    assert_eq!(
+        recs[0].ts,
+        Timestamp {
+            secs: 11,
+            nanos: 500_000_000
+        }
+    );
     assert!(r.warnings()[0].to_string().contains("timestamp fraction 1500000 µs"));
 }
 
@@ -286,14 +335,22 @@ fn shb(big: bool, comment: Option<&str>) -> Vec<u8> {
     let mut b = B::new(big);
     b.u32(pcapng::BYTE_ORDER_MAGIC).u16(1).u16(0).u64(u64::MAX);
     if let Some(c) = comment {
-        b.opt(1, c.as_bytes()).opt(2, b"hw").opt(3, b"os").opt(4, b"app").end_opts();
+        b.opt(1, c.as_bytes())
+            .opt(2, b"hw")
+            .opt(3, b"os")
+            .opt(4, b"app")
+            .end_opts();
     }
     b.block(pcapng::SHB)
 }
 
 fn idb(big: bool, linktype: u16, snaplen: u32, name: &str, tsresol: Option<u8>, tsoffset: Option<i64>) -> Vec<u8> {
     let mut b = B::new(big);
-    b.u16(linktype).u16(0).u32(snaplen).opt(2, name.as_bytes()).opt(3, b"desc");
+    b.u16(linktype)
+        .u16(0)
+        .u32(snaplen)
+        .opt(2, name.as_bytes())
+        .opt(3, b"desc");
     if let Some(r) = tsresol {
         b.opt(9, &[r]);
     }
@@ -308,7 +365,13 @@ fn idb(big: bool, linktype: u16, snaplen: u32, name: &str, tsresol: Option<u8>, 
 
 fn epb(big: bool, iface: u32, ticks: u64, data: &[u8], origlen: u32, comments: &[&str], flags: Option<u32>) -> Vec<u8> {
     let mut b = B::new(big);
-    b.u32(iface).u32((ticks >> 32) as u32).u32(ticks as u32).u32(data.len() as u32).u32(origlen).raw(data).pad();
+    b.u32(iface)
+        .u32((ticks >> 32) as u32)
+        .u32(ticks as u32)
+        .u32(data.len() as u32)
+        .u32(origlen)
+        .raw(data)
+        .pad();
     if !comments.is_empty() || flags.is_some() {
         for c in comments {
             b.opt(1, c.as_bytes());
@@ -331,8 +394,22 @@ fn rich_blocks() -> Vec<(Vec<u8>, bool)> {
     v.push((shb(false, Some("section comment")), false));
     v.push((idb(false, 1, 65535, "eth0", Some(9), None), false));
     v.push((idb(false, 113, 64, "any", Some(0x88), Some(100)), false));
-    v.push((epb(false, 0, 1_700_000_000_123_456_789, &packet(0, 60), 60, &["first", "second"], Some(1)), true));
-    v.push((epb(false, 1, (1u64 << 8) * 5 + 128, &packet(1, 44), 70, &[], None), true));
+    v.push((
+        epb(
+            false,
+            0,
+            1_700_000_000_123_456_789,
+            &packet(0, 60),
+            60,
+            &["first", "second"],
+            Some(1),
+        ),
+        true,
+    ));
+    v.push((
+        epb(false, 1, (1u64 << 8) * 5 + 128, &packet(1, 44), 70, &[], None),
+        true,
+    ));
     // NRB: one v4 record with two names, one v6, an end, a comment.
     let mut n = B::new(false);
     n.u16(1).u16(4 + 14).raw(&[10, 0, 0, 1]).raw(b"a.test\0b.test\0").pad();
@@ -342,7 +419,10 @@ fn rich_blocks() -> Vec<(Vec<u8>, bool)> {
     // ISB for interface 1.
     let mut s = B::new(false);
     s.u32(1).u32(0).u32(256 * 10);
-    s.opt(4, &1000u64.to_le_bytes()).opt(5, &7u64.to_le_bytes()).opt(2, &[0, 0, 0, 0, 0, 1, 0, 0]).end_opts();
+    s.opt(4, &1000u64.to_le_bytes())
+        .opt(5, &7u64.to_le_bytes())
+        .opt(2, &[0, 0, 0, 0, 0, 1, 0, 0])
+        .end_opts();
     v.push((s.block(pcapng::ISB), false));
     // Skipped blocks: custom, DSB, unknown.
     let mut c = B::new(false);
@@ -358,12 +438,22 @@ fn rich_blocks() -> Vec<(Vec<u8>, bool)> {
     v.push((sp.block(pcapng::SPB), true));
     // Obsolete Packet Block on interface 1.
     let mut pb = B::new(false);
-    pb.u16(1).u16(0).u32(0).u32(256 * 3).u32(20).u32(20).raw(&packet(3, 20)).end_opts();
+    pb.u16(1)
+        .u16(0)
+        .u32(0)
+        .u32(256 * 3)
+        .u32(20)
+        .u32(20)
+        .raw(&packet(3, 20))
+        .end_opts();
     v.push((pb.block(pcapng::PB), true));
     // Section 1: big-endian, one raw-IP interface (µs default resolution).
     v.push((shb(true, None), false));
     v.push((idb(true, 101, 0, "tun0", None, None), false));
-    v.push((epb(true, 0, 1_000_000 * 42 + 7, &packet(4, 33), 33, &["be"], None), true));
+    v.push((
+        epb(true, 0, 1_000_000 * 42 + 7, &packet(4, 33), 33, &["be"], None),
+        true,
+    ));
     v
 }
 
@@ -399,33 +489,69 @@ fn pcapng_rich_file() {
     assert_eq!(recs.len(), 5);
     let ifs = r.interfaces();
     assert_eq!(ifs.len(), 3);
-    assert_eq!((ifs[0].linktype, ifs[0].name.as_deref(), ifs[0].ticks_per_sec), (1, Some("eth0"), 1_000_000_000));
-    assert_eq!((ifs[1].linktype, ifs[1].snaplen, ifs[1].ticks_per_sec, ifs[1].tsoffset), (113, 64, 256, 100));
+    assert_eq!(
+        (ifs[0].linktype, ifs[0].name.as_deref(), ifs[0].ticks_per_sec),
+        (1, Some("eth0"), 1_000_000_000)
+    );
+    assert_eq!(
+        (ifs[1].linktype, ifs[1].snaplen, ifs[1].ticks_per_sec, ifs[1].tsoffset),
+        (113, 64, 256, 100)
+    );
     assert_eq!(ifs[1].description.as_deref(), Some("desc"));
     assert_eq!(ifs[1].comments, vec!["idb comment".to_string()]);
-    assert_eq!((ifs[2].linktype, ifs[2].section, ifs[2].local_id, ifs[2].ticks_per_sec), (101, 1, 0, 1_000_000));
+    assert_eq!(
+        (ifs[2].linktype, ifs[2].section, ifs[2].local_id, ifs[2].ticks_per_sec),
+        (101, 1, 0, 1_000_000)
+    );
 
-    assert_eq!(recs[0].ts, Timestamp { secs: 1_700_000_000, nanos: 123_456_789 });
+    assert_eq!(
+        recs[0].ts,
+        Timestamp {
+            secs: 1_700_000_000,
+            nanos: 123_456_789
+        }
+    );
     assert_eq!(recs[0].comments, vec!["first".to_string(), "second".to_string()]);
     assert_eq!((recs[0].flags, recs[0].linktype, recs[0].iface), (Some(1), 1, 0));
     let (_, _, block_ends) = rich_pcapng_ends();
     assert_eq!(recs[0].offset, block_ends[2] as u64);
     // 2^-8 s ticks: 5 s + 128/256 s, plus the 100 s offset.
-    assert_eq!(recs[1].ts, Timestamp { secs: 105, nanos: 500_000_000 });
-    assert_eq!((recs[1].caplen, recs[1].origlen, recs[1].linktype, recs[1].iface), (44, 70, 113, 1));
+    assert_eq!(
+        recs[1].ts,
+        Timestamp {
+            secs: 105,
+            nanos: 500_000_000
+        }
+    );
+    assert_eq!(
+        (recs[1].caplen, recs[1].origlen, recs[1].linktype, recs[1].iface),
+        (44, 70, 113, 1)
+    );
     // SPB: interface 0, the previous record's time.
-    assert_eq!((recs[2].caplen, recs[2].origlen, recs[2].linktype, recs[2].ts), (100, 100, 1, recs[1].ts));
+    assert_eq!(
+        (recs[2].caplen, recs[2].origlen, recs[2].linktype, recs[2].ts),
+        (100, 100, 1, recs[1].ts)
+    );
     assert_eq!(recs[2].data, packet(2, 100));
-    assert_eq!((recs[3].iface, recs[3].linktype, recs[3].ts), (1, 113, Timestamp { secs: 103, nanos: 0 }));
-    assert_eq!((recs[4].iface, recs[4].linktype, recs[4].ts), (2, 101, Timestamp { secs: 42, nanos: 7000 }));
+    assert_eq!(
+        (recs[3].iface, recs[3].linktype, recs[3].ts),
+        (1, 113, Timestamp { secs: 103, nanos: 0 })
+    );
+    assert_eq!(
+        (recs[4].iface, recs[4].linktype, recs[4].ts),
+        (2, 101, Timestamp { secs: 42, nanos: 7000 })
+    );
     assert_eq!(recs[4].comments, vec!["be".to_string()]);
     assert_eq!(recs[4].data, packet(4, 33));
 
     assert_eq!(r.skipped_blocks(), 3);
     assert_eq!(r.records_read(), 5);
     let v4: IpAddr = Ipv4Addr::new(10, 0, 0, 1).into();
-    let expected_names =
-        vec![(v4, "a.test".to_string()), (v4, "b.test".to_string()), (Ipv6Addr::LOCALHOST.into(), "lo6".to_string())];
+    let expected_names = vec![
+        (v4, "a.test".to_string()),
+        (v4, "b.test".to_string()),
+        (Ipv6Addr::LOCALHOST.into(), "lo6".to_string()),
+    ];
     assert!(notes.contains(&Note::NameResolution(expected_names)), "{notes:#?}");
     assert!(notes.contains(&Note::SectionComment("section comment".into())));
     assert!(notes
@@ -442,7 +568,12 @@ fn pcapng_rich_file() {
     let sections: Vec<_> = notes
         .iter()
         .filter_map(|n| match n {
-            Note::Section { index, big_endian, hardware, .. } => Some((*index, *big_endian, hardware.clone())),
+            Note::Section {
+                index,
+                big_endian,
+                hardware,
+                ..
+            } => Some((*index, *big_endian, hardware.clone())),
             _ => None,
         })
         .collect();
@@ -454,7 +585,10 @@ fn pcapng_rich_file() {
             _ => None,
         })
         .collect();
-    assert_eq!(skipped, vec!["Custom Block", "Decryption Secrets Block", "unknown block"]);
+    assert_eq!(
+        skipped,
+        vec!["Custom Block", "Decryption Secrets Block", "unknown block"]
+    );
     assert_eq!(notes.iter().filter(|n| matches!(n, Note::Interface { .. })).count(), 3);
 }
 
@@ -470,7 +604,10 @@ fn pcapng_every_truncation_point() {
         }
         if cut < shb_len {
             let e = r.unwrap_err();
-            assert!(matches!(e, CaptureError::TruncatedHeader { format: "pcapng", .. }), "cut {cut}: {e}");
+            assert!(
+                matches!(e, CaptureError::TruncatedHeader { format: "pcapng", .. }),
+                "cut {cut}: {e}"
+            );
             continue;
         }
         let mut r = r.unwrap();
@@ -482,8 +619,20 @@ fn pcapng_every_truncation_point() {
         if boundaries.contains(&cut) {
             assert!(r.warnings().is_empty(), "cut {cut}: {:?}", r.warnings());
         } else {
-            let w = r.warnings().iter().find(|w| matches!(w, CaptureError::CutOff { .. })).expect("cut-off warning");
-            let CaptureError::CutOff { offset, have, complete: c, .. } = w else { panic!("{w}") };
+            let w = r
+                .warnings()
+                .iter()
+                .find(|w| matches!(w, CaptureError::CutOff { .. }))
+                .expect("cut-off warning");
+            let CaptureError::CutOff {
+                offset,
+                have,
+                complete: c,
+                ..
+            } = w
+            else {
+                panic!("{w}")
+            };
             let start = *boundaries.iter().filter(|&&b| b <= cut).max().unwrap();
             assert_eq!(
                 (*offset as usize, *have as usize, *c as usize),
@@ -513,8 +662,9 @@ fn pcapng_corrupt_blocks() {
     assert_eq!(recs.len(), 1);
     let m = err.unwrap().to_string();
     assert!(
-        m.contains(&format!("record 2 (Enhanced Packet Block) at offset {good_len} is corrupt"))
-            && m.contains("differs"),
+        m.contains(&format!(
+            "record 2 (Enhanced Packet Block) at offset {good_len} is corrupt"
+        )) && m.contains("differs"),
         "{m}"
     );
     // Length not a multiple of 4.
@@ -535,7 +685,10 @@ fn pcapng_corrupt_blocks() {
     let (recs, _, err) = drain(&mut reader(&f).unwrap());
     assert_eq!(recs.len(), 1);
     let m = err.unwrap().to_string();
-    assert!(m.contains("refers to interface 3, but its section defines only 1"), "{m}");
+    assert!(
+        m.contains("refers to interface 3, but its section defines only 1"),
+        "{m}"
+    );
     // No IDB at all.
     let mut f = shb(false, None);
     f.extend(epb(false, 0, 2, &packet(1, 10), 10, &[], None));
@@ -564,7 +717,11 @@ fn pcapng_corrupt_blocks() {
     let mut r = reader(&f).unwrap();
     let (recs, _, err) = drain(&mut r);
     assert!(err.is_none() && recs.len() == 2);
-    assert!(r.warnings()[0].to_string().contains("option 1 of length 200"), "{:?}", r.warnings());
+    assert!(
+        r.warnings()[0].to_string().contains("option 1 of length 200"),
+        "{:?}",
+        r.warnings()
+    );
     // Bad byte-order magic in the first SHB: header error.
     let mut f = base();
     f[8] = 0x99;
@@ -572,7 +729,10 @@ fn pcapng_corrupt_blocks() {
     // Bad SHB versions at open.
     let mut f = base();
     f[12] = 2;
-    assert!(reader(&f).unwrap_err().to_string().contains("unsupported pcapng version 2.0"));
+    assert!(reader(&f)
+        .unwrap_err()
+        .to_string()
+        .contains("unsupported pcapng version 2.0"));
     let mut f = base();
     f[14] = 2;
     assert!(reader(&f).is_ok(), "1.2 is read like 1.0");
@@ -622,19 +782,36 @@ fn garbage_and_not_captures() {
     assert!(recs.is_empty());
     assert!(err.unwrap().to_string().contains("record 1 at offset 24 is corrupt"));
 
-    let e = reader(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03").unwrap_err().to_string();
+    let e = reader(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03")
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("looks like a gzip-compressed file") && e.contains("gunzip it first") && e.contains("1f 8b 08"),
         "{e}"
     );
-    let e = reader(b"12:00:01.000 IP 10.0.0.1.53 > 10.0.0.2.5353: UDP\n").unwrap_err().to_string();
+    let e = reader(b"12:00:01.000 IP 10.0.0.1.53 > 10.0.0.2.5353: UDP\n")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("a text file starting with \"12:00:01.000 IP"), "{e}");
     let e = reader(&[0x01, 0x02]).unwrap_err().to_string();
     assert!(e.contains("not a pcap or pcapng"), "{e}");
     let e = reader(&[0xd4, 0xc3]).unwrap_err();
-    assert!(matches!(e, CaptureError::TruncatedHeader { format: "pcap", have: 2, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            CaptureError::TruncatedHeader {
+                format: "pcap",
+                have: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
     let e = reader(&[0x0a, 0x0d, 0x0d, 0x0a, 1, 0, 0, 0]).unwrap_err();
-    assert!(matches!(e, CaptureError::TruncatedHeader { format: "pcapng", .. }), "{e}");
+    assert!(
+        matches!(e, CaptureError::TruncatedHeader { format: "pcapng", .. }),
+        "{e}"
+    );
 }
 
 /// A source that returns a few bytes per read, like a slow pipe.
@@ -658,7 +835,15 @@ impl Read for Trickle {
 fn trickling_stdin_like_source() {
     for file in [rich_pcapng().0, small_pcap(false).0] {
         let mut a = reader(&file).unwrap();
-        let mut b = FileReader::from_reader(Box::new(Trickle { data: file.clone(), pos: 0, step: 0 }), "pipe").unwrap();
+        let mut b = FileReader::from_reader(
+            Box::new(Trickle {
+                data: file.clone(),
+                pos: 0,
+                step: 0,
+            }),
+            "pipe",
+        )
+        .unwrap();
         let (ra, na, ea) = drain(&mut a);
         let (rb, nb, eb) = drain(&mut b);
         assert_eq!(ra, rb);
@@ -694,7 +879,15 @@ fn records_across_and_beyond_the_buffer() {
     assert_eq!(n, 6000);
     assert!(r.warnings().is_empty(), "{:?}", r.warnings());
     // Same through a trickle.
-    let mut r = FileReader::from_reader(Box::new(Trickle { data: b.v.clone(), pos: 0, step: 0 }), "p").unwrap();
+    let mut r = FileReader::from_reader(
+        Box::new(Trickle {
+            data: b.v.clone(),
+            pos: 0,
+            step: 0,
+        }),
+        "p",
+    )
+    .unwrap();
     let mut m = 0;
     while let Some(rec) = r.next_record().unwrap() {
         assert_eq!(rec.data.len(), sizes[m]);
@@ -763,13 +956,20 @@ fn write_read_round_trips() {
     let pkts: Vec<(Timestamp, u32, Vec<u8>)> = (0..50)
         .map(|n| {
             (
-                Timestamp { secs: 1_600_000_000 + n, nanos: (n as u32) * 123_457 },
+                Timestamp {
+                    secs: 1_600_000_000 + n,
+                    nanos: (n as u32) * 123_457,
+                },
                 100 + n as u32,
                 packet(n as usize, 20 + n as usize),
             )
         })
         .collect();
-    for fmt in [WriteFormat::Pcap { nanos: false }, WriteFormat::Pcap { nanos: true }, WriteFormat::Pcapng] {
+    for fmt in [
+        WriteFormat::Pcap { nanos: false },
+        WriteFormat::Pcap { nanos: true },
+        WriteFormat::Pcapng,
+    ] {
         let p = dir.path().join(format!("{fmt:?}.cap"));
         let mut w = PcapWriter::create(&p, fmt, 1, 65535).unwrap();
         assert!(!p.exists(), "nothing under the final name before finish");
@@ -786,7 +986,10 @@ fn write_read_round_trips() {
         assert_eq!(recs.len(), 50);
         for (rec, (ts, orig, d)) in recs.iter().zip(&pkts) {
             let want_ts = if fmt == (WriteFormat::Pcap { nanos: false }) {
-                Timestamp { secs: ts.secs, nanos: ts.nanos / 1000 * 1000 }
+                Timestamp {
+                    secs: ts.secs,
+                    nanos: ts.nanos / 1000 * 1000,
+                }
             } else {
                 *ts
             };
@@ -829,12 +1032,16 @@ fn write_pcapng_interfaces_comments_and_copy() {
     i2.name = Some("eth1".into());
     let id = w.add_interface(&i2).unwrap();
     assert_eq!(id, 1);
-    w.write_packet_on(id, Timestamp::new(5, 0), 3, &[1, 2, 3], &["hi".into()], Some(2)).unwrap();
+    w.write_packet_on(id, Timestamp::new(5, 0), 3, &[1, 2, 3], &["hi".into()], Some(2))
+        .unwrap();
     assert!(w.write_packet_on(9, Timestamp::ZERO, 1, &[0], &[], None).is_err());
     w.finish().unwrap();
     let mut back = FileReader::open(&p).unwrap();
     let (recs, _, _) = drain(&mut back);
-    assert_eq!((recs[0].iface, recs[0].flags, recs[0].comments.clone()), (1, Some(2), vec!["hi".to_string()]));
+    assert_eq!(
+        (recs[0].iface, recs[0].flags, recs[0].comments.clone()),
+        (1, Some(2), vec!["hi".to_string()])
+    );
     assert_eq!(back.interfaces()[1].name.as_deref(), Some("eth1"));
 
     // pcap refuses a second link type, and pre-1970 times.
@@ -858,7 +1065,11 @@ fn unfinished_exports_leave_nothing_streams_keep_records() {
         let mut w = PcapWriter::create(&p, WriteFormat::Pcap { nanos: true }, 1, 0).unwrap();
         w.write_packet(Timestamp::new(1, 2), 3, 1, &[1, 2, 3]).unwrap();
     }
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no half file, no temp file");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no half file, no temp file"
+    );
 
     let p = dir.path().join("live.pcapng");
     let mut w = PcapWriter::create_stream(&p, WriteFormat::Pcapng, 1, 0).unwrap();
@@ -873,8 +1084,9 @@ fn unfinished_exports_leave_nothing_streams_keep_records() {
     assert_eq!(recs.len(), 2);
     assert!(!tmp.exists());
 
-    let e =
-        PcapWriter::create(&dir.path().join("no/such/dir/x.pcap"), WriteFormat::Pcapng, 1, 0).unwrap_err().to_string();
+    let e = PcapWriter::create(&dir.path().join("no/such/dir/x.pcap"), WriteFormat::Pcapng, 1, 0)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("x.pcap"), "{e}");
     assert!(PcapWriter::create(dir.path(), WriteFormat::Pcapng, 1, 0).is_err());
 }
@@ -883,9 +1095,21 @@ fn unfinished_exports_leave_nothing_streams_keep_records() {
 
 #[test]
 fn timestamp_arithmetic() {
-    assert_eq!(Timestamp::new(1, 2_500_000_000), Timestamp { secs: 3, nanos: 500_000_000 });
+    assert_eq!(
+        Timestamp::new(1, 2_500_000_000),
+        Timestamp {
+            secs: 3,
+            nanos: 500_000_000
+        }
+    );
     let t = Timestamp::from_nanos(-500_000_000);
-    assert_eq!(t, Timestamp { secs: -1, nanos: 500_000_000 });
+    assert_eq!(
+        t,
+        Timestamp {
+            secs: -1,
+            nanos: 500_000_000
+        }
+    );
     assert_eq!(t.as_nanos(), -500_000_000);
     assert_eq!(t.to_string(), "-0.500000000");
     assert_eq!(Timestamp { secs: 12, nanos: 5 }.to_string(), "12.000000005");
@@ -895,7 +1119,13 @@ fn timestamp_arithmetic() {
     i.ticks_per_sec = 1;
     assert_eq!(i.timestamp(u64::MAX).secs, i64::MAX);
     i.ticks_per_sec = 3;
-    assert_eq!(i.timestamp(4), Timestamp { secs: 1, nanos: 333_333_333 });
+    assert_eq!(
+        i.timestamp(4),
+        Timestamp {
+            secs: 1,
+            nanos: 333_333_333
+        }
+    );
 }
 
 #[test]
@@ -909,11 +1139,23 @@ fn messages_and_send() {
         source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
     };
     let m = e.to_string();
-    assert!(m.contains("'/root/x.pcap'") && m.contains("permission denied") && m.contains("chmod"), "{m}");
-    let e =
-        CaptureError::CutOff { path: "f".into(), what: "record 3".into(), offset: 99, need: 60, have: 7, complete: 2 };
+    assert!(
+        m.contains("'/root/x.pcap'") && m.contains("permission denied") && m.contains("chmod"),
+        "{m}"
+    );
+    let e = CaptureError::CutOff {
+        path: "f".into(),
+        what: "record 3".into(),
+        offset: 99,
+        need: 60,
+        have: 7,
+        complete: 2,
+    };
     let m = e.to_string();
-    assert!(m.contains("record 3 at offset 99 is cut off: needs 60 bytes, file has 7; the 2 complete records"), "{m}");
+    assert!(
+        m.contains("record 3 at offset 99 is cut off: needs 60 bytes, file has 7; the 2 complete records"),
+        "{m}"
+    );
     assert!(e.is_warning());
     let e = CaptureError::Corrupt {
         path: "f".into(),
@@ -974,11 +1216,18 @@ fn export_keeps_interfaces() {
     w.finish().unwrap();
     let mut back = FileReader::open(&p).unwrap();
     let (again, _, _) = drain(&mut back);
-    let names: Vec<_> = back.interfaces().iter().map(|i| i.name.clone().unwrap_or_default()).collect();
+    let names: Vec<_> = back
+        .interfaces()
+        .iter()
+        .map(|i| i.name.clone().unwrap_or_default())
+        .collect();
     assert_eq!(names, vec!["eth0", "any", "tun0"]);
     assert_eq!(back.interfaces()[0].comments, vec!["idb comment".to_string()]);
     for (a, b) in again.iter().zip(&recs) {
-        assert_eq!((a.iface, a.linktype, a.ts, &a.data), (b.iface, b.linktype, b.ts, &b.data));
+        assert_eq!(
+            (a.iface, a.linktype, a.ts, &a.data),
+            (b.iface, b.linktype, b.ts, &b.data)
+        );
     }
     // pcap cannot hold several link types.
     let e = PcapWriter::create_with_interfaces(
@@ -990,5 +1239,9 @@ fn export_keeps_interfaces() {
     .to_string();
     assert!(e.contains("export as pcapng"), "{e}");
     assert!(PcapWriter::create_with_interfaces(&dir.path().join("y.pcap"), WriteFormat::Pcapng, &[]).is_err());
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "failed creates leave no files");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "failed creates leave no files"
+    );
 }

@@ -86,7 +86,9 @@ impl std::fmt::Debug for PcapWriter {
 static TMP_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn tmp_suffix() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let mix = nanos ^ std::process::id().rotate_left(16) ^ n.wrapping_mul(0x9e37_79b9);
     format!("{mix:08x}")
@@ -131,7 +133,10 @@ impl PcapWriter {
     ) -> Result<PcapWriter, CaptureError> {
         let name = path.display().to_string();
         let Some(first) = interfaces.first() else {
-            return Err(CaptureError::Unwritable { path: name, problem: "no interface was given".into() });
+            return Err(CaptureError::Unwritable {
+                path: name,
+                problem: "no interface was given".into(),
+            });
         };
         let linktype = first.linktype;
         let snaplen = if interfaces.iter().any(|i| i.snaplen == 0) {
@@ -197,7 +202,10 @@ impl PcapWriter {
     }
 
     fn io_err(&self, source: io::Error) -> CaptureError {
-        CaptureError::Write { path: self.name.clone(), source }
+        CaptureError::Write {
+            path: self.name.clone(),
+            source,
+        }
     }
 
     fn emit(&mut self) -> Result<(), CaptureError> {
@@ -220,7 +228,11 @@ impl PcapWriter {
         match self.format {
             WriteFormat::Pcap { nanos } => {
                 let magic: u32 = if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
-                let snaplen = if self.snaplen == 0 { super::SANE_RECORD_LEN } else { self.snaplen };
+                let snaplen = if self.snaplen == 0 {
+                    super::SANE_RECORD_LEN
+                } else {
+                    self.snaplen
+                };
                 let s = &mut self.scratch;
                 s.extend_from_slice(&magic.to_le_bytes());
                 s.extend_from_slice(&2u16.to_le_bytes());
@@ -252,7 +264,11 @@ impl PcapWriter {
     /// link type is the file's, an error otherwise.
     pub fn add_interface(&mut self, ifc: &Interface) -> Result<u32, CaptureError> {
         if let WriteFormat::Pcap { .. } = self.format {
-            return if ifc.linktype == self.linktype { Ok(0) } else { Err(self.linktype_mismatch(ifc.linktype)) };
+            return if ifc.linktype == self.linktype {
+                Ok(0)
+            } else {
+                Err(self.linktype_mismatch(ifc.linktype))
+            };
         }
         let id = u32::try_from(self.ifaces.len()).unwrap_or(u32::MAX);
         let Ok(lt) = u16::try_from(ifc.linktype) else {
@@ -369,7 +385,11 @@ impl PcapWriter {
         comments: &[String],
         flags: Option<u32>,
     ) -> Result<(), CaptureError> {
-        let limit = if self.snaplen == 0 { super::MAX_RECORD_LEN } else { self.snaplen.min(super::MAX_RECORD_LEN) };
+        let limit = if self.snaplen == 0 {
+            super::MAX_RECORD_LEN
+        } else {
+            self.snaplen.min(super::MAX_RECORD_LEN)
+        };
         let caplen = u32::try_from(data.len()).unwrap_or(u32::MAX).min(limit);
         let data = data.get(..caplen as usize).unwrap_or(data);
         let origlen = origlen.max(caplen);

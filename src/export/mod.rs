@@ -168,7 +168,12 @@ fn zeek_time(t: f64) -> String {
     let secs = t.floor() as i64;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}-{:02}-{:02}-{:02}", rem / 3600, (rem % 3600) / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}-{:02}-{:02}-{:02}",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
 }
 
 /// Gregorian date of a day count since 1970-01-01.
@@ -253,9 +258,19 @@ pub fn markdown(out: &mut String, title: &str, flows: &[FlowSummary], notes: &[S
     }
     for f in flows.iter().filter(|f| f.proto == "tcp") {
         let _ = writeln!(out, "\n## TCP {}: {} → {}\n", f.id, f.client, f.server);
-        let rtt = f.handshake_rtt_ms.map(|r| format!(", handshake RTT {r:.3} ms")).unwrap_or_default();
-        let closer = f.first_closer.map(|c| format!(", first to close: {c}")).unwrap_or_default();
-        let _ = writeln!(out, "conn_state {} (history `{}`){rtt}{closer}.\n", f.conn_state, f.history);
+        let rtt = f
+            .handshake_rtt_ms
+            .map(|r| format!(", handshake RTT {r:.3} ms"))
+            .unwrap_or_default();
+        let closer = f
+            .first_closer
+            .map(|c| format!(", first to close: {c}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "conn_state {} (history `{}`){rtt}{closer}.\n",
+            f.conn_state, f.history
+        );
         if f.states.is_empty() {
             out.push_str("No state changes were seen.\n");
             continue;
@@ -264,12 +279,22 @@ pub fn markdown(out: &mut String, title: &str, flows: &[FlowSummary], notes: &[S
         let _ = writeln!(out, "{:>8} {:>12}  {:<44} server", "frame", "time", "client");
         for e in &f.states {
             let arrow = format!("{} -> {}", e.from, e.to);
-            let (c, s) = if e.side == "client" { (arrow, String::new()) } else { (String::new(), arrow) };
+            let (c, s) = if e.side == "client" {
+                (arrow, String::new())
+            } else {
+                (String::new(), arrow)
+            };
             let _ = writeln!(out, "{:>8} {:>12.6}  {:<44} {}", e.frame, e.ts - f.first_ts, c, s);
         }
         out.push_str("```\n");
         if let Some(tw) = &f.time_wait {
-            let _ = writeln!(out, "\nThe {} entered TIME-WAIT at {:.6} s and stays there until {:.6} s (2MSL).", tw.side, tw.since - f.first_ts, tw.until - f.first_ts);
+            let _ = writeln!(
+                out,
+                "\nThe {} entered TIME-WAIT at {:.6} s and stays there until {:.6} s (2MSL).",
+                tw.side,
+                tw.since - f.first_ts,
+                tw.until - f.first_ts
+            );
         }
         for e in &f.states {
             let _ = writeln!(out, "- frame {}: {}", e.frame, e.why);

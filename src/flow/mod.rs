@@ -38,9 +38,25 @@ impl FlowKey {
     /// The key of a packet from `src` to `dst`, and whether it travels lo -> hi.
     pub fn new(src: Endpoint, dst: Endpoint, proto: u8, vlan: u16) -> (FlowKey, bool) {
         if src <= dst {
-            (FlowKey { lo: src, hi: dst, proto, vlan }, true)
+            (
+                FlowKey {
+                    lo: src,
+                    hi: dst,
+                    proto,
+                    vlan,
+                },
+                true,
+            )
         } else {
-            (FlowKey { lo: dst, hi: src, proto, vlan }, false)
+            (
+                FlowKey {
+                    lo: dst,
+                    hi: src,
+                    proto,
+                    vlan,
+                },
+                false,
+            )
         }
     }
 }
@@ -98,7 +114,11 @@ impl FlowTable {
 
     /// The next stream id of a protocol (6 = TCP, 17 = UDP, others share UDP's counter).
     pub fn next_stream(&mut self, proto: u8) -> u64 {
-        let c = if proto == 6 { &mut self.next_tcp } else { &mut self.next_udp };
+        let c = if proto == 6 {
+            &mut self.next_tcp
+        } else {
+            &mut self.next_udp
+        };
         let id = *c;
         *c += 1;
         id
@@ -115,8 +135,14 @@ mod tests {
 
     #[test]
     fn both_directions_share_a_key() {
-        let a = Endpoint { ip: "10.0.0.1".parse().unwrap(), port: 51514 };
-        let b = Endpoint { ip: "10.0.0.2".parse().unwrap(), port: 80 };
+        let a = Endpoint {
+            ip: "10.0.0.1".parse().unwrap(),
+            port: 51514,
+        };
+        let b = Endpoint {
+            ip: "10.0.0.2".parse().unwrap(),
+            port: 80,
+        };
         let (k1, d1) = FlowKey::new(a, b, 6, 0);
         let (k2, d2) = FlowKey::new(b, a, 6, 0);
         assert_eq!(k1, k2);
@@ -127,7 +153,10 @@ mod tests {
 
     #[test]
     fn endpoints_print_with_brackets_for_ipv6() {
-        let e = Endpoint { ip: "2001:db8::1".parse().unwrap(), port: 443 };
+        let e = Endpoint {
+            ip: "2001:db8::1".parse().unwrap(),
+            port: 443,
+        };
         assert_eq!(e.to_string(), "[2001:db8::1]:443");
     }
 

@@ -51,21 +51,111 @@ pub struct FlagInfo {
 
 /// All flags in the order Wireshark lists them.
 pub const FLAGS: &[FlagInfo] = &[
-    FlagInfo { bit: Flags::REUSED_PORTS, field: "tcp.analysis.reused_ports", info: "TCP Port numbers reused", note: true, msg: "A new tcp session is started with the same ports as an earlier session in this trace" },
-    FlagInfo { bit: Flags::LOST_SEGMENT, field: "tcp.analysis.lost_segment", info: "TCP Previous segment not captured", note: false, msg: "Previous segment(s) not captured (common at capture start)" },
-    FlagInfo { bit: Flags::ACK_LOST_SEGMENT, field: "tcp.analysis.ack_lost_segment", info: "TCP ACKed unseen segment", note: false, msg: "ACKed segment that wasn't captured (common at capture start)" },
-    FlagInfo { bit: Flags::KEEP_ALIVE, field: "tcp.analysis.keep_alive", info: "TCP Keep-Alive", note: false, msg: "TCP keep-alive segment" },
-    FlagInfo { bit: Flags::KEEP_ALIVE_ACK, field: "tcp.analysis.keep_alive_ack", info: "TCP Keep-Alive ACK", note: false, msg: "ACK to a TCP keep-alive segment" },
-    FlagInfo { bit: Flags::ZERO_WINDOW_PROBE, field: "tcp.analysis.zero_window_probe", info: "TCP ZeroWindowProbe", note: true, msg: "TCP Zero Window Probe" },
-    FlagInfo { bit: Flags::ZERO_WINDOW_PROBE_ACK, field: "tcp.analysis.zero_window_probe_ack", info: "TCP ZeroWindowProbeAck", note: true, msg: "ACK to a TCP Zero Window Probe" },
-    FlagInfo { bit: Flags::ZERO_WINDOW, field: "tcp.analysis.zero_window", info: "TCP ZeroWindow", note: false, msg: "TCP Zero Window segment" },
-    FlagInfo { bit: Flags::WINDOW_FULL, field: "tcp.analysis.window_full", info: "TCP Window Full", note: false, msg: "TCP window specified by the receiver is now completely full" },
-    FlagInfo { bit: Flags::WINDOW_UPDATE, field: "tcp.analysis.window_update", info: "TCP Window Update", note: false, msg: "TCP window update" },
-    FlagInfo { bit: Flags::DUPLICATE_ACK, field: "tcp.analysis.duplicate_ack", info: "TCP Dup ACK", note: true, msg: "Duplicate ACK" },
-    FlagInfo { bit: Flags::FAST_RETRANSMISSION, field: "tcp.analysis.fast_retransmission", info: "TCP Fast Retransmission", note: true, msg: "This frame is a (suspected) fast retransmission" },
-    FlagInfo { bit: Flags::SPURIOUS_RETRANSMISSION, field: "tcp.analysis.spurious_retransmission", info: "TCP Spurious Retransmission", note: true, msg: "This frame is a (suspected) spurious retransmission" },
-    FlagInfo { bit: Flags::RETRANSMISSION, field: "tcp.analysis.retransmission", info: "TCP Retransmission", note: true, msg: "This frame is a (suspected) retransmission" },
-    FlagInfo { bit: Flags::OUT_OF_ORDER, field: "tcp.analysis.out_of_order", info: "TCP Out-Of-Order", note: false, msg: "This frame is a (suspected) out-of-order segment" },
+    FlagInfo {
+        bit: Flags::REUSED_PORTS,
+        field: "tcp.analysis.reused_ports",
+        info: "TCP Port numbers reused",
+        note: true,
+        msg: "A new tcp session is started with the same ports as an earlier session in this trace",
+    },
+    FlagInfo {
+        bit: Flags::LOST_SEGMENT,
+        field: "tcp.analysis.lost_segment",
+        info: "TCP Previous segment not captured",
+        note: false,
+        msg: "Previous segment(s) not captured (common at capture start)",
+    },
+    FlagInfo {
+        bit: Flags::ACK_LOST_SEGMENT,
+        field: "tcp.analysis.ack_lost_segment",
+        info: "TCP ACKed unseen segment",
+        note: false,
+        msg: "ACKed segment that wasn't captured (common at capture start)",
+    },
+    FlagInfo {
+        bit: Flags::KEEP_ALIVE,
+        field: "tcp.analysis.keep_alive",
+        info: "TCP Keep-Alive",
+        note: false,
+        msg: "TCP keep-alive segment",
+    },
+    FlagInfo {
+        bit: Flags::KEEP_ALIVE_ACK,
+        field: "tcp.analysis.keep_alive_ack",
+        info: "TCP Keep-Alive ACK",
+        note: false,
+        msg: "ACK to a TCP keep-alive segment",
+    },
+    FlagInfo {
+        bit: Flags::ZERO_WINDOW_PROBE,
+        field: "tcp.analysis.zero_window_probe",
+        info: "TCP ZeroWindowProbe",
+        note: true,
+        msg: "TCP Zero Window Probe",
+    },
+    FlagInfo {
+        bit: Flags::ZERO_WINDOW_PROBE_ACK,
+        field: "tcp.analysis.zero_window_probe_ack",
+        info: "TCP ZeroWindowProbeAck",
+        note: true,
+        msg: "ACK to a TCP Zero Window Probe",
+    },
+    FlagInfo {
+        bit: Flags::ZERO_WINDOW,
+        field: "tcp.analysis.zero_window",
+        info: "TCP ZeroWindow",
+        note: false,
+        msg: "TCP Zero Window segment",
+    },
+    FlagInfo {
+        bit: Flags::WINDOW_FULL,
+        field: "tcp.analysis.window_full",
+        info: "TCP Window Full",
+        note: false,
+        msg: "TCP window specified by the receiver is now completely full",
+    },
+    FlagInfo {
+        bit: Flags::WINDOW_UPDATE,
+        field: "tcp.analysis.window_update",
+        info: "TCP Window Update",
+        note: false,
+        msg: "TCP window update",
+    },
+    FlagInfo {
+        bit: Flags::DUPLICATE_ACK,
+        field: "tcp.analysis.duplicate_ack",
+        info: "TCP Dup ACK",
+        note: true,
+        msg: "Duplicate ACK",
+    },
+    FlagInfo {
+        bit: Flags::FAST_RETRANSMISSION,
+        field: "tcp.analysis.fast_retransmission",
+        info: "TCP Fast Retransmission",
+        note: true,
+        msg: "This frame is a (suspected) fast retransmission",
+    },
+    FlagInfo {
+        bit: Flags::SPURIOUS_RETRANSMISSION,
+        field: "tcp.analysis.spurious_retransmission",
+        info: "TCP Spurious Retransmission",
+        note: true,
+        msg: "This frame is a (suspected) spurious retransmission",
+    },
+    FlagInfo {
+        bit: Flags::RETRANSMISSION,
+        field: "tcp.analysis.retransmission",
+        info: "TCP Retransmission",
+        note: true,
+        msg: "This frame is a (suspected) retransmission",
+    },
+    FlagInfo {
+        bit: Flags::OUT_OF_ORDER,
+        field: "tcp.analysis.out_of_order",
+        info: "TCP Out-Of-Order",
+        note: false,
+        msg: "This frame is a (suspected) out-of-order segment",
+    },
 ];
 
 /// What the analysis needs of a segment.
@@ -214,7 +304,11 @@ pub fn analyze(fwd: &mut DirAnalysis, rev: &mut DirAnalysis, s: &SegInfo, rtt: O
             }
         }
     }
-    let end = s.seq.wrapping_add(seglen).wrapping_add(u32::from(s.syn)).wrapping_add(u32::from(s.fin));
+    let end = s
+        .seq
+        .wrapping_add(seglen)
+        .wrapping_add(u32::from(s.syn))
+        .wrapping_add(u32::from(s.fin));
     // Retransmission, fast retransmission, spurious retransmission, out-of-order:
     // data (or SYN/FIN) that does not advance the sequence number.
     if (seglen > 0 || s.syn || s.fin) && !f.has(Flags::KEEP_ALIVE) {
@@ -301,7 +395,17 @@ mod tests {
     use super::*;
 
     fn seg(seq: u32, ack: u32, len: u32, window: u16, ms: i64, frame: u64) -> SegInfo {
-        SegInfo { seq, ack, ack_flag: true, len, window, window_bytes: u64::from(window), ts: ms * 1_000_000, frame, ..SegInfo::default() }
+        SegInfo {
+            seq,
+            ack,
+            ack_flag: true,
+            len,
+            window,
+            window_bytes: u64::from(window),
+            ts: ms * 1_000_000,
+            frame,
+            ..SegInfo::default()
+        }
     }
 
     #[test]

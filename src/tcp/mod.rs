@@ -66,7 +66,11 @@ impl History {
             return;
         }
         *seen |= b;
-        self.letters.push(if side == Side::Client { c } else { c.to_ascii_lowercase() });
+        self.letters.push(if side == Side::Client {
+            c
+        } else {
+            c.to_ascii_lowercase()
+        });
     }
 
     pub fn as_str(&self) -> &str {
@@ -139,7 +143,31 @@ fn service_port(p: u16) -> bool {
     p < 1024
         || matches!(
             p,
-            1080 | 1433 | 1521 | 2049 | 3128 | 3306 | 3389 | 5060 | 5222 | 5432 | 5672 | 5900 | 6379 | 6443 | 8000 | 8008 | 8080 | 8081 | 8443 | 8888 | 9000 | 9090 | 9092 | 9200 | 11211 | 27017
+            1080 | 1433
+                | 1521
+                | 2049
+                | 3128
+                | 3306
+                | 3389
+                | 5060
+                | 5222
+                | 5432
+                | 5672
+                | 5900
+                | 6379
+                | 6443
+                | 8000
+                | 8008
+                | 8080
+                | 8081
+                | 8443
+                | 8888
+                | 9000
+                | 9090
+                | 9092
+                | 9200
+                | 11211
+                | 27017
         )
 }
 
@@ -163,7 +191,15 @@ pub fn orient(src: Endpoint, dst: Endpoint, syn: bool, ack: bool) -> (Endpoint, 
 }
 
 impl TcpConn {
-    pub fn new(stream: u64, client: Endpoint, server: Endpoint, inferred: bool, msl_ns: i64, held_cap: usize, ts: i64) -> Self {
+    pub fn new(
+        stream: u64,
+        client: Endpoint,
+        server: Endpoint,
+        inferred: bool,
+        msl_ns: i64,
+        held_cap: usize,
+        ts: i64,
+    ) -> Self {
         TcpConn {
             stream,
             client,
@@ -209,7 +245,11 @@ impl TcpConn {
 
     fn record(&mut self, frame: u64, ts: i64, out: &Outcome) {
         for (side, from, to) in &out.retract {
-            if let Some(i) = self.timeline.iter().rposition(|e| e.side == *side && e.from == *from && e.to == *to) {
+            if let Some(i) = self
+                .timeline
+                .iter()
+                .rposition(|e| e.side == *side && e.from == *from && e.to == *to)
+            {
                 self.timeline.remove(i);
             }
         }
@@ -218,14 +258,30 @@ impl TcpConn {
                 self.timeline_dropped += 1;
                 continue;
             }
-            self.timeline.push(StateEntry { frame, ts: t.at.unwrap_or(ts), side: t.side, from: t.from, to: t.to, why: t.why.clone() });
+            self.timeline.push(StateEntry {
+                frame,
+                ts: t.at.unwrap_or(ts),
+                side: t.side,
+                from: t.from,
+                to: t.to,
+                why: t.why.clone(),
+            });
         }
     }
 
     /// Feeds one segment sent from `src`; `payload` is its captured payload,
     /// `frame_len` the frame's length on the wire.
     #[allow(clippy::too_many_arguments)]
-    pub fn on_segment(&mut self, src: Endpoint, t: &Tcp, payload: &[u8], frame: u64, ts: i64, frame_len: u32, checksum_bad: bool) -> SegReport {
+    pub fn on_segment(
+        &mut self,
+        src: Endpoint,
+        t: &Tcp,
+        payload: &[u8],
+        frame: u64,
+        ts: i64,
+        frame_len: u32,
+        checksum_bad: bool,
+    ) -> SegReport {
         let side = self.side_of(src);
         let (me, other) = (side.index(), side.other().index());
         self.last_ts = ts;
@@ -290,7 +346,15 @@ impl TcpConn {
         }
 
         // State machine.
-        let seg = Seg { syn: t.syn(), ack: t.ack_flag(), fin: t.fin(), rst: t.rst(), seq: t.seq, ack_no: t.ack, len: t.wire_len as u32 };
+        let seg = Seg {
+            syn: t.syn(),
+            ack: t.ack_flag(),
+            fin: t.fin(),
+            rst: t.rst(),
+            seq: t.seq,
+            ack_no: t.ack,
+            len: t.wire_len as u32,
+        };
         let outcome = self.machine.on_segment(side, &seg, ts);
         self.record(frame, ts, &outcome);
         if outcome.handshake_step == Some(3) {
@@ -324,7 +388,10 @@ impl TcpConn {
         }
         // Zeek's T: payload that does not advance the sequence number
         // (a retransmission, or an out-of-order segment filling a hole).
-        let behind = analysis::Flags::RETRANSMISSION | analysis::Flags::FAST_RETRANSMISSION | analysis::Flags::SPURIOUS_RETRANSMISSION | analysis::Flags::OUT_OF_ORDER;
+        let behind = analysis::Flags::RETRANSMISSION
+            | analysis::Flags::FAST_RETRANSMISSION
+            | analysis::Flags::SPURIOUS_RETRANSMISSION
+            | analysis::Flags::OUT_OF_ORDER;
         if t.wire_len > 0 && analysis.flags.has(behind) {
             self.history.note(side, 'T');
         }
@@ -360,7 +427,13 @@ impl TcpConn {
         }
 
         report.side = Some(side);
-        report.ctx = TcpCtx { stream: Some(self.stream), seq_base: self.base[me], ack_base: self.base[other], win_scale, ..TcpCtx::default() };
+        report.ctx = TcpCtx {
+            stream: Some(self.stream),
+            seq_base: self.base[me],
+            ack_base: self.base[other],
+            win_scale,
+            ..TcpCtx::default()
+        };
         report.states = self.states();
         report.initial_rtt = self.handshake_rtt;
         report.analysis = analysis;
@@ -372,7 +445,10 @@ impl TcpConn {
     /// and hand over what reassembly still holds.
     pub fn finish(&mut self, ts: i64) -> Vec<(Side, Piece)> {
         let t = self.machine.expire(ts);
-        let out = Outcome { transitions: t, ..Outcome::default() };
+        let out = Outcome {
+            transitions: t,
+            ..Outcome::default()
+        };
         self.record(self.last_frame, ts, &out);
         self.release_held()
     }

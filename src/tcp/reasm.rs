@@ -140,7 +140,9 @@ impl Reassembler {
             if off > self.next {
                 break;
             }
-            let Some((bytes, frame)) = self.held.remove(&off) else { break };
+            let Some((bytes, frame)) = self.held.remove(&off) else {
+                break;
+            };
             self.held_bytes -= bytes.len();
             let end = off + bytes.len() as u64;
             if end <= self.next {
@@ -300,7 +302,16 @@ mod tests {
         assert!(!dup.conflict);
         assert_eq!(collect(&out), b"hello world!");
         // Provenance: each piece knows its frame.
-        let frames: Vec<u64> = out.iter().filter_map(|p| if let Piece::Data { frame, .. } = p { Some(*frame) } else { None }).collect();
+        let frames: Vec<u64> = out
+            .iter()
+            .filter_map(|p| {
+                if let Piece::Data { frame, .. } = p {
+                    Some(*frame)
+                } else {
+                    None
+                }
+            })
+            .collect();
         assert_eq!(frames, vec![1, 2, 3]);
     }
 

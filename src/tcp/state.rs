@@ -47,7 +47,10 @@ impl State {
 
     /// A state in which the endpoint has closed its sending half or the connection is gone.
     pub fn is_closing(self) -> bool {
-        matches!(self, State::FinWait1 | State::FinWait2 | State::Closing | State::LastAck | State::TimeWait | State::Closed)
+        matches!(
+            self,
+            State::FinWait1 | State::FinWait2 | State::Closing | State::LastAck | State::TimeWait | State::Closed
+        )
     }
 }
 
@@ -102,7 +105,10 @@ pub struct Seg {
 impl Seg {
     /// Sequence number after this segment (SYN and FIN count one each).
     pub fn end(&self) -> u32 {
-        self.seq.wrapping_add(self.len).wrapping_add(u32::from(self.syn)).wrapping_add(u32::from(self.fin))
+        self.seq
+            .wrapping_add(self.len)
+            .wrapping_add(u32::from(self.syn))
+            .wrapping_add(u32::from(self.fin))
     }
 }
 
@@ -240,7 +246,13 @@ impl Machine {
     fn set(&mut self, out: &mut Outcome, side: Side, to: State, why: String) {
         let e = &mut self.ep[side.index()];
         if e.state != to {
-            out.transitions.push(Transition { side, from: e.state, to, why, at: None });
+            out.transitions.push(Transition {
+                side,
+                from: e.state,
+                to,
+                why,
+                at: None,
+            });
             e.state = to;
         }
     }
@@ -259,7 +271,15 @@ impl Machine {
             if let (State::TimeWait, Some((_, until))) = (e.state, e.time_wait) {
                 if ts >= until {
                     let secs = (self.msl_ns * 2) as f64 / 1e9;
-                    self.set(&mut out, side, State::Closed, format!("{} waited 2MSL ({secs} s) in TIME-WAIT: TIME-WAIT -> CLOSED", side.name()));
+                    self.set(
+                        &mut out,
+                        side,
+                        State::Closed,
+                        format!(
+                            "{} waited 2MSL ({secs} s) in TIME-WAIT: TIME-WAIT -> CLOSED",
+                            side.name()
+                        ),
+                    );
                     if let Some(t) = out.transitions.last_mut() {
                         t.at = Some(until);
                     }
@@ -377,17 +397,35 @@ impl Machine {
                 self.refused = true;
                 // It was taken to be listening; the RST says it was CLOSED all along.
                 self.ep[from.index()].state = State::Closed;
-                self.set(out, to, State::Closed, why(to, "got RST for its SYN: connection refused", te.state, State::Closed));
+                self.set(
+                    out,
+                    to,
+                    State::Closed,
+                    why(to, "got RST for its SYN: connection refused", te.state, State::Closed),
+                );
                 out.remarks.push(Remark {
                     code: "wirelens.tcp.refused",
-                    text: format!("connection refused: the {} sent RST in answer to the SYN (no process listening on the port)", from.name()),
+                    text: format!(
+                        "connection refused: the {} sent RST in answer to the SYN (no process listening on the port)",
+                        from.name()
+                    ),
                 });
             }
             // "If this connection was initiated with a passive OPEN (i.e., came from
             // the LISTEN state), then return this connection to LISTEN state."
             State::SynReceived if te.passive => {
                 self.set(out, from, State::Closed, why(from, "sent RST", fe.state, State::Closed));
-                self.set(out, to, State::Listen, why(to, "got RST in SYN-RECEIVED (passive open): back to LISTEN", te.state, State::Listen));
+                self.set(
+                    out,
+                    to,
+                    State::Listen,
+                    why(
+                        to,
+                        "got RST in SYN-RECEIVED (passive open): back to LISTEN",
+                        te.state,
+                        State::Listen,
+                    ),
+                );
             }
             // RFC 1337: a RST arriving in TIME-WAIT ends it early ("TIME-WAIT assassination").
             State::TimeWait => {
@@ -395,15 +433,39 @@ impl Machine {
                     self.ep[to.index()].time_wait = Some((since, ts));
                 }
                 self.set(out, from, State::Closed, why(from, "sent RST", fe.state, State::Closed));
-                self.set(out, to, State::Closed, why(to, "got RST in TIME-WAIT: ends TIME-WAIT early (TIME-WAIT assassination, RFC 1337)", te.state, State::Closed));
+                self.set(
+                    out,
+                    to,
+                    State::Closed,
+                    why(
+                        to,
+                        "got RST in TIME-WAIT: ends TIME-WAIT early (TIME-WAIT assassination, RFC 1337)",
+                        te.state,
+                        State::Closed,
+                    ),
+                );
             }
             State::Closed | State::Listen => {
                 self.set(out, from, State::Closed, why(from, "sent RST", fe.state, State::Closed));
             }
             _ => {
-                let stage = if te.state == State::Established || fe.state == State::Established { "abort" } else { "reset during close" };
-                self.set(out, from, State::Closed, why(from, &format!("sent RST ({stage})"), fe.state, State::Closed));
-                self.set(out, to, State::Closed, why(to, "got RST: connection reset by peer", te.state, State::Closed));
+                let stage = if te.state == State::Established || fe.state == State::Established {
+                    "abort"
+                } else {
+                    "reset during close"
+                };
+                self.set(
+                    out,
+                    from,
+                    State::Closed,
+                    why(from, &format!("sent RST ({stage})"), fe.state, State::Closed),
+                );
+                self.set(
+                    out,
+                    to,
+                    State::Closed,
+                    why(to, "got RST: connection reset by peer", te.state, State::Closed),
+                );
                 if self.first_closer.is_none() {
                     self.first_closer = Some(Closer::One(from));
                 }
@@ -419,7 +481,12 @@ impl Machine {
         if te.state == State::SynReceived && !s.syn {
             if let Some(isn) = te.isn {
                 if seq::ge(s.ack_no, isn.wrapping_add(1)) {
-                    self.set(out, to, State::Established, why(to, "got the ACK of its SYN-ACK", State::SynReceived, State::Established));
+                    self.set(
+                        out,
+                        to,
+                        State::Established,
+                        why(to, "got the ACK of its SYN-ACK", State::SynReceived, State::Established),
+                    );
                     if self.handshake_seen == 2 {
                         self.handshake_seen = 3;
                         out.handshake_step = Some(3);
@@ -433,11 +500,34 @@ impl Machine {
                 self.ep[to.index()].fin_acked = true;
                 self.teardown_step(out, TeardownEvent::FinAcked { side: to });
                 match te.state {
-                    State::FinWait1 => self.set(out, to, State::FinWait2, why(to, "got the ACK of its FIN", State::FinWait1, State::FinWait2)),
-                    State::Closing => {
-                        self.enter_time_wait(out, to, ts, why(to, "got the ACK of its FIN while CLOSING", State::Closing, State::TimeWait))
-                    }
-                    State::LastAck => self.set(out, to, State::Closed, why(to, "got the ACK of its FIN (the last ACK)", State::LastAck, State::Closed)),
+                    State::FinWait1 => self.set(
+                        out,
+                        to,
+                        State::FinWait2,
+                        why(to, "got the ACK of its FIN", State::FinWait1, State::FinWait2),
+                    ),
+                    State::Closing => self.enter_time_wait(
+                        out,
+                        to,
+                        ts,
+                        why(
+                            to,
+                            "got the ACK of its FIN while CLOSING",
+                            State::Closing,
+                            State::TimeWait,
+                        ),
+                    ),
+                    State::LastAck => self.set(
+                        out,
+                        to,
+                        State::Closed,
+                        why(
+                            to,
+                            "got the ACK of its FIN (the last ACK)",
+                            State::LastAck,
+                            State::Closed,
+                        ),
+                    ),
                     _ => {}
                 }
             }
@@ -459,14 +549,29 @@ impl Machine {
                         self.ep[from.index()].passive = false;
                         self.simultaneous_open = true;
                     }
-                    self.set(out, from, State::SynSent, why(from, "sent SYN (active open)", State::Closed, State::SynSent));
+                    self.set(
+                        out,
+                        from,
+                        State::SynSent,
+                        why(from, "sent SYN (active open)", State::Closed, State::SynSent),
+                    );
                     if !crossing {
                         self.handshake_seen = self.handshake_seen.max(1);
                         out.handshake_step = Some(1);
                     }
                     // A SYN reaching an endpoint that sent its own SYN: both opened at once.
                     if crossing {
-                        self.set(out, to, State::SynReceived, why(to, "got a SYN while in SYN-SENT (simultaneous open)", State::SynSent, State::SynReceived));
+                        self.set(
+                            out,
+                            to,
+                            State::SynReceived,
+                            why(
+                                to,
+                                "got a SYN while in SYN-SENT (simultaneous open)",
+                                State::SynSent,
+                                State::SynReceived,
+                            ),
+                        );
                         out.remarks.push(Remark {
                             code: "wirelens.tcp.simultaneous_open",
                             text: "simultaneous open: both sides sent a SYN before receiving the other's; each answers with SYN-ACK".into(),
@@ -475,7 +580,10 @@ impl Machine {
                 }
                 State::SynSent => {
                     out.handshake_step = Some(1);
-                    out.remarks.push(Remark { code: "wirelens.tcp.syn_retry", text: format!("{} sent its SYN again (no SYN-ACK yet)", from.name()) });
+                    out.remarks.push(Remark {
+                        code: "wirelens.tcp.syn_retry",
+                        text: format!("{} sent its SYN again (no SYN-ACK yet)", from.name()),
+                    });
                 }
                 _ => {}
             }
@@ -485,12 +593,27 @@ impl Machine {
         let te = self.ep[to.index()];
         match fe.state {
             State::Listen | State::Closed => {
-                self.set(out, from, State::SynReceived, why(from, "got SYN, sent SYN-ACK", fe.state, State::SynReceived));
+                self.set(
+                    out,
+                    from,
+                    State::SynReceived,
+                    why(from, "got SYN, sent SYN-ACK", fe.state, State::SynReceived),
+                );
                 self.ep[from.index()].passive = true;
             }
             State::SynSent => {
                 // Simultaneous open: it answers the peer's SYN with SYN-ACK.
-                self.set(out, from, State::SynReceived, why(from, "answered the peer's SYN with SYN-ACK (simultaneous open)", fe.state, State::SynReceived));
+                self.set(
+                    out,
+                    from,
+                    State::SynReceived,
+                    why(
+                        from,
+                        "answered the peer's SYN with SYN-ACK (simultaneous open)",
+                        fe.state,
+                        State::SynReceived,
+                    ),
+                );
             }
             _ => {}
         }
@@ -499,11 +622,31 @@ impl Machine {
         if self.simultaneous_open {
             // RFC 793 figure 8: the crossing SYN puts each side in SYN-RECEIVED first.
             if te.state == State::SynSent {
-                self.set(out, to, State::SynReceived, why(to, "gets the peer's SYN (simultaneous open)", State::SynSent, State::SynReceived));
+                self.set(
+                    out,
+                    to,
+                    State::SynReceived,
+                    why(
+                        to,
+                        "gets the peer's SYN (simultaneous open)",
+                        State::SynSent,
+                        State::SynReceived,
+                    ),
+                );
             }
             let te = self.ep[to.index()];
             if te.state == State::SynReceived && acks_syn {
-                self.set(out, to, State::Established, why(to, "got the ACK of its SYN (simultaneous open)", State::SynReceived, State::Established));
+                self.set(
+                    out,
+                    to,
+                    State::Established,
+                    why(
+                        to,
+                        "got the ACK of its SYN (simultaneous open)",
+                        State::SynReceived,
+                        State::Established,
+                    ),
+                );
             }
             return;
         }
@@ -514,12 +657,28 @@ impl Machine {
         match te.state {
             // "If the state is SYN-SENT ... if SYN bit is on and security/precedence is acceptable
             // ... If SND.UNA > ISS (our SYN has been ACKed), change the connection state to ESTABLISHED."
-            State::SynSent if acks_syn => {
-                self.set(out, to, State::Established, why(to, "got SYN-ACK for its SYN, sends ACK", State::SynSent, State::Established))
-            }
-            State::SynReceived if acks_syn => {
-                self.set(out, to, State::Established, why(to, "got SYN-ACK for its SYN (simultaneous open)", State::SynReceived, State::Established))
-            }
+            State::SynSent if acks_syn => self.set(
+                out,
+                to,
+                State::Established,
+                why(
+                    to,
+                    "got SYN-ACK for its SYN, sends ACK",
+                    State::SynSent,
+                    State::Established,
+                ),
+            ),
+            State::SynReceived if acks_syn => self.set(
+                out,
+                to,
+                State::Established,
+                why(
+                    to,
+                    "got SYN-ACK for its SYN (simultaneous open)",
+                    State::SynReceived,
+                    State::Established,
+                ),
+            ),
             _ => {}
         }
     }
@@ -559,7 +718,10 @@ impl Machine {
                     ),
                 });
             } else {
-                out.remarks.push(Remark { code: "wirelens.tcp.fin_retransmitted", text: format!("{} sent its FIN again (not acknowledged yet)", from.name()) });
+                out.remarks.push(Remark {
+                    code: "wirelens.tcp.fin_retransmitted",
+                    text: format!("{} sent its FIN again (not acknowledged yet)", from.name()),
+                });
             }
             return;
         }
@@ -574,17 +736,32 @@ impl Machine {
                 if self.first_closer.is_none() {
                     self.first_closer = Some(Closer::One(from));
                 }
-                self.set(out, from, State::FinWait1, why(from, "sent FIN (active close)", fe.state, State::FinWait1));
+                self.set(
+                    out,
+                    from,
+                    State::FinWait1,
+                    why(from, "sent FIN (active close)", fe.state, State::FinWait1),
+                );
                 if s.len > 0 {
-                    out.remarks.push(Remark { code: "wirelens.tcp.fin_with_data", text: format!("the FIN rides on the {}'s last {} bytes of data", from.name(), s.len) });
+                    out.remarks.push(Remark {
+                        code: "wirelens.tcp.fin_with_data",
+                        text: format!("the FIN rides on the {}'s last {} bytes of data", from.name(), s.len),
+                    });
                 }
             }
             State::CloseWait => {
                 // It got the peer's FIN, so its ACK should cover it; if not, it sent its
                 // FIN before the peer's arrived: the two FINs crossed.
-                let covers = te.fin_seq.is_some_and(|f| s.ack && seq::ge(s.ack_no, f.wrapping_add(1)));
+                let covers = te
+                    .fin_seq
+                    .is_some_and(|f| s.ack && seq::ge(s.ack_no, f.wrapping_add(1)));
                 if covers || te.fin_seq.is_none() {
-                    self.set(out, from, State::LastAck, why(from, "sent its FIN (passive close)", State::CloseWait, State::LastAck));
+                    self.set(
+                        out,
+                        from,
+                        State::LastAck,
+                        why(from, "sent its FIN (passive close)", State::CloseWait, State::LastAck),
+                    );
                 } else {
                     // Its ACK does not cover the peer's FIN: that FIN had not arrived yet, so
                     // it never was in CLOSE-WAIT. It closed actively, then the FINs crossed.
@@ -605,7 +782,11 @@ impl Machine {
                         out,
                         from,
                         State::Closing,
-                        format!("{} gets the {}'s FIN after sending its own (simultaneous close): FIN-WAIT-1 -> CLOSING", from.name(), to.name()),
+                        format!(
+                            "{} gets the {}'s FIN after sending its own (simultaneous close): FIN-WAIT-1 -> CLOSING",
+                            from.name(),
+                            to.name()
+                        ),
                     );
                     out.remarks.push(Remark {
                         code: "wirelens.tcp.simultaneous_close",
@@ -619,14 +800,29 @@ impl Machine {
         let te = self.ep[to.index()];
         match te.state {
             State::Established | State::SynReceived => {
-                self.set(out, to, State::CloseWait, why(to, "got FIN", te.state, State::CloseWait));
+                self.set(
+                    out,
+                    to,
+                    State::CloseWait,
+                    why(to, "got FIN", te.state, State::CloseWait),
+                );
             }
             State::FinWait1 => {
                 if te.fin_acked {
                     self.enter_time_wait(out, to, ts, why(to, "got FIN", State::FinWait1, State::TimeWait));
                 } else {
                     self.first_closer = Some(Closer::Both);
-                    self.set(out, to, State::Closing, why(to, "got FIN before the ACK of its own FIN (simultaneous close)", State::FinWait1, State::Closing));
+                    self.set(
+                        out,
+                        to,
+                        State::Closing,
+                        why(
+                            to,
+                            "got FIN before the ACK of its own FIN (simultaneous close)",
+                            State::FinWait1,
+                            State::Closing,
+                        ),
+                    );
                 }
             }
             State::FinWait2 => {
@@ -646,18 +842,33 @@ mod tests {
     const MSL: i64 = 30_000_000_000;
 
     fn seg(flags: &str, seq: u32, ack: u32, len: u32) -> Seg {
-        Seg { syn: flags.contains('S'), ack: flags.contains('A'), fin: flags.contains('F'), rst: flags.contains('R'), seq, ack_no: ack, len }
+        Seg {
+            syn: flags.contains('S'),
+            ack: flags.contains('A'),
+            fin: flags.contains('F'),
+            rst: flags.contains('R'),
+            seq,
+            ack_no: ack,
+            len,
+        }
     }
 
     /// Feeds segments (side, seg, ts in ms) and returns the machine.
     fn run(steps: &[(Side, Seg, i64)]) -> (Machine, Vec<Outcome>) {
         let mut m = Machine::new(MSL);
-        let outs = steps.iter().map(|(side, s, ms)| m.on_segment(*side, s, ms * 1_000_000)).collect();
+        let outs = steps
+            .iter()
+            .map(|(side, s, ms)| m.on_segment(*side, s, ms * 1_000_000))
+            .collect();
         (m, outs)
     }
 
     fn handshake() -> Vec<(Side, Seg, i64)> {
-        vec![(C, seg("S", 100, 0, 0), 0), (S, seg("SA", 500, 101, 0), 10), (C, seg("A", 101, 501, 0), 20)]
+        vec![
+            (C, seg("S", 100, 0, 0), 0),
+            (S, seg("SA", 500, 101, 0), 10),
+            (C, seg("A", 101, 501, 0), 20),
+        ]
     }
 
     fn states(m: &Machine) -> (State, State) {
@@ -668,12 +879,23 @@ mod tests {
     fn three_way_handshake_steps_and_states() {
         // RFC 793 3.4: "the three-way handshake": SYN, SYN-ACK, ACK.
         let (m, outs) = run(&handshake());
-        assert_eq!(outs.iter().map(|o| o.handshake_step).collect::<Vec<_>>(), vec![Some(1), Some(2), Some(3)]);
+        assert_eq!(
+            outs.iter().map(|o| o.handshake_step).collect::<Vec<_>>(),
+            vec![Some(1), Some(2), Some(3)]
+        );
         assert_eq!(states(&m), (Established, Established));
-        let t: Vec<(Side, State, State)> = outs.iter().flat_map(|o| o.transitions.iter().map(|t| (t.side, t.from, t.to))).collect();
+        let t: Vec<(Side, State, State)> = outs
+            .iter()
+            .flat_map(|o| o.transitions.iter().map(|t| (t.side, t.from, t.to)))
+            .collect();
         assert_eq!(
             t,
-            vec![(C, Closed, SynSent), (S, Listen, SynReceived), (C, SynSent, Established), (S, SynReceived, Established)]
+            vec![
+                (C, Closed, SynSent),
+                (S, Listen, SynReceived),
+                (C, SynSent, Established),
+                (S, SynReceived, Established)
+            ]
         );
     }
 
@@ -694,7 +916,10 @@ mod tests {
         assert_eq!(outs[6].teardown_steps, vec![4]);
         let tw = m.ep[0].time_wait.unwrap();
         assert_eq!(tw, (120_000_000, 120_000_000 + 2 * MSL));
-        assert_eq!(outs[3].transitions[0].why, "client sent FIN (active close): ESTABLISHED -> FIN-WAIT-1");
+        assert_eq!(
+            outs[3].transitions[0].why,
+            "client sent FIN (active close): ESTABLISHED -> FIN-WAIT-1"
+        );
     }
 
     #[test]
@@ -706,7 +931,14 @@ mod tests {
         let (m, outs) = run(&steps);
         assert_eq!(outs[4].teardown_steps, vec![2, 3]);
         let t: Vec<(Side, State, State)> = outs[4].transitions.iter().map(|t| (t.side, t.from, t.to)).collect();
-        assert_eq!(t, vec![(C, FinWait1, FinWait2), (S, CloseWait, LastAck), (C, FinWait2, TimeWait)]);
+        assert_eq!(
+            t,
+            vec![
+                (C, FinWait1, FinWait2),
+                (S, CloseWait, LastAck),
+                (C, FinWait2, TimeWait)
+            ]
+        );
         assert_eq!(states(&m), (TimeWait, Closed));
     }
 
@@ -728,7 +960,11 @@ mod tests {
         steps.push((C, seg("FA", 111, 501, 0), 100));
         steps.push((S, seg("A", 501, 111, 0), 110)); // acks the data, not the FIN
         let (m, _) = run(&steps);
-        assert_eq!(m.state(C), FinWait1, "an ACK of the data alone does not acknowledge the FIN");
+        assert_eq!(
+            m.state(C),
+            FinWait1,
+            "an ACK of the data alone does not acknowledge the FIN"
+        );
         let mut m2 = m.clone();
         m2.on_segment(S, &seg("A", 501, 112, 0), 120_000_000);
         assert_eq!(m2.state(C), FinWait2);
@@ -745,8 +981,19 @@ mod tests {
         let (m, outs) = run(&steps);
         assert_eq!(m.first_closer, Some(Closer::Both));
         let t: Vec<(Side, State, State)> = outs[4].transitions.iter().map(|t| (t.side, t.from, t.to)).collect();
-        assert_eq!(t, vec![(S, Established, FinWait1), (S, FinWait1, Closing), (C, FinWait1, Closing)]);
-        assert_eq!(outs[4].retract, vec![(S, Established, CloseWait)], "the server never was in CLOSE-WAIT");
+        assert_eq!(
+            t,
+            vec![
+                (S, Established, FinWait1),
+                (S, FinWait1, Closing),
+                (C, FinWait1, Closing)
+            ]
+        );
+        assert_eq!(
+            outs[4].retract,
+            vec![(S, Established, CloseWait)],
+            "the server never was in CLOSE-WAIT"
+        );
         assert_eq!(states(&m), (TimeWait, TimeWait));
     }
 
@@ -782,7 +1029,11 @@ mod tests {
 
     #[test]
     fn rst_in_syn_received_returns_a_passive_open_to_listen() {
-        let (m, _) = run(&[(C, seg("S", 100, 0, 0), 0), (S, seg("SA", 500, 101, 0), 1), (C, seg("R", 101, 0, 0), 2)]);
+        let (m, _) = run(&[
+            (C, seg("S", 100, 0, 0), 0),
+            (S, seg("SA", 500, 101, 0), 1),
+            (C, seg("R", 101, 0, 0), 2),
+        ]);
         assert_eq!(m.state(S), Listen);
     }
 
@@ -807,7 +1058,10 @@ mod tests {
         steps.push((S, seg("FA", 501, 102, 0), 320)); // server retransmits its FIN
         steps.push((C, seg("A", 102, 502, 0), 321)); // client re-acks
         let (m, outs) = run(&steps);
-        assert!(outs[6].remarks.iter().any(|r| r.code == "wirelens.tcp.fin_retransmitted"));
+        assert!(outs[6]
+            .remarks
+            .iter()
+            .any(|r| r.code == "wirelens.tcp.fin_retransmitted"));
         assert_eq!(m.ep[0].time_wait.unwrap().0, 320_000_000);
         assert_eq!(states(&m), (TimeWait, Closed));
     }
@@ -842,7 +1096,10 @@ mod tests {
             (C, seg("SA", 100, 501, 0), 2),
             (S, seg("SA", 500, 101, 0), 3),
         ]);
-        assert!(outs[1].remarks.iter().any(|r| r.code == "wirelens.tcp.simultaneous_open"));
+        assert!(outs[1]
+            .remarks
+            .iter()
+            .any(|r| r.code == "wirelens.tcp.simultaneous_open"));
         assert_eq!(states(&m), (Established, Established));
     }
 

@@ -28,13 +28,21 @@ pub struct Chunk<'a> {
     pub data: &'a [u8],
     /// (stream offset, length, frame number) of each run of bytes in `data`.
     pub frames: &'a [(u64, u32, u64)],
+    /// The frame being ingested: a message completed now belongs to it.
+    pub now_frame: u64,
+    /// Its capture time (ns since the epoch).
+    pub now_ns: i64,
 }
 
 impl Chunk<'_> {
     /// The frames that carried `data[from..to]`.
     pub fn frames_of(&self, from: usize, to: usize) -> Vec<u64> {
         let (a, b) = (self.offset + from as u64, self.offset + to as u64);
-        self.frames.iter().filter(|(o, l, _)| *o < b && o + u64::from(*l) > a).map(|f| f.2).collect()
+        self.frames
+            .iter()
+            .filter(|(o, l, _)| *o < b && o + u64::from(*l) > a)
+            .map(|f| f.2)
+            .collect()
     }
 }
 
@@ -68,15 +76,26 @@ pub struct StreamFeeder<D: StreamDissector> {
     pub rejected: bool,
     /// Bytes dropped because the dissector waited for more than the cap.
     pub overflowed: u64,
+    /// The frame being ingested and its time.
+    now: (u64, i64),
 }
 
 impl<D: StreamDissector> StreamFeeder<D> {
     pub fn new(dissector: D, cap: usize) -> Self {
-        StreamFeeder { dissector, pending: [Pending::default(), Pending::default()], cap, rejected: false, overflowed: 0 }
+        StreamFeeder {
+            dissector,
+            pending: [Pending::default(), Pending::default()],
+            cap,
+            rejected: false,
+            overflowed: 0,
+            now: (0, 0),
+        }
     }
 
-    /// Hands one reassembled piece of `side` to the dissector.
-    pub fn push(&mut self, side: Side, piece: &Piece) {
+    /// Hands one reassembled piece of `side` to the dissector, while frame
+    /// `now_frame` captured at `now_ns` is being ingested.
+    pub fn push(&mut self, side: Side, piece: &Piece, now_frame: u64, now_ns: i64) {
+        self.now = (now_frame, now_ns);
         if self.rejected {
             return;
         }
@@ -120,6 +139,16 @@ impl<D: StreamDissector> StreamFeeder<D> {
         }
     }
 
+    /// Whether bytes of `side` wait for the rest of their message.
+    pub fn waiting(&self, side: Side) -> bool {
+        !self.rejected && !self.pending[side.index()].data.is_empty()
+    }
+
+    /// Whether frame `frame` carried bytes of `side` that wait for the rest of their message.
+    pub fn holds_frame(&self, side: Side, frame: u64) -> bool {
+        !self.rejected && self.pending[side.index()].frames.iter().any(|f| f.2 == frame)
+    }
+
     fn run(&mut self, side: Side) {
         loop {
             let p = &mut self.pending[side.index()];
@@ -127,7 +156,14 @@ impl<D: StreamDissector> StreamFeeder<D> {
                 p.need = 0;
                 return;
             }
-            let chunk = Chunk { side, offset: p.offset, data: &p.data, frames: &p.frames };
+            let chunk = Chunk {
+                side,
+                offset: p.offset,
+                data: &p.data,
+                frames: &p.frames,
+                now_frame: self.now.0,
+                now_ns: self.now.1,
+            };
             match self.dissector.feed(&chunk) {
                 Feed::NotMine => {
                     self.rejected = true;
@@ -169,7 +205,9 @@ mod tests {
 
     impl StreamDissector for LenPrefixed {
         fn feed(&mut self, c: &Chunk<'_>) -> Feed {
-            let Some(&n) = c.data.first() else { return Feed::NeedMore(1) };
+            let Some(&n) = c.data.first() else {
+                return Feed::NeedMore(1);
+            };
             if n == 0xff {
                 return Feed::NotMine;
             }
@@ -177,7 +215,8 @@ mod tests {
             if c.data.len() < total {
                 return Feed::NeedMore(total - c.data.len());
             }
-            self.messages.push((c.side, c.data[1..total].to_vec(), c.frames_of(0, total)));
+            self.messages
+                .push((c.side, c.data[1..total].to_vec(), c.frames_of(0, total)));
             Feed::Consumed(total)
         }
         fn gap(&mut self, _: Side, _: u64, len: u64) {
@@ -201,7 +240,16 @@ mod tests {
         for &c in cuts.iter().chain(std::iter::once(&data.len())) {
             let end = c.min(data.len());
             if end > at {
-                f.push(Side::Client, &Piece::Data { offset: at as u64, bytes: data[at..end].to_vec(), frame });
+                f.push(
+                    Side::Client,
+                    &Piece::Data {
+                        offset: at as u64,
+                        bytes: data[at..end].to_vec(),
+                        frame,
+                    },
+                    0,
+                    0,
+                );
                 frame += 1;
                 at = end;
             }
@@ -214,7 +262,12 @@ mod tests {
         let data = stream();
         let whole = feed_cut(&data, &[]);
         assert_eq!(whole.messages.len(), 4);
-        for cuts in [vec![1], vec![3, 4, 5], (1..data.len()).collect::<Vec<_>>(), vec![7, 8, 20]] {
+        for cuts in [
+            vec![1],
+            vec![3, 4, 5],
+            (1..data.len()).collect::<Vec<_>>(),
+            vec![7, 8, 20],
+        ] {
             let d = feed_cut(&data, &cuts);
             let msgs: Vec<&Vec<u8>> = d.messages.iter().map(|m| &m.1).collect();
             let want: Vec<&Vec<u8>> = whole.messages.iter().map(|m| &m.1).collect();
@@ -228,22 +281,80 @@ mod tests {
     #[test]
     fn not_mine_stops_feeding_and_gaps_resynchronise() {
         let mut f = StreamFeeder::new(LenPrefixed::default(), 1 << 16);
-        f.push(Side::Server, &Piece::Data { offset: 0, bytes: vec![3, b'a'], frame: 1 });
-        f.push(Side::Server, &Piece::Gap { offset: 2, len: 10 });
-        f.push(Side::Server, &Piece::Data { offset: 12, bytes: vec![1, b'z'], frame: 2 });
+        f.push(
+            Side::Server,
+            &Piece::Data {
+                offset: 0,
+                bytes: vec![3, b'a'],
+                frame: 1,
+            },
+            0,
+            0,
+        );
+        f.push(Side::Server, &Piece::Gap { offset: 2, len: 10 }, 0, 0);
+        f.push(
+            Side::Server,
+            &Piece::Data {
+                offset: 12,
+                bytes: vec![1, b'z'],
+                frame: 2,
+            },
+            0,
+            0,
+        );
         assert_eq!(f.dissector.gaps, 10);
-        assert_eq!(f.dissector.messages.len(), 1, "the cut message is dropped, the next one parsed");
-        f.push(Side::Server, &Piece::Data { offset: 14, bytes: vec![0xff], frame: 3 });
+        assert_eq!(
+            f.dissector.messages.len(),
+            1,
+            "the cut message is dropped, the next one parsed"
+        );
+        f.push(
+            Side::Server,
+            &Piece::Data {
+                offset: 14,
+                bytes: vec![0xff],
+                frame: 3,
+            },
+            0,
+            0,
+        );
         assert!(f.rejected);
-        f.push(Side::Server, &Piece::Data { offset: 15, bytes: vec![1, b'q'], frame: 4 });
+        f.push(
+            Side::Server,
+            &Piece::Data {
+                offset: 15,
+                bytes: vec![1, b'q'],
+                frame: 4,
+            },
+            0,
+            0,
+        );
         assert_eq!(f.dissector.messages.len(), 1);
     }
 
     #[test]
     fn waiting_is_bounded() {
         let mut f = StreamFeeder::new(LenPrefixed::default(), 16);
-        f.push(Side::Client, &Piece::Data { offset: 0, bytes: vec![200; 10], frame: 1 });
-        f.push(Side::Client, &Piece::Data { offset: 10, bytes: vec![7; 10], frame: 2 });
+        f.push(
+            Side::Client,
+            &Piece::Data {
+                offset: 0,
+                bytes: vec![200; 10],
+                frame: 1,
+            },
+            0,
+            0,
+        );
+        f.push(
+            Side::Client,
+            &Piece::Data {
+                offset: 10,
+                bytes: vec![7; 10],
+                frame: 2,
+            },
+            0,
+            0,
+        );
         assert_eq!(f.overflowed, 20);
         assert_eq!(f.dissector.gaps, 20);
     }

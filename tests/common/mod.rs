@@ -23,16 +23,28 @@ pub fn corpus_dir() -> Option<PathBuf> {
 /// Every capture listed in the corpus manifest.
 pub fn corpus_files(dir: &Path) -> Vec<PathBuf> {
     let m = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap_or_default();
-    m.lines().skip(1).filter_map(|l| l.split('\t').next()).map(|p| dir.join(p)).filter(|p| p.is_file()).collect()
+    m.lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').next())
+        .map(|p| dir.join(p))
+        .filter(|p| p.is_file())
+        .collect()
 }
 
 pub fn have_tshark() -> bool {
-    Command::new("tshark").arg("--version").output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new("tshark")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 /// Runs `f` over `items` on as many threads as the machine has cores.
 pub fn run_parallel<T: Sync>(items: &[T], f: impl Fn(&T) + Sync) {
-    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(1);
+    let n = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..n {
@@ -48,5 +60,9 @@ pub fn run_parallel<T: Sync>(items: &[T], f: impl Fn(&T) + Sync) {
 /// Runs wirelens with `args`, returning (exit code, stdout, stderr).
 pub fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(wirelens()).args(args).output().expect("run wirelens");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

@@ -303,7 +303,10 @@ impl Arp {
     /// `n` bytes at `start` exist within the packet and are all zero.
     fn zeros_at(&self, data: &[u8], start: usize, n: usize) -> bool {
         let p = self.packet(data);
-        start.checked_add(n).and_then(|end| p.get(start..end)).is_some_and(|b| b.iter().all(|&x| x == 0))
+        start
+            .checked_add(n)
+            .and_then(|end| p.get(start..end))
+            .is_some_and(|b| b.iter().all(|&x| x == 0))
     }
 
     fn flags(&self, data: &[u8]) -> Flags {
@@ -343,19 +346,27 @@ impl Arp {
     }
 
     pub fn sender_ip(&self, data: &[u8]) -> Option<Ipv4Addr> {
-        self.proto_is_ipv4().then(|| ipv4_at(self.packet(data), self.spa.start)).flatten()
+        self.proto_is_ipv4()
+            .then(|| ipv4_at(self.packet(data), self.spa.start))
+            .flatten()
     }
 
     pub fn target_ip(&self, data: &[u8]) -> Option<Ipv4Addr> {
-        self.proto_is_ipv4().then(|| ipv4_at(self.packet(data), self.tpa.start)).flatten()
+        self.proto_is_ipv4()
+            .then(|| ipv4_at(self.packet(data), self.tpa.start))
+            .flatten()
     }
 
     pub fn sender_mac(&self, data: &[u8]) -> Option<[u8; 6]> {
-        self.hw_is_ether().then(|| mac_at(self.packet(data), self.sha.start)).flatten()
+        self.hw_is_ether()
+            .then(|| mac_at(self.packet(data), self.sha.start))
+            .flatten()
     }
 
     pub fn target_mac(&self, data: &[u8]) -> Option<[u8; 6]> {
-        self.hw_is_ether().then(|| mac_at(self.packet(data), self.tha.start)).flatten()
+        self.hw_is_ether()
+            .then(|| mac_at(self.packet(data), self.tha.start))
+            .flatten()
     }
 
     /// A hardware address as Wireshark writes it in Info.
@@ -398,7 +409,11 @@ impl Arp {
             OP_REQUEST if f.announcement => format!("ARP Announcement for {}", self.proto_str(data, tpa)),
             OP_REQUEST if f.gratuitous => format!("Gratuitous ARP for {} (Request)", self.proto_str(data, tpa)),
             OP_REQUEST if f.probe => format!("Who has {}? (ARP Probe)", self.proto_str(data, tpa)),
-            OP_REQUEST => format!("Who has {}? Tell {}", self.proto_str(data, tpa), self.proto_str(data, spa)),
+            OP_REQUEST => format!(
+                "Who has {}? Tell {}",
+                self.proto_str(data, tpa),
+                self.proto_str(data, spa)
+            ),
             OP_REPLY if f.gratuitous => format!("Gratuitous ARP for {} (Reply)", self.proto_str(data, spa)),
             OP_REPLY => format!("{} is at {}", self.proto_str(data, spa), self.hw_str(data, sha)),
             OP_RREQUEST | OP_IREQUEST | OP_DRARP_REQUEST => {
@@ -442,12 +457,37 @@ impl Arp {
         let r = e.root("arp", text, o, self.total_len());
         let at = |n: usize| o.saturating_add(n);
         let ht = self.htype;
-        e.with_text(r, "arp.hw.type", "Hardware type", Value::UInt(u64::from(ht)), o, 2, format!("{} ({ht})", arphrd_name(ht).unwrap_or("Unknown")));
-        e.hex(r, "arp.proto.type", "Protocol type", u64::from(self.ptype), 4, at(2), 2, Some(named_hex4(ethertype_name(self.ptype), self.ptype)));
+        e.with_text(
+            r,
+            "arp.hw.type",
+            "Hardware type",
+            Value::UInt(u64::from(ht)),
+            o,
+            2,
+            format!("{} ({ht})", arphrd_name(ht).unwrap_or("Unknown")),
+        );
+        e.hex(
+            r,
+            "arp.proto.type",
+            "Protocol type",
+            u64::from(self.ptype),
+            4,
+            at(2),
+            2,
+            Some(named_hex4(ethertype_name(self.ptype), self.ptype)),
+        );
         e.uint(r, "arp.hw.size", "Hardware size", u64::from(self.hlen), at(4), 1);
         e.uint(r, "arp.proto.size", "Protocol size", u64::from(self.plen), at(5), 1);
         let op = self.oper;
-        e.with_text(r, "arp.opcode", "Opcode", Value::UInt(u64::from(op)), at(6), 2, format!("{} ({op})", opcode_name(op).unwrap_or("Unknown")));
+        e.with_text(
+            r,
+            "arp.opcode",
+            "Opcode",
+            Value::UInt(u64::from(op)),
+            at(6),
+            2,
+            format!("{} ({op})", opcode_name(op).unwrap_or("Unknown")),
+        );
         if f.gratuitous {
             e.generated_bool(r, "arp.isgratuitous", "Is gratuitous", true, o);
         }
@@ -462,7 +502,15 @@ impl Arp {
         self.hw_field(&mut e, r, data, false);
         if op == OP_DRARP_ERROR && self.plen != 0 {
             let s = data.get(self.tpa.start).copied().unwrap_or(0);
-            e.with_text(r, "arp.dst.drarp_error_status", "DRARP error status", Value::UInt(u64::from(s)), self.tpa.start, 1, format!("{} ({s})", drarp_status_name(s)));
+            e.with_text(
+                r,
+                "arp.dst.drarp_error_status",
+                "DRARP error status",
+                Value::UInt(u64::from(s)),
+                self.tpa.start,
+                1,
+                format!("{} ({s})", drarp_status_name(s)),
+            );
         } else {
             self.proto_field(&mut e, r, data, false);
         }
@@ -476,11 +524,19 @@ impl Arp {
         let range = if sender { &self.sha } else { &self.tha };
         let len = usize::from(self.hlen);
         if self.hw_is_ether() {
-            let (name, label) = if sender { ("arp.src.hw_mac", "Sender MAC address") } else { ("arp.dst.hw_mac", "Target MAC address") };
+            let (name, label) = if sender {
+                ("arp.src.hw_mac", "Sender MAC address")
+            } else {
+                ("arp.dst.hw_mac", "Target MAC address")
+            };
             let m = mac_at(data, range.start).unwrap_or_default();
             e.add(r, name, label, Value::Mac(m), range.start, len);
         } else {
-            let (name, label) = if sender { ("arp.src.hw", "Sender hardware address") } else { ("arp.dst.hw", "Target hardware address") };
+            let (name, label) = if sender {
+                ("arp.src.hw", "Sender hardware address")
+            } else {
+                ("arp.dst.hw", "Target hardware address")
+            };
             e.bytes(r, name, label, data, range.start, len);
         }
     }
@@ -492,11 +548,19 @@ impl Arp {
         let range = if sender { &self.spa } else { &self.tpa };
         let len = usize::from(self.plen);
         if self.proto_is_ipv4() {
-            let (name, label) = if sender { ("arp.src.proto_ipv4", "Sender IP address") } else { ("arp.dst.proto_ipv4", "Target IP address") };
+            let (name, label) = if sender {
+                ("arp.src.proto_ipv4", "Sender IP address")
+            } else {
+                ("arp.dst.proto_ipv4", "Target IP address")
+            };
             let a = ipv4_at(data, range.start).unwrap_or(Ipv4Addr::UNSPECIFIED);
             e.add(r, name, label, Value::Ipv4(a), range.start, len);
         } else {
-            let (name, label) = if sender { ("arp.src.proto", "Sender protocol address") } else { ("arp.dst.proto", "Target protocol address") };
+            let (name, label) = if sender {
+                ("arp.src.proto", "Sender protocol address")
+            } else {
+                ("arp.dst.proto", "Target protocol address")
+            };
             e.bytes(r, name, label, data, range.start, len);
         }
     }

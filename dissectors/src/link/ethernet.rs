@@ -130,9 +130,15 @@ impl Llc {
 /// Parses the 14-byte Ethernet header at `off`.
 pub fn parse(data: &[u8], off: usize) -> Result<Ethernet, DissectError> {
     need(LAYER, data, off, ETH_LEN)?;
-    let (_, (dst, src, type_or_len)) =
-        (mac_, mac_, u16_).parse(rest(data, off)).map_err(|_| trunc(LAYER, data, off, ETH_LEN))?;
-    Ok(Ethernet { dst, src, type_or_len, off })
+    let (_, (dst, src, type_or_len)) = (mac_, mac_, u16_)
+        .parse(rest(data, off))
+        .map_err(|_| trunc(LAYER, data, off, ETH_LEN))?;
+    Ok(Ethernet {
+        dst,
+        src,
+        type_or_len,
+        off,
+    })
 }
 
 /// True for the TPIDs that start a tag: 0x8100, 0x88a8 and 0x9100.
@@ -143,7 +149,9 @@ pub fn is_tag_tpid(t: u16) -> bool {
 /// Parses a tag whose TCI starts at `off`; `tpid` is the type that announced it.
 pub fn parse_vlan(data: &[u8], off: usize, tpid: u16) -> Result<Vlan, DissectError> {
     need(VLAN_LAYER, data, off, VLAN_LEN)?;
-    let (_, (tci, etype)) = (u16_, u16_).parse(rest(data, off)).map_err(|_| trunc(VLAN_LAYER, data, off, VLAN_LEN))?;
+    let (_, (tci, etype)) = (u16_, u16_)
+        .parse(rest(data, off))
+        .map_err(|_| trunc(VLAN_LAYER, data, off, VLAN_LEN))?;
     Ok(Vlan {
         tpid,
         pcp: u8::try_from(tci >> 13).unwrap_or(0),
@@ -158,7 +166,9 @@ pub fn parse_vlan(data: &[u8], off: usize, tpid: u16) -> Result<Vlan, DissectErr
 pub fn parse_llc(data: &[u8], off: usize) -> Result<Llc, DissectError> {
     need(LLC_LAYER, data, off, 3)?;
     let input = rest(data, off);
-    let (_, (dsap, ssap, c0)) = (u8_, u8_, u8_).parse(input).map_err(|_| trunc(LLC_LAYER, data, off, 3))?;
+    let (_, (dsap, ssap, c0)) = (u8_, u8_, u8_)
+        .parse(input)
+        .map_err(|_| trunc(LLC_LAYER, data, off, 3))?;
     let ctl_len = if c0 & 3 == 3 { 1 } else { 2 };
     let snap = dsap == 0xaa && ssap == 0xaa;
     let len = 2 + ctl_len + if snap { 5 } else { 0 };
@@ -171,13 +181,21 @@ pub fn parse_llc(data: &[u8], off: usize) -> Result<Llc, DissectError> {
     }
     .map_err(|_| trunc(LLC_LAYER, data, off, len))?;
     let snap = if snap {
-        let (_, (o1, o2, o3, pid)) =
-            (u8_, u8_, u8_, u16_).parse(after_ctl).map_err(|_| trunc(LLC_LAYER, data, off, len))?;
+        let (_, (o1, o2, o3, pid)) = (u8_, u8_, u8_, u16_)
+            .parse(after_ctl)
+            .map_err(|_| trunc(LLC_LAYER, data, off, len))?;
         Some((u32::from_be_bytes([0, o1, o2, o3]), pid))
     } else {
         None
     };
-    Ok(Llc { dsap, ssap, control, snap, off, len })
+    Ok(Llc {
+        dsap,
+        ssap,
+        control,
+        snap,
+        off,
+        len,
+    })
 }
 
 fn trunc(layer: &'static str, data: &[u8], off: usize, n: usize) -> DissectError {
@@ -193,7 +211,11 @@ pub(crate) fn parse_link(data: &[u8]) -> Link {
 /// tags and LLC, with frame offsets.
 pub fn parse_link_at(data: &[u8], base: usize) -> Link {
     let mut link = Link {
-        kind: LinkKind::Ethernet { eth: Ethernet::default(), vlans: Vec::new(), llc: None },
+        kind: LinkKind::Ethernet {
+            eth: Ethernet::default(),
+            vlans: Vec::new(),
+            llc: None,
+        },
         next: Next::Nothing,
         payload_off: data.len(),
         error: None,
@@ -203,7 +225,11 @@ pub fn parse_link_at(data: &[u8], base: usize) -> Link {
         Ok(eth) => eth,
         Err(err) => {
             let eth = parse(&padded(data, base, ETH_LEN), base).unwrap_or_default();
-            link.kind = LinkKind::Ethernet { eth, vlans: Vec::new(), llc: None };
+            link.kind = LinkKind::Ethernet {
+                eth,
+                vlans: Vec::new(),
+                llc: None,
+            };
             link.error = Some(err);
             return link;
         }
@@ -224,7 +250,11 @@ pub fn parse_link_at(data: &[u8], base: usize) -> Link {
                 break 'chain (ethertype_next(etype), off, None);
             }
             if vlans.len() >= MAX_VLAN_TAGS {
-                break 'chain (Next::Nothing, off, Some(DissectError::malformed(VLAN_LAYER, TOO_MANY_TAGS, off)));
+                break 'chain (
+                    Next::Nothing,
+                    off,
+                    Some(DissectError::malformed(VLAN_LAYER, TOO_MANY_TAGS, off)),
+                );
             }
             match parse_vlan(data, off, etype) {
                 Ok(v) => {
@@ -269,7 +299,14 @@ fn length_payload(data: &[u8], off: usize, llc: &mut Option<Llc>) -> (Next, usiz
 // ---------------------------------------------------------------------------
 // Tree
 
-pub(crate) fn tree(e: &mut Emit<'_>, data: &[u8], eth: &Ethernet, vlans: &[Vlan], llc: Option<&Llc>, link: &Link) -> NodeId {
+pub(crate) fn tree(
+    e: &mut Emit<'_>,
+    data: &[u8],
+    eth: &Ethernet,
+    vlans: &[Vlan],
+    llc: Option<&Llc>,
+    link: &Link,
+) -> NodeId {
     let o = eth.off;
     let t = eth.type_or_len;
     let src = super::mac_text(&eth.src);
@@ -296,14 +333,38 @@ pub(crate) fn tree(e: &mut Emit<'_>, data: &[u8], eth: &Ethernet, vlans: &[Vlan]
         let id = e.uint(root, "eth.len", "Length", u64::from(t), to, 2);
         let payload = data.len().saturating_sub(o.saturating_add(ETH_LEN));
         if usize::from(t) > payload {
-            e.expert(id, Severity::Error, "eth.len.past_end", "Length field value goes past the end of the payload", to);
+            e.expert(
+                id,
+                Severity::Error,
+                "eth.len.past_end",
+                "Length field value goes past the end of the payload",
+                to,
+            );
         }
     } else if t < 1536 {
         let msg = format!("Invalid length/type: 0x{t:04x} ({t})");
-        let id = e.hex(root, "eth.invalid_lentype", "Invalid length/type", u64::from(t), 4, to, 2, Some(format!("0x{t:04x} ({t})")));
+        let id = e.hex(
+            root,
+            "eth.invalid_lentype",
+            "Invalid length/type",
+            u64::from(t),
+            4,
+            to,
+            2,
+            Some(format!("0x{t:04x} ({t})")),
+        );
         e.expert(id, Severity::Warning, "eth.invalid_lentype.expert", msg, to);
     } else {
-        e.hex(root, "eth.type", "Type", u64::from(t), 4, to, 2, Some(named_hex4(ethertype_name(t), t)));
+        e.hex(
+            root,
+            "eth.type",
+            "Type",
+            u64::from(t),
+            4,
+            to,
+            2,
+            Some(named_hex4(ethertype_name(t), t)),
+        );
     }
     for v in vlans {
         vlan_tree(e, data, v);
@@ -311,7 +372,13 @@ pub(crate) fn tree(e: &mut Emit<'_>, data: &[u8], eth: &Ethernet, vlans: &[Vlan]
     if link.too_many_tags() {
         if let Some(err) = &link.error {
             let r = e.root("vlan", "802.1Q Virtual LAN", err.offset, VLAN_LEN);
-            e.expert(r, Severity::Warning, "vlan.too_many_tags", "Too many nested VLAN tags", err.offset);
+            e.expert(
+                r,
+                Severity::Warning,
+                "vlan.too_many_tags",
+                "Too many nested VLAN tags",
+                err.offset,
+            );
         }
     }
     if let Some(l) = llc {
@@ -321,7 +388,11 @@ pub(crate) fn tree(e: &mut Emit<'_>, data: &[u8], eth: &Ethernet, vlans: &[Vlan]
 }
 
 fn mac_fields(e: &mut Emit<'_>, root: NodeId, dst: bool, mac: &[u8; 6], off: usize) {
-    let (name, label) = if dst { ("eth.dst", "Destination") } else { ("eth.src", "Source") };
+    let (name, label) = if dst {
+        ("eth.dst", "Destination")
+    } else {
+        ("eth.src", "Source")
+    };
     let id = e.add(root, name, label, Value::Mac(*mac), off, 6);
     if id == SKIPPED {
         return;
@@ -339,7 +410,11 @@ fn mac_fields(e: &mut Emit<'_>, root: NodeId, dst: bool, mac: &[u8; 6], off: usi
     }
     let oui = u64::from(u32::from_be_bytes([0, mac[0], mac[1], mac[2]]));
     let oui_text = format!("{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2]);
-    let (oui_name, oui_label) = if dst { ("eth.dst.oui", "Destination OUI") } else { ("eth.src.oui", "Source OUI") };
+    let (oui_name, oui_label) = if dst {
+        ("eth.dst.oui", "Destination OUI")
+    } else {
+        ("eth.src.oui", "Source OUI")
+    };
     let h = e.with_text(id, oui_name, oui_label, Value::UInt(oui), off, 3, oui_text.clone());
     e.hidden(h);
     e.add(id, "eth.addr", "Address", Value::Mac(*mac), off, 6);
@@ -350,13 +425,61 @@ fn mac_fields(e: &mut Emit<'_>, root: NodeId, dst: bool, mac: &[u8; 6], off: usi
     } else {
         "Globally unique address (factory default)"
     };
-    let ig_text = if group { "Group address (multicast/broadcast)" } else { "Individual address (unicast)" };
-    let (lg, ig) = if dst { ("eth.dst.lg", "eth.dst.ig") } else { ("eth.src.lg", "eth.src.ig") };
-    e.bits(id, lg, "LG bit", Value::Bool(local), 24, 0x02_0000, off, 3, Some(lg_text.into()));
-    let h = e.bits(id, "eth.lg", "LG bit", Value::Bool(local), 24, 0x02_0000, off, 3, Some(lg_text.into()));
+    let ig_text = if group {
+        "Group address (multicast/broadcast)"
+    } else {
+        "Individual address (unicast)"
+    };
+    let (lg, ig) = if dst {
+        ("eth.dst.lg", "eth.dst.ig")
+    } else {
+        ("eth.src.lg", "eth.src.ig")
+    };
+    e.bits(
+        id,
+        lg,
+        "LG bit",
+        Value::Bool(local),
+        24,
+        0x02_0000,
+        off,
+        3,
+        Some(lg_text.into()),
+    );
+    let h = e.bits(
+        id,
+        "eth.lg",
+        "LG bit",
+        Value::Bool(local),
+        24,
+        0x02_0000,
+        off,
+        3,
+        Some(lg_text.into()),
+    );
     e.hidden(h);
-    e.bits(id, ig, "IG bit", Value::Bool(group), 24, 0x01_0000, off, 3, Some(ig_text.into()));
-    let h = e.bits(id, "eth.ig", "IG bit", Value::Bool(group), 24, 0x01_0000, off, 3, Some(ig_text.into()));
+    e.bits(
+        id,
+        ig,
+        "IG bit",
+        Value::Bool(group),
+        24,
+        0x01_0000,
+        off,
+        3,
+        Some(ig_text.into()),
+    );
+    let h = e.bits(
+        id,
+        "eth.ig",
+        "IG bit",
+        Value::Bool(group),
+        24,
+        0x01_0000,
+        off,
+        3,
+        Some(ig_text.into()),
+    );
     e.hidden(h);
 }
 
@@ -381,30 +504,99 @@ pub(crate) fn vlan_tree(e: &mut Emit<'_>, data: &[u8], v: &Vlan) {
     let id = u64::from(v.id);
     if v.tpid == TPID_8021AD {
         let r = e.root("ieee8021ad", format!("IEEE 802.1ad, ID: {}", v.id), o, VLAN_LEN);
-        e.bits(r, "ieee8021ad.priority", "Priority", Value::UInt(pcp), 16, 0xe000, o, 1, None);
-        e.bits(r, "ieee8021ad.dei", "DEI", Value::UInt(u64::from(v.dei)), 16, 0x1000, o, 1, None);
+        e.bits(
+            r,
+            "ieee8021ad.priority",
+            "Priority",
+            Value::UInt(pcp),
+            16,
+            0xe000,
+            o,
+            1,
+            None,
+        );
+        e.bits(
+            r,
+            "ieee8021ad.dei",
+            "DEI",
+            Value::UInt(u64::from(v.dei)),
+            16,
+            0x1000,
+            o,
+            1,
+            None,
+        );
         e.bits(r, "ieee8021ad.id", "ID", Value::UInt(id), 16, 0x0fff, o, 2, None);
-        e.hex(r, "ieee8021ah.etype", "Type", u64::from(v.etype), 4, eo, 2, Some(named_hex4(ethertype_name(v.etype), v.etype)));
+        e.hex(
+            r,
+            "ieee8021ah.etype",
+            "Type",
+            u64::from(v.etype),
+            4,
+            eo,
+            2,
+            Some(named_hex4(ethertype_name(v.etype), v.etype)),
+        );
         return;
     }
     let r = e.root(
         "vlan",
-        format!("802.1Q Virtual LAN, PRI: {}, DEI: {}, ID: {}", v.pcp, u8::from(v.dei), v.id),
+        format!(
+            "802.1Q Virtual LAN, PRI: {}, DEI: {}, ID: {}",
+            v.pcp,
+            u8::from(v.dei),
+            v.id
+        ),
         o,
         VLAN_LEN,
     );
-    e.bits(r, "vlan.priority", "Priority", Value::UInt(pcp), 16, 0xe000, o, 2, Some(format!("{} ({})", priority_name(v.pcp), v.pcp)));
+    e.bits(
+        r,
+        "vlan.priority",
+        "Priority",
+        Value::UInt(pcp),
+        16,
+        0xe000,
+        o,
+        2,
+        Some(format!("{} ({})", priority_name(v.pcp), v.pcp)),
+    );
     let dei = if v.dei { "Eligible" } else { "Ineligible" };
-    e.bits(r, "vlan.dei", "DEI", Value::Bool(v.dei), 16, 0x1000, o, 2, Some(dei.into()));
+    e.bits(
+        r,
+        "vlan.dei",
+        "DEI",
+        Value::Bool(v.dei),
+        16,
+        0x1000,
+        o,
+        2,
+        Some(dei.into()),
+    );
     e.bits(r, "vlan.id", "ID", Value::UInt(id), 16, 0x0fff, o, 2, None);
     if v.etype <= 1500 {
         let l = e.uint(r, "vlan.len", "Length", u64::from(v.etype), eo, 2);
         let payload = data.len().saturating_sub(o.saturating_add(VLAN_LEN));
         if usize::from(v.etype) > payload {
-            e.expert(l, Severity::Error, "vlan.len.past_end", "Length field value goes past the end of the payload", eo);
+            e.expert(
+                l,
+                Severity::Error,
+                "vlan.len.past_end",
+                "Length field value goes past the end of the payload",
+                eo,
+            );
         }
     } else {
-        e.hex(r, "vlan.etype", "Type", u64::from(v.etype), 4, eo, 2, Some(named_hex4(ethertype_name(v.etype), v.etype)));
+        e.hex(
+            r,
+            "vlan.etype",
+            "Type",
+            u64::from(v.etype),
+            4,
+            eo,
+            2,
+            Some(named_hex4(ethertype_name(v.etype), v.etype)),
+        );
     }
 }
 
@@ -459,12 +651,32 @@ fn u_modifier(m: u8) -> Option<(&'static str, &'static str, &'static str, &'stat
         0x21 => ("FRMR", "FRMR", "Frame reject", "Frame reject"),
         0x31 => ("CFGR", "CFGR", "Configure", "Configure"),
         0x03 => ("SARM", "DM", "Set Asynchronous Response Mode", "Disconnected mode"),
-        0x0b => ("SABM", "SABM", "Set Asynchronous Balanced Mode", "Set Asynchronous Balanced Mode"),
-        0x13 => ("SARME", "SARME", "Set Asynchronous Response Mode Extended", "Set Asynchronous Response Mode Extended"),
-        0x1b => ("SABME", "SABME", "Set Asynchronous Balanced Mode Extended", "Set Asynchronous Balanced Mode Extended"),
+        0x0b => (
+            "SABM",
+            "SABM",
+            "Set Asynchronous Balanced Mode",
+            "Set Asynchronous Balanced Mode",
+        ),
+        0x13 => (
+            "SARME",
+            "SARME",
+            "Set Asynchronous Response Mode Extended",
+            "Set Asynchronous Response Mode Extended",
+        ),
+        0x1b => (
+            "SABME",
+            "SABME",
+            "Set Asynchronous Balanced Mode Extended",
+            "Set Asynchronous Balanced Mode Extended",
+        ),
         0x23 => ("RESET", "RESET", "Reset", "Reset"),
         0x2b => ("XID", "XID", "Exchange identification", "Exchange identification"),
-        0x33 => ("SNRME", "SNRME", "Set Normal Response Mode Extended", "Set Normal Response Mode Extended"),
+        0x33 => (
+            "SNRME",
+            "SNRME",
+            "Set Normal Response Mode Extended",
+            "Set Normal Response Mode Extended",
+        ),
         0x3b => ("BCN", "BCN", "Beacon", "Beacon"),
         _ => return None,
     })
@@ -551,19 +763,54 @@ impl Llc {
         if let Some((oui, pid)) = self.snap {
             let so = o.saturating_add(self.len).saturating_sub(5);
             let text = oui_text(oui);
-            e.with_text(r, "llc.oui", "Organization Code", Value::UInt(u64::from(oui)), so, 3, text);
+            e.with_text(
+                r,
+                "llc.oui",
+                "Organization Code",
+                Value::UInt(u64::from(oui)),
+                so,
+                3,
+                text,
+            );
             if self.carries_data() {
                 let po = so.saturating_add(3);
                 let p = u64::from(pid);
                 match oui {
                     0 | 0xf8 => {
-                        e.hex(r, "llc.type", "Type", p, 4, po, 2, Some(named_hex4(ethertype_name(pid), pid)));
+                        e.hex(
+                            r,
+                            "llc.type",
+                            "Type",
+                            p,
+                            4,
+                            po,
+                            2,
+                            Some(named_hex4(ethertype_name(pid), pid)),
+                        );
                     }
                     0x00_000c => {
-                        e.hex(r, "llc.cisco_pid", "PID", p, 4, po, 2, Some(named_hex4(cisco_pid_name(pid), pid)));
+                        e.hex(
+                            r,
+                            "llc.cisco_pid",
+                            "PID",
+                            p,
+                            4,
+                            po,
+                            2,
+                            Some(named_hex4(cisco_pid_name(pid), pid)),
+                        );
                     }
                     0x00_0081 => {
-                        e.hex(r, "llc.nortel_pid", "PID", p, 4, po, 2, Some(named_hex4(nortel_pid_name(pid), pid)));
+                        e.hex(
+                            r,
+                            "llc.nortel_pid",
+                            "PID",
+                            p,
+                            4,
+                            po,
+                            2,
+                            Some(named_hex4(nortel_pid_name(pid), pid)),
+                        );
                     }
                     _ => {
                         e.hex(r, "llc.pid", "Protocol ID", p, 4, po, 2, None);
@@ -585,23 +832,54 @@ impl Llc {
             (true, false) => " P",
             (true, true) => " F",
         };
-        let (pf_name, pf_label) = if self.is_response() { ("llc.control.f", "Final") } else { ("llc.control.p", "Poll") };
+        let (pf_name, pf_label) = if self.is_response() {
+            ("llc.control.f", "Final")
+        } else {
+            ("llc.control.p", "Poll")
+        };
         match self.frame() {
             LlcFrame::Unnumbered => {
                 let m = u8::try_from((c & 0xec) >> 2).unwrap_or(0);
                 let names = u_modifier(m);
-                let abbr = names.map(|n| if self.is_response() { n.1 } else { n.0 }).unwrap_or("Unknown");
+                let abbr = names
+                    .map(|n| if self.is_response() { n.1 } else { n.0 })
+                    .unwrap_or("Unknown");
                 let text = format!("U{pf}, func={abbr} (0x{c:02X})");
                 let id = e.hex(r, "llc.control", "Control field", u64::from(c), 4, co, 1, Some(text));
                 if pf_set {
                     e.bits(id, pf_name, pf_label, Value::Bool(true), 8, 0x10, co, 1, None);
                 }
-                let (mname, mlabel) =
-                    if self.is_response() { ("llc.control.u_modifier_resp", "Response") } else { ("llc.control.u_modifier_cmd", "Command") };
-                let long = names.map(|n| if self.is_response() { n.3 } else { n.2 }).unwrap_or("Unknown");
-                let b = e.bits(id, mname, mlabel, Value::UInt(u64::from(m)), 8, 0xec, co, 1, Some(format!("{long} (0x{m:02x})")));
+                let (mname, mlabel) = if self.is_response() {
+                    ("llc.control.u_modifier_resp", "Response")
+                } else {
+                    ("llc.control.u_modifier_cmd", "Command")
+                };
+                let long = names
+                    .map(|n| if self.is_response() { n.3 } else { n.2 })
+                    .unwrap_or("Unknown");
+                let b = e.bits(
+                    id,
+                    mname,
+                    mlabel,
+                    Value::UInt(u64::from(m)),
+                    8,
+                    0xec,
+                    co,
+                    1,
+                    Some(format!("{long} (0x{m:02x})")),
+                );
                 e.t.set_base(b, Base::Hex(2));
-                let b = e.bits(id, "llc.control.ftype", "Frame type", Value::UInt(3), 8, 0x03, co, 1, Some("Unnumbered frame (0x3)".into()));
+                let b = e.bits(
+                    id,
+                    "llc.control.ftype",
+                    "Frame type",
+                    Value::UInt(3),
+                    8,
+                    0x03,
+                    co,
+                    1,
+                    Some("Unnumbered frame (0x3)".into()),
+                );
                 e.t.set_base(b, Base::Hex(2));
             }
             LlcFrame::Supervisory => {
@@ -610,13 +888,43 @@ impl Llc {
                 let (abbr, long) = s_function(s);
                 let text = format!("S{pf}, func={abbr}, N(R)={nr} (0x{c:04X})");
                 let id = e.hex(r, "llc.control", "Control field", u64::from(c), 4, co, 2, Some(text));
-                e.bits(id, "llc.control.n_r", "N(R)", Value::UInt(u64::from(nr)), 16, 0xfe00, co, 2, None);
+                e.bits(
+                    id,
+                    "llc.control.n_r",
+                    "N(R)",
+                    Value::UInt(u64::from(nr)),
+                    16,
+                    0xfe00,
+                    co,
+                    2,
+                    None,
+                );
                 if pf_set {
                     e.bits(id, pf_name, pf_label, Value::Bool(true), 16, 0x0100, co, 2, None);
                 }
-                let b = e.bits(id, "llc.control.s_ftype", "Supervisory frame type", Value::UInt(u64::from(s)), 16, 0x000c, co, 2, Some(format!("{long} (0x{s:x})")));
+                let b = e.bits(
+                    id,
+                    "llc.control.s_ftype",
+                    "Supervisory frame type",
+                    Value::UInt(u64::from(s)),
+                    16,
+                    0x000c,
+                    co,
+                    2,
+                    Some(format!("{long} (0x{s:x})")),
+                );
                 e.t.set_base(b, Base::Hex(4));
-                let b = e.bits(id, "llc.control.ftype", "Frame type", Value::UInt(1), 16, 0x0003, co, 2, Some("Supervisory frame (0x1)".into()));
+                let b = e.bits(
+                    id,
+                    "llc.control.ftype",
+                    "Frame type",
+                    Value::UInt(1),
+                    16,
+                    0x0003,
+                    co,
+                    2,
+                    Some("Supervisory frame (0x1)".into()),
+                );
                 e.t.set_base(b, Base::Hex(4));
             }
             LlcFrame::Information => {
@@ -624,12 +932,42 @@ impl Llc {
                 let ns = (c >> 1) & 0x7f;
                 let text = format!("I{pf}, N(R)={nr}, N(S)={ns} (0x{c:04X})");
                 let id = e.hex(r, "llc.control", "Control field", u64::from(c), 4, co, 2, Some(text));
-                e.bits(id, "llc.control.n_r", "N(R)", Value::UInt(u64::from(nr)), 16, 0xfe00, co, 2, None);
-                e.bits(id, "llc.control.n_s", "N(S)", Value::UInt(u64::from(ns)), 16, 0x00fe, co, 2, None);
+                e.bits(
+                    id,
+                    "llc.control.n_r",
+                    "N(R)",
+                    Value::UInt(u64::from(nr)),
+                    16,
+                    0xfe00,
+                    co,
+                    2,
+                    None,
+                );
+                e.bits(
+                    id,
+                    "llc.control.n_s",
+                    "N(S)",
+                    Value::UInt(u64::from(ns)),
+                    16,
+                    0x00fe,
+                    co,
+                    2,
+                    None,
+                );
                 if pf_set {
                     e.bits(id, pf_name, pf_label, Value::Bool(true), 16, 0x0100, co, 2, None);
                 }
-                let b = e.bits(id, "llc.control.ftype", "Frame type", Value::UInt(0), 16, 0x0001, co, 2, Some("Information frame (0x0)".into()));
+                let b = e.bits(
+                    id,
+                    "llc.control.ftype",
+                    "Frame type",
+                    Value::UInt(0),
+                    16,
+                    0x0001,
+                    co,
+                    2,
+                    Some("Information frame (0x0)".into()),
+                );
                 e.t.set_base(b, Base::Hex(4));
             }
         }
@@ -638,11 +976,54 @@ impl Llc {
 
 fn sap_fields(e: &mut Emit<'_>, r: NodeId, dsap: bool, v: u8, off: usize) {
     let (name, label, sap, bit, bit_label, bit_text) = if dsap {
-        ("llc.dsap", "DSAP", "llc.dsap.sap", "llc.dsap.ig", "IG Bit", if v & 1 == 1 { "Group" } else { "Individual" })
+        (
+            "llc.dsap",
+            "DSAP",
+            "llc.dsap.sap",
+            "llc.dsap.ig",
+            "IG Bit",
+            if v & 1 == 1 { "Group" } else { "Individual" },
+        )
     } else {
-        ("llc.ssap", "SSAP", "llc.ssap.sap", "llc.ssap.cr", "CR Bit", if v & 1 == 1 { "Response" } else { "Command" })
+        (
+            "llc.ssap",
+            "SSAP",
+            "llc.ssap.sap",
+            "llc.ssap.cr",
+            "CR Bit",
+            if v & 1 == 1 { "Response" } else { "Command" },
+        )
     };
-    let id = e.hex(r, name, label, u64::from(v), 2, off, 1, Some(format!("{} (0x{v:02x})", sap_name(v).unwrap_or("Unknown"))));
-    e.bits(id, sap, "SAP", Value::UInt(u64::from(v >> 1)), 8, 0xfe, off, 1, Some(sap_name(v & 0xfe).unwrap_or("Unknown").into()));
-    e.bits(id, bit, bit_label, Value::Bool(v & 1 == 1), 8, 0x01, off, 1, Some(bit_text.into()));
+    let id = e.hex(
+        r,
+        name,
+        label,
+        u64::from(v),
+        2,
+        off,
+        1,
+        Some(format!("{} (0x{v:02x})", sap_name(v).unwrap_or("Unknown"))),
+    );
+    e.bits(
+        id,
+        sap,
+        "SAP",
+        Value::UInt(u64::from(v >> 1)),
+        8,
+        0xfe,
+        off,
+        1,
+        Some(sap_name(v & 0xfe).unwrap_or("Unknown").into()),
+    );
+    e.bits(
+        id,
+        bit,
+        bit_label,
+        Value::Bool(v & 1 == 1),
+        8,
+        0x01,
+        off,
+        1,
+        Some(bit_text.into()),
+    );
 }

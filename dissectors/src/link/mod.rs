@@ -99,7 +99,11 @@ pub enum Next {
 /// The link-layer headers of a frame.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LinkKind {
-    Ethernet { eth: Ethernet, vlans: Vec<Vlan>, llc: Option<Llc> },
+    Ethernet {
+        eth: Ethernet,
+        vlans: Vec<Vlan>,
+        llc: Option<Llc>,
+    },
     Sll(Sll),
     Sll2(Sll2),
     Null(Null),
@@ -162,9 +166,20 @@ pub fn parse_link(linktype: u32, data: &[u8]) -> Link {
         linktype::ARCNET_LINUX => other::parse_arcnet(data, true),
         linktype::ARCNET_BSD => other::parse_arcnet(data, false),
         linktype::PKTAP => other::parse_pktap(data),
-        linktype::USER2 => other::parse_user2(data)
-            .unwrap_or(Link { kind: LinkKind::Unknown(linktype), next: Next::Nothing, payload_off: 0, error: None, linktype }),
-        other => Link { kind: LinkKind::Unknown(other), next: Next::Nothing, payload_off: 0, error: None, linktype: other },
+        linktype::USER2 => other::parse_user2(data).unwrap_or(Link {
+            kind: LinkKind::Unknown(linktype),
+            next: Next::Nothing,
+            payload_off: 0,
+            error: None,
+            linktype,
+        }),
+        other => Link {
+            kind: LinkKind::Unknown(other),
+            next: Next::Nothing,
+            payload_off: 0,
+            error: None,
+            linktype: other,
+        },
     };
     link.linktype = linktype;
     link
@@ -173,7 +188,13 @@ pub fn parse_link(linktype: u32, data: &[u8]) -> Link {
 const RAW_LAYER: &str = "Raw IP";
 
 fn parse_raw(data: &[u8], expect: Option<u8>) -> Link {
-    let mut link = Link { kind: LinkKind::Raw, next: Next::Nothing, payload_off: 0, error: None, linktype: 0 };
+    let mut link = Link {
+        kind: LinkKind::Raw,
+        next: Next::Nothing,
+        payload_off: 0,
+        error: None,
+        linktype: 0,
+    };
     let Some(first) = data.first() else {
         link.error = Some(DissectError::truncated(RAW_LAYER, 0, 1, 0));
         return link;
@@ -192,7 +213,11 @@ fn parse_raw(data: &[u8], expect: Option<u8>) -> Link {
         if version != want {
             link.error = Some(DissectError::malformed(
                 RAW_LAYER,
-                if want == 4 { "IP version is not 4 in a LINKTYPE_IPV4 capture" } else { "IP version is not 6 in a LINKTYPE_IPV6 capture" },
+                if want == 4 {
+                    "IP version is not 4 in a LINKTYPE_IPV4 capture"
+                } else {
+                    "IP version is not 6 in a LINKTYPE_IPV6 capture"
+                },
                 0,
             ));
         }
@@ -287,9 +312,15 @@ impl Link {
                 None
             }
             LinkKind::Unknown(lt) => {
-                let root = e.root("data", format!("Unknown link type {lt}: shown as raw data"), 0, data.len());
+                let root = e.root(
+                    "data",
+                    format!("Unknown link type {lt}: shown as raw data"),
+                    0,
+                    data.len(),
+                );
                 e.bytes(root, "data.data", "Data", data, 0, data.len());
-                let l = e.t.add(Some(root), "data.len", "Length", Value::UInt(data.len() as u64), 0, 0);
+                let l =
+                    e.t.add(Some(root), "data.len", "Length", Value::UInt(data.len() as u64), 0, 0);
                 e.t.set_generated(l);
                 None
             }
@@ -300,7 +331,9 @@ impl Link {
     /// 6 bytes long. None when it was not captured.
     pub fn src_mac(&self) -> Option<[u8; 6]> {
         match &self.kind {
-            LinkKind::Ethernet { eth, .. } => (self.captured_from_zero() >= eth.off.saturating_add(12)).then_some(eth.src),
+            LinkKind::Ethernet { eth, .. } => {
+                (self.captured_from_zero() >= eth.off.saturating_add(12)).then_some(eth.src)
+            }
             LinkKind::Sll(s) => s.mac().filter(|_| self.captured_from_zero() >= 12),
             LinkKind::Sll2(s) => s.mac().filter(|_| self.captured_from_zero() >= 18),
             _ => None,
@@ -310,7 +343,9 @@ impl Link {
     /// The Ethernet destination MAC address, when captured.
     pub fn dst_mac(&self) -> Option<[u8; 6]> {
         match &self.kind {
-            LinkKind::Ethernet { eth, .. } => (self.captured_from_zero() >= eth.off.saturating_add(6)).then_some(eth.dst),
+            LinkKind::Ethernet { eth, .. } => {
+                (self.captured_from_zero() >= eth.off.saturating_add(6)).then_some(eth.dst)
+            }
             _ => None,
         }
     }
@@ -407,13 +442,18 @@ impl Link {
     /// ends: bytes from there on are padding or trailer. None for
     /// Ethernet II and the other link types.
     pub fn length_end(&self) -> Option<usize> {
-        let LinkKind::Ethernet { eth, vlans, .. } = &self.kind else { return None };
+        let LinkKind::Ethernet { eth, vlans, .. } = &self.kind else {
+            return None;
+        };
         match vlans.last() {
             Some(v) if v.tpid != ethernet::TPID_8021AD && v.etype <= 1500 => {
                 v.off.checked_add(ethernet::VLAN_LEN)?.checked_add(usize::from(v.etype))
             }
             Some(_) => None,
-            None if eth.type_or_len <= 1500 => eth.off.checked_add(ethernet::ETH_LEN)?.checked_add(usize::from(eth.type_or_len)),
+            None if eth.type_or_len <= 1500 => eth
+                .off
+                .checked_add(ethernet::ETH_LEN)?
+                .checked_add(usize::from(eth.type_or_len)),
             None => None,
         }
     }
@@ -421,14 +461,25 @@ impl Link {
     /// True when more tags were stacked than the dissector follows
     /// ([`ethernet::MAX_VLAN_TAGS`]).
     pub fn too_many_tags(&self) -> bool {
-        matches!(self.error, Some(DissectError { kind: ErrorKind::Malformed(ethernet::TOO_MANY_TAGS), .. }))
+        matches!(
+            self.error,
+            Some(DissectError {
+                kind: ErrorKind::Malformed(ethernet::TOO_MANY_TAGS),
+                ..
+            })
+        )
     }
 
     /// How many bytes from offset 0 are known to be captured, from the error
     /// (usize::MAX when the headers were complete).
     fn captured_from_zero(&self) -> usize {
         match self.error {
-            Some(DissectError { kind: ErrorKind::Truncated, offset, have, .. }) => offset.saturating_add(have),
+            Some(DissectError {
+                kind: ErrorKind::Truncated,
+                offset,
+                have,
+                ..
+            }) => offset.saturating_add(have),
             _ => usize::MAX,
         }
     }
@@ -536,7 +587,15 @@ impl<'t> Emit<'t> {
         id
     }
 
-    pub fn add(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: Value, off: usize, len: usize) -> NodeId {
+    pub fn add(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        v: Value,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         if !self.fits(off, len) {
             return SKIPPED;
         }
@@ -562,7 +621,15 @@ impl<'t> Emit<'t> {
         id
     }
 
-    pub fn uint(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: u64, off: usize, len: usize) -> NodeId {
+    pub fn uint(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        v: u64,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         self.add(parent, name, label, Value::UInt(v), off, len)
     }
 
@@ -616,7 +683,15 @@ impl<'t> Emit<'t> {
 
     /// Bytes of the span, shown like Wireshark (hex, no separators, cut at
     /// 36 bytes); `data` is the data source the span points into.
-    pub fn bytes(&mut self, parent: NodeId, name: &'static str, label: &'static str, data: &[u8], off: usize, len: usize) -> NodeId {
+    pub fn bytes(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        data: &[u8],
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         let id = self.add(parent, name, label, Value::Bytes, off, len);
         if id != SKIPPED {
             let b = off.checked_add(len).and_then(|end| data.get(off..end)).unwrap_or(&[]);
@@ -626,14 +701,28 @@ impl<'t> Emit<'t> {
     }
 
     /// A generated boolean (`[Is gratuitous: True]`), zero length at `off`.
-    pub fn generated_bool(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: bool, off: usize) -> NodeId {
+    pub fn generated_bool(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        v: bool,
+        off: usize,
+    ) -> NodeId {
         let id = self.add(parent, name, label, Value::Bool(v), off, 0);
         self.t.set_generated(id);
         id
     }
 
     /// An expert item under `parent`, zero length at `off`.
-    pub fn expert(&mut self, parent: NodeId, sev: Severity, code: &'static str, msg: impl Into<String>, off: usize) -> NodeId {
+    pub fn expert(
+        &mut self,
+        parent: NodeId,
+        sev: Severity,
+        code: &'static str,
+        msg: impl Into<String>,
+        off: usize,
+    ) -> NodeId {
         if parent == SKIPPED || !self.fits(off, 0) {
             return SKIPPED;
         }

@@ -71,11 +71,28 @@ impl Null {
         let r = e.root("null", "Null/Loopback", self.off, NULL_LEN);
         if self.is_ethertype() {
             let t = u16::try_from(self.family & 0xffff).unwrap_or(0);
-            e.hex(r, "null.type", "Type", u64::from(t), 4, self.off, NULL_LEN, Some(named_hex4(ethertype_name(t), t)));
+            e.hex(
+                r,
+                "null.type",
+                "Type",
+                u64::from(t),
+                4,
+                self.off,
+                NULL_LEN,
+                Some(named_hex4(ethertype_name(t), t)),
+            );
         } else {
             let name = family_name(self.family).unwrap_or("Unknown");
             let text = format!("{name} ({})", self.family);
-            e.with_text(r, "null.family", "Family", Value::UInt(u64::from(self.family)), self.off, NULL_LEN, text);
+            e.with_text(
+                r,
+                "null.family",
+                "Family",
+                Value::UInt(u64::from(self.family)),
+                self.off,
+                NULL_LEN,
+                text,
+            );
         }
         r
     }
@@ -96,12 +113,26 @@ pub fn family_name(f: u32) -> Option<&'static str> {
 /// Parses a 4-byte null header at `off`; `loop_` for LINKTYPE_LOOP (big-endian).
 pub fn parse(data: &[u8], off: usize, loop_: bool) -> Result<Null, DissectError> {
     need(LAYER, data, off, NULL_LEN)?;
-    let (_, be) = u32_.parse(rest(data, off)).map_err(|_| DissectError::truncated(LAYER, off, NULL_LEN, data.len().saturating_sub(off)))?;
+    let (_, be) = u32_
+        .parse(rest(data, off))
+        .map_err(|_| DissectError::truncated(LAYER, off, NULL_LEN, data.len().saturating_sub(off)))?;
     if loop_ {
-        return Ok(Null { family: be, off, big_endian: true, is_loop: true, ppp_hdlc: false });
+        return Ok(Null {
+            family: be,
+            off,
+            big_endian: true,
+            is_loop: true,
+            ppp_hdlc: false,
+        });
     }
     if be >> 16 == 0xff03 {
-        return Ok(Null { family: be & 0xffff, off, big_endian: true, is_loop: false, ppp_hdlc: true });
+        return Ok(Null {
+            family: be & 0xffff,
+            off,
+            big_endian: true,
+            is_loop: false,
+            ppp_hdlc: true,
+        });
     }
     let le = be.swap_bytes();
     // Read as a little-endian machine would (`le`), then correct the guess.
@@ -118,15 +149,34 @@ pub fn parse(data: &[u8], off: usize, loop_: bool) -> Result<Null, DissectError>
     } else {
         (le, false)
     };
-    Ok(Null { family, off, big_endian, is_loop: false, ppp_hdlc: false })
+    Ok(Null {
+        family,
+        off,
+        big_endian,
+        is_loop: false,
+        ppp_hdlc: false,
+    })
 }
 
 pub(crate) fn parse_link(data: &[u8], loop_: bool) -> Link {
-    let lt = if loop_ { super::linktype::LOOP } else { super::linktype::NULL };
+    let lt = if loop_ {
+        super::linktype::LOOP
+    } else {
+        super::linktype::NULL
+    };
     match parse(data, 0, loop_) {
-        Ok(n) => Link { kind: LinkKind::Null(n), next: n.next(), payload_off: NULL_LEN, error: None, linktype: lt },
+        Ok(n) => Link {
+            kind: LinkKind::Null(n),
+            next: n.next(),
+            payload_off: NULL_LEN,
+            error: None,
+            linktype: lt,
+        },
         Err(err) => Link {
-            kind: LinkKind::Null(parse(&padded(data, 0, NULL_LEN), 0, loop_).unwrap_or(Null { is_loop: loop_, ..Null::default() })),
+            kind: LinkKind::Null(parse(&padded(data, 0, NULL_LEN), 0, loop_).unwrap_or(Null {
+                is_loop: loop_,
+                ..Null::default()
+            })),
             next: Next::Nothing,
             payload_off: data.len(),
             error: Some(err),

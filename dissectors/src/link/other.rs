@@ -18,7 +18,13 @@ use super::{ethertype_name, ethertype_next, named_hex4, padded, Emit, Link, Link
 pub const NEXT_ETHERNET: Next = Next::Ethertype(crate::tunnel::gre::ETHERTYPE_TEB);
 
 fn link(kind: LinkKind, next: Next, payload_off: usize, error: Option<DissectError>) -> Link {
-    Link { kind, next, payload_off, error, linktype: 0 }
+    Link {
+        kind,
+        next,
+        payload_off,
+        error,
+        linktype: 0,
+    }
 }
 
 fn trunc(layer: &'static str, data: &[u8], off: usize, need: usize) -> DissectError {
@@ -37,7 +43,14 @@ pub fn parse_ppp(data: &[u8], hdlc: bool) -> Link {
     match Ppp::parse(data, 0) {
         Ok(p) => link(LinkKind::Ppp(p), p.next(), p.len(), None),
         Err(e) => {
-            let p = Ppp::parse(&padded(data, 0, 4), 0).unwrap_or(Ppp { off: 0, framed: false, address: 0, control: 0, proto: 0, proto_len: 2 });
+            let p = Ppp::parse(&padded(data, 0, 4), 0).unwrap_or(Ppp {
+                off: 0,
+                framed: false,
+                address: 0,
+                control: 0,
+                proto: 0,
+                proto_len: 2,
+            });
             link(LinkKind::Ppp(p), Next::Nothing, data.len(), Some(e))
         }
     }
@@ -63,7 +76,12 @@ pub fn parse_chdlc(data: &[u8]) -> Link {
         proto: be16(&v, 2).unwrap_or(0),
     };
     if data.len() < 4 {
-        return link(LinkKind::Chdlc(c), Next::Nothing, data.len(), Some(trunc(CHDLC_LAYER, data, 0, 4)));
+        return link(
+            LinkKind::Chdlc(c),
+            Next::Nothing,
+            data.len(),
+            Some(trunc(CHDLC_LAYER, data, 0, 4)),
+        );
     }
     link(LinkKind::Chdlc(c), ethertype_next(c.proto), 4, None)
 }
@@ -89,10 +107,28 @@ impl Chdlc {
             0x8f => "Multicast",
             _ => "Unknown",
         };
-        e.hex(r, "chdlc.address", "Address", u64::from(a), 2, 0, 1, Some(format!("{at} (0x{a:02x})")));
+        e.hex(
+            r,
+            "chdlc.address",
+            "Address",
+            u64::from(a),
+            2,
+            0,
+            1,
+            Some(format!("{at} (0x{a:02x})")),
+        );
         e.hex(r, "chdlc.control", "Control", u64::from(self.control), 2, 1, 1, None);
         let p = self.proto;
-        e.hex(r, "chdlc.protocol", "Protocol", u64::from(p), 4, 2, 2, Some(named_hex4(chdlc_proto_name(p), p)));
+        e.hex(
+            r,
+            "chdlc.protocol",
+            "Protocol",
+            u64::from(p),
+            4,
+            2,
+            2,
+            Some(named_hex4(chdlc_proto_name(p), p)),
+        );
         r
     }
 
@@ -153,7 +189,12 @@ pub fn parse_fr(data: &[u8]) -> Link {
         let Some(&b) = data.get(n) else {
             f.addr_len = n.max(2);
             f.hdr_len = f.addr_len;
-            return link(LinkKind::Fr(f), Next::Nothing, data.len(), Some(trunc(FR_LAYER, data, 0, n + 1)));
+            return link(
+                LinkKind::Fr(f),
+                Next::Nothing,
+                data.len(),
+                Some(trunc(FR_LAYER, data, 0, n + 1)),
+            );
         };
         if let Some(x) = f.addr.get_mut(n) {
             *x = b;
@@ -166,9 +207,21 @@ pub fn parse_fr(data: &[u8]) -> Link {
     f.addr_len = n;
     f.hdr_len = n;
     if f.addr.get(n - 1).is_some_and(|b| b & 1 == 0) || f.addr.first().is_some_and(|b| b & 1 == 1) {
-        return link(LinkKind::Fr(f), Next::Nothing, n, Some(DissectError::malformed(FR_LAYER, "bogus address (EA bits)", 0)));
+        return link(
+            LinkKind::Fr(f),
+            Next::Nothing,
+            n,
+            Some(DissectError::malformed(FR_LAYER, "bogus address (EA bits)", 0)),
+        );
     }
-    let t = |f: Fr, need| (LinkKind::Fr(f), Next::Nothing, data.len(), Some(trunc(FR_LAYER, data, 0, need)));
+    let t = |f: Fr, need| {
+        (
+            LinkKind::Fr(f),
+            Next::Nothing,
+            data.len(),
+            Some(trunc(FR_LAYER, data, 0, need)),
+        )
+    };
     let (kind, next, off, err) = match data.get(n) {
         None => t(f, n + 2),
         Some(0x03) => {
@@ -225,10 +278,40 @@ impl Fr {
         let ea = |b: bool| Some(if b { "Last Octet" } else { "More Follows" }.to_string());
         let a0 = u64::from(self.a(0));
         let f0 = e.hex(r, "fr.first_addr_octet", "First address octet", a0, 2, 0, 1, None);
-        let b = e.bits(f0, "fr.upper_dlci", "Upper DLCI", Value::UInt(a0 >> 2), 8, 0xfc, 0, 1, Some(format!("0x{:02x}", a0 >> 2)));
+        let b = e.bits(
+            f0,
+            "fr.upper_dlci",
+            "Upper DLCI",
+            Value::UInt(a0 >> 2),
+            8,
+            0xfc,
+            0,
+            1,
+            Some(format!("0x{:02x}", a0 >> 2)),
+        );
         e.t.set_base(b, crate::tree::Base::Hex(2));
-        e.bits(f0, "fr.cr", "CR", Value::Bool(a0 & 2 != 0), 8, 0x02, 0, 1, Some(if a0 & 2 != 0 { "Command" } else { "Response" }.into()));
-        e.bits(f0, "fr.ea", "EA", Value::Bool(a0 & 1 != 0), 8, 0x01, 0, 1, ea(a0 & 1 != 0));
+        e.bits(
+            f0,
+            "fr.cr",
+            "CR",
+            Value::Bool(a0 & 2 != 0),
+            8,
+            0x02,
+            0,
+            1,
+            Some(if a0 & 2 != 0 { "Command" } else { "Response" }.into()),
+        );
+        e.bits(
+            f0,
+            "fr.ea",
+            "EA",
+            Value::Bool(a0 & 1 != 0),
+            8,
+            0x01,
+            0,
+            1,
+            ea(a0 & 1 != 0),
+        );
         let a1 = u64::from(self.a(1));
         let mut s1 = format!("0x{a1:02x}");
         for (m, n) in [(8, "FECN"), (4, "BECN"), (2, "DE"), (1, "EA")] {
@@ -238,32 +321,141 @@ impl Fr {
             }
         }
         let f1 = e.hex(r, "fr.second_addr_octet", "Second address octet", a1, 2, 1, 1, Some(s1));
-        let b = e.bits(f1, "fr.second_dlci", "Second DLCI", Value::UInt(a1 >> 4), 8, 0xf0, 1, 1, Some(format!("0x{:x}", a1 >> 4)));
+        let b = e.bits(
+            f1,
+            "fr.second_dlci",
+            "Second DLCI",
+            Value::UInt(a1 >> 4),
+            8,
+            0xf0,
+            1,
+            1,
+            Some(format!("0x{:x}", a1 >> 4)),
+        );
         e.t.set_base(b, crate::tree::Base::Hex(2));
-        e.bits(f1, "fr.fecn", "FECN", Value::Bool(a1 & 8 != 0), 8, 0x08, 1, 1, tf(a1 & 8 != 0));
-        e.bits(f1, "fr.becn", "BECN", Value::Bool(a1 & 4 != 0), 8, 0x04, 1, 1, tf(a1 & 4 != 0));
-        e.bits(f1, "fr.de", "DE", Value::Bool(a1 & 2 != 0), 8, 0x02, 1, 1, tf(a1 & 2 != 0));
-        e.bits(f1, "fr.ea", "EA", Value::Bool(a1 & 1 != 0), 8, 0x01, 1, 1, ea(a1 & 1 != 0));
+        e.bits(
+            f1,
+            "fr.fecn",
+            "FECN",
+            Value::Bool(a1 & 8 != 0),
+            8,
+            0x08,
+            1,
+            1,
+            tf(a1 & 8 != 0),
+        );
+        e.bits(
+            f1,
+            "fr.becn",
+            "BECN",
+            Value::Bool(a1 & 4 != 0),
+            8,
+            0x04,
+            1,
+            1,
+            tf(a1 & 4 != 0),
+        );
+        e.bits(
+            f1,
+            "fr.de",
+            "DE",
+            Value::Bool(a1 & 2 != 0),
+            8,
+            0x02,
+            1,
+            1,
+            tf(a1 & 2 != 0),
+        );
+        e.bits(
+            f1,
+            "fr.ea",
+            "EA",
+            Value::Bool(a1 & 1 != 0),
+            8,
+            0x01,
+            1,
+            1,
+            ea(a1 & 1 != 0),
+        );
         if self.addr_len == 4 {
             let a2 = u64::from(self.a(2));
             let f2 = e.hex(r, "fr.third_addr_octet", "Third address octet", a2, 2, 2, 1, None);
-            let b = e.bits(f2, "fr.third_dlci", "Third DLCI", Value::UInt(a2 >> 1), 8, 0xfe, 2, 1, Some(format!("0x{:02x}", a2 >> 1)));
+            let b = e.bits(
+                f2,
+                "fr.third_dlci",
+                "Third DLCI",
+                Value::UInt(a2 >> 1),
+                8,
+                0xfe,
+                2,
+                1,
+                Some(format!("0x{:02x}", a2 >> 1)),
+            );
             e.t.set_base(b, crate::tree::Base::Hex(2));
-            e.bits(f2, "fr.ea", "EA", Value::Bool(a2 & 1 != 0), 8, 0x01, 2, 1, ea(a2 & 1 != 0));
+            e.bits(
+                f2,
+                "fr.ea",
+                "EA",
+                Value::Bool(a2 & 1 != 0),
+                8,
+                0x01,
+                2,
+                1,
+                ea(a2 & 1 != 0),
+            );
         }
         if self.addr_len >= 3 {
             let o = self.addr_len - 1;
             let al = u64::from(self.a(o));
             let f3 = e.t.text(Some(r), "", format!("Final address octet: 0x{al:02x}"), o, 1);
-            let b = e.bits(f3, "fr.lower_dlci", "Lower DLCI", Value::UInt(al >> 2), 8, 0xfc, o, 1, Some(format!("0x{:02x}", al >> 2)));
+            let b = e.bits(
+                f3,
+                "fr.lower_dlci",
+                "Lower DLCI",
+                Value::UInt(al >> 2),
+                8,
+                0xfc,
+                o,
+                1,
+                Some(format!("0x{:02x}", al >> 2)),
+            );
             e.t.set_base(b, crate::tree::Base::Hex(2));
-            e.bits(f3, "fr.dc", "DC", Value::Bool(al & 2 != 0), 8, 0x02, o, 1, Some(if al & 2 != 0 { "Core" } else { "Control" }.into()));
-            e.bits(f3, "fr.ea", "EA", Value::Bool(al & 1 != 0), 8, 0x01, o, 1, ea(al & 1 != 0));
+            e.bits(
+                f3,
+                "fr.dc",
+                "DC",
+                Value::Bool(al & 2 != 0),
+                8,
+                0x02,
+                o,
+                1,
+                Some(if al & 2 != 0 { "Core" } else { "Control" }.into()),
+            );
+            e.bits(
+                f3,
+                "fr.ea",
+                "EA",
+                Value::Bool(al & 1 != 0),
+                8,
+                0x01,
+                o,
+                1,
+                ea(al & 1 != 0),
+            );
         }
         e.uint(r, "fr.dlci", "DLCI", u64::from(self.dlci()), 0, self.addr_len);
         let n = self.addr_len;
         if let Some(et) = self.etype {
-            e.hex(r, "fr.chdlctype", "Type", u64::from(et), 4, n, 2, Some(named_hex4(ethertype_name(et), et)));
+            e.hex(
+                r,
+                "fr.chdlctype",
+                "Type",
+                u64::from(et),
+                4,
+                n,
+                2,
+                Some(named_hex4(ethertype_name(et), et)),
+            );
         }
         if let Some(nl) = self.nlpid {
             e.hex(r, "fr.control", "Control Field", 3, 2, n, 1, Some("0x03".into()));
@@ -278,11 +470,37 @@ impl Fr {
                 0x84 => "ISO IS-IS",
                 _ => "Unknown",
             };
-            e.hex(r, "fr.nlpid", "NLPID", u64::from(nl), 2, p, 1, Some(format!("{nt} (0x{nl:02x})")));
+            e.hex(
+                r,
+                "fr.nlpid",
+                "NLPID",
+                u64::from(nl),
+                2,
+                p,
+                1,
+                Some(format!("{nt} (0x{nl:02x})")),
+            );
             if let Some((oui, pid)) = self.snap {
-                e.with_text(r, "fr.snap.oui", "Organization Code", Value::UInt(u64::from(oui)), p + 1, 3, super::ethernet::oui_text(oui));
+                e.with_text(
+                    r,
+                    "fr.snap.oui",
+                    "Organization Code",
+                    Value::UInt(u64::from(oui)),
+                    p + 1,
+                    3,
+                    super::ethernet::oui_text(oui),
+                );
                 if oui == 0 {
-                    e.hex(r, "fr.snaptype", "Type", u64::from(pid), 4, p + 4, 2, Some(named_hex4(ethertype_name(pid), pid)));
+                    e.hex(
+                        r,
+                        "fr.snaptype",
+                        "Type",
+                        u64::from(pid),
+                        4,
+                        p + 4,
+                        2,
+                        Some(named_hex4(ethertype_name(pid), pid)),
+                    );
                 } else {
                     e.hex(r, "fr.snap.pid", "Protocol ID", u64::from(pid), 4, p + 4, 2, None);
                 }
@@ -325,12 +543,20 @@ pub fn parse_nflog(data: &[u8]) -> Link {
         ..Nflog::default()
     };
     if data.len() < 4 {
-        return link(LinkKind::Nflog(n), Next::Nothing, data.len(), Some(trunc(NFLOG_LAYER, data, 0, 4)));
+        return link(
+            LinkKind::Nflog(n),
+            Next::Nothing,
+            data.len(),
+            Some(trunc(NFLOG_LAYER, data, 0, 4)),
+        );
     }
     // TLV lengths and types are in the capturing host's byte order: the
     // first TLV's length tells (a length is small and at least 4).
-    let le_len = data.get(4..6).map(|b| u16::from_le_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)]));
-    n.big_endian = matches!(le_len, Some(l) if !(4..=0xff).contains(&l)) && be16(data, 4).is_some_and(|l| (4..=0xff).contains(&l));
+    let le_len = data
+        .get(4..6)
+        .map(|b| u16::from_le_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)]));
+    n.big_endian =
+        matches!(le_len, Some(l) if !(4..=0xff).contains(&l)) && be16(data, 4).is_some_and(|l| (4..=0xff).contains(&l));
     let rd = |o: usize| -> Option<u16> {
         if n.big_endian {
             be16(data, o)
@@ -353,7 +579,11 @@ pub fn parse_nflog(data: &[u8]) -> Link {
             break;
         }
         n.tlvs.push(NflogTlv { off: p, len, kind });
-        let tlv_end = if kind & 0x7fff == NFULA_PAYLOAD { p.saturating_add(4) } else { p.saturating_add(usize::from(len)) };
+        let tlv_end = if kind & 0x7fff == NFULA_PAYLOAD {
+            p.saturating_add(4)
+        } else {
+            p.saturating_add(usize::from(len))
+        };
         if tlv_end > data.len() {
             err = Some(trunc(NFLOG_LAYER, data, p, tlv_end.saturating_sub(p)));
             break;
@@ -405,14 +635,32 @@ fn nflog_tlv_name(k: u16) -> &'static str {
 
 impl Nflog {
     pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
-        let end = self.tlvs.last().map(|t| if t.kind & 0x7fff == NFULA_PAYLOAD { t.off + 4 } else { t.off + usize::from(t.len) }).unwrap_or(4);
+        let end = self
+            .tlvs
+            .last()
+            .map(|t| {
+                if t.kind & 0x7fff == NFULA_PAYLOAD {
+                    t.off + 4
+                } else {
+                    t.off + usize::from(t.len)
+                }
+            })
+            .unwrap_or(4);
         let r = e.root("nflog", "Linux Netfilter NFLOG", 0, end);
         let fam = match self.family {
             2 => "IPv4",
             10 => "IPv6",
             _ => "Unknown",
         };
-        e.with_text(r, "nflog.family", "Family", Value::UInt(u64::from(self.family)), 0, 1, format!("{fam} ({})", self.family));
+        e.with_text(
+            r,
+            "nflog.family",
+            "Family",
+            Value::UInt(u64::from(self.family)),
+            0,
+            1,
+            format!("{fam} ({})", self.family),
+        );
         e.uint(r, "nflog.version", "Version", u64::from(self.version), 1, 1);
         e.uint(r, "nflog.res_id", "Resource id", u64::from(self.res_id), 2, 2);
         for t in &self.tlvs {
@@ -424,13 +672,32 @@ impl Nflog {
             }
             e.t.set_text(id, format!("TLV Type: {} ({k}), Length: {}", nflog_tlv_name(k), t.len));
             e.uint(id, "nflog.tlv_length", "Length", u64::from(t.len), t.off, 2);
-            e.bits(id, "nflog.tlv_type", "Type", Value::UInt(u64::from(k)), 16, 0x7fff, t.off + 2, 2, Some(format!("{} ({k})", nflog_tlv_name(k))));
+            e.bits(
+                id,
+                "nflog.tlv_type",
+                "Type",
+                Value::UInt(u64::from(k)),
+                16,
+                0x7fff,
+                t.off + 2,
+                2,
+                Some(format!("{} ({k})", nflog_tlv_name(k))),
+            );
             let v = t.off + 4;
             let vlen = usize::from(t.len).saturating_sub(4);
             match k {
                 1 => {
                     let hp = be16(data, v).unwrap_or(0);
-                    e.hex(id, "nflog.protocol", "HW protocol", u64::from(hp), 4, v, 2, Some(named_hex4(ethertype_name(hp), hp)));
+                    e.hex(
+                        id,
+                        "nflog.protocol",
+                        "HW protocol",
+                        u64::from(hp),
+                        4,
+                        v,
+                        2,
+                        Some(named_hex4(ethertype_name(hp), hp)),
+                    );
                     let hook = data.get(v + 2).copied().unwrap_or(0);
                     let hn = match hook {
                         0 => "Pre-routing",
@@ -440,7 +707,15 @@ impl Nflog {
                         4 => "Post-routing",
                         _ => "Unknown",
                     };
-                    e.with_text(id, "nflog.hook", "Netfilter hook", Value::UInt(u64::from(hook)), v + 2, 1, format!("{hn} ({hook})"));
+                    e.with_text(
+                        id,
+                        "nflog.hook",
+                        "Netfilter hook",
+                        Value::UInt(u64::from(hook)),
+                        v + 2,
+                        1,
+                        format!("{hn} ({hook})"),
+                    );
                 }
                 4..=7 => {
                     let name = match k {
@@ -457,10 +732,24 @@ impl Nflog {
                     e.add(id, "nflog.prefix", "Prefix", Value::Str(s.into()), v, vlen);
                 }
                 11 => {
-                    e.add(id, "nflog.uid", "UID", Value::Int(i64::from(be32(data, v).unwrap_or(0) as i32)), v, 4);
+                    e.add(
+                        id,
+                        "nflog.uid",
+                        "UID",
+                        Value::Int(i64::from(be32(data, v).unwrap_or(0) as i32)),
+                        v,
+                        4,
+                    );
                 }
                 14 => {
-                    e.add(id, "nflog.gid", "GID", Value::Int(i64::from(be32(data, v).unwrap_or(0) as i32)), v, 4);
+                    e.add(
+                        id,
+                        "nflog.gid",
+                        "GID",
+                        Value::Int(i64::from(be32(data, v).unwrap_or(0) as i32)),
+                        v,
+                        4,
+                    );
                 }
                 NFULA_PAYLOAD => {}
                 _ => {
@@ -493,9 +782,19 @@ pub struct Ipoib {
 pub fn parse_ipoib(data: &[u8]) -> Link {
     let v = padded(data, 0, IPOIB_LEN);
     let dgid = ipv6_at(&v, 24).map(|a| a.octets()).unwrap_or([0; 16]);
-    let i = Ipoib { qpn: be32(&v, 20).unwrap_or(0) & 0x00ff_ffff, dgid, etype: be16(&v, 40).unwrap_or(0), reserved: be16(&v, 42).unwrap_or(0) };
+    let i = Ipoib {
+        qpn: be32(&v, 20).unwrap_or(0) & 0x00ff_ffff,
+        dgid,
+        etype: be16(&v, 40).unwrap_or(0),
+        reserved: be16(&v, 42).unwrap_or(0),
+    };
     if data.len() < IPOIB_LEN {
-        return link(LinkKind::Ipoib(i), Next::Nothing, data.len(), Some(trunc(IPOIB_LAYER, data, 0, IPOIB_LEN)));
+        return link(
+            LinkKind::Ipoib(i),
+            Next::Nothing,
+            data.len(),
+            Some(trunc(IPOIB_LAYER, data, 0, IPOIB_LEN)),
+        );
     }
     link(LinkKind::Ipoib(i), ethertype_next(i.etype), IPOIB_LEN, None)
 }
@@ -507,11 +806,45 @@ impl Ipoib {
         if d != SKIPPED {
             e.t.set_text(d, "Destination address");
         }
-        e.hex(d, "ipoib.daddr.qpn", "Destination QPN", u64::from(self.qpn), 6, 21, 3, None);
-        e.add(d, "ipoib.dgid", "Destination GID", Value::Ipv6(self.dgid.into()), 24, 16);
+        e.hex(
+            d,
+            "ipoib.daddr.qpn",
+            "Destination QPN",
+            u64::from(self.qpn),
+            6,
+            21,
+            3,
+            None,
+        );
+        e.add(
+            d,
+            "ipoib.dgid",
+            "Destination GID",
+            Value::Ipv6(self.dgid.into()),
+            24,
+            16,
+        );
         let t = self.etype;
-        e.hex(r, "ipoib.type", "Type", u64::from(t), 4, 40, 2, Some(named_hex4(ethertype_name(t), t)));
-        e.hex(r, "ipoib.reserved", "Reserved", u64::from(self.reserved), 4, 42, 2, None);
+        e.hex(
+            r,
+            "ipoib.type",
+            "Type",
+            u64::from(t),
+            4,
+            40,
+            2,
+            Some(named_hex4(ethertype_name(t), t)),
+        );
+        e.hex(
+            r,
+            "ipoib.reserved",
+            "Reserved",
+            u64::from(self.reserved),
+            4,
+            42,
+            2,
+            None,
+        );
         r
     }
 }
@@ -547,7 +880,12 @@ pub fn parse_ipnet(data: &[u8]) -> Link {
         zdst: be32(&v, 20).unwrap_or(0),
     };
     if data.len() < IPNET_LEN {
-        return link(LinkKind::Ipnet(n), Next::Nothing, data.len(), Some(trunc(IPNET_LAYER, data, 0, IPNET_LEN)));
+        return link(
+            LinkKind::Ipnet(n),
+            Next::Nothing,
+            data.len(),
+            Some(trunc(IPNET_LAYER, data, 0, IPNET_LEN)),
+        );
     }
     let next = match n.family {
         2 => Next::Ipv4,
@@ -566,17 +904,40 @@ impl Ipnet {
             26 => "Solaris AF_INET6",
             _ => "Unknown",
         };
-        e.with_text(r, "ipnet.family", "Address family", Value::UInt(u64::from(self.family)), 1, 1, format!("{fam} ({})", self.family));
+        e.with_text(
+            r,
+            "ipnet.family",
+            "Address family",
+            Value::UInt(u64::from(self.family)),
+            1,
+            1,
+            format!("{fam} ({})", self.family),
+        );
         let ht = match self.htype {
             0 => "Inbound",
             1 => "Outbound",
             2 => "Local",
             _ => "Unknown",
         };
-        e.with_text(r, "ipnet.htype", "Hook type", Value::UInt(u64::from(self.htype)), 2, 2, format!("{ht} ({})", self.htype));
+        e.with_text(
+            r,
+            "ipnet.htype",
+            "Hook type",
+            Value::UInt(u64::from(self.htype)),
+            2,
+            2,
+            format!("{ht} ({})", self.htype),
+        );
         e.uint(r, "ipnet.pktlen", "Data length", u64::from(self.pktlen), 4, 4);
         e.uint(r, "ipnet.ifindex", "Interface index", u64::from(self.ifindex), 8, 4);
-        e.uint(r, "ipnet.grifindex", "Group interface index", u64::from(self.grifindex), 12, 4);
+        e.uint(
+            r,
+            "ipnet.grifindex",
+            "Group interface index",
+            u64::from(self.grifindex),
+            12,
+            4,
+        );
         e.uint(r, "ipnet.zsrc", "Source Zone ID", u64::from(self.zsrc), 16, 4);
         e.uint(r, "ipnet.zdst", "Destination Zone ID", u64::from(self.zdst), 20, 4);
         r
@@ -604,9 +965,18 @@ fn bitswap(m: [u8; 6]) -> [u8; 6] {
 pub fn parse_fddi(data: &[u8]) -> Link {
     let v = padded(data, 0, FDDI_LEN);
     let mac = |o: usize| crate::util::mac_at(&v, o).unwrap_or([0; 6]);
-    let f = Fddi { fc: v.first().copied().unwrap_or(0), dst: bitswap(mac(1)), src: bitswap(mac(7)) };
+    let f = Fddi {
+        fc: v.first().copied().unwrap_or(0),
+        dst: bitswap(mac(1)),
+        src: bitswap(mac(7)),
+    };
     if data.len() < FDDI_LEN {
-        return link(LinkKind::Fddi(f, None), Next::Nothing, data.len(), Some(trunc(FDDI_LAYER, data, 0, FDDI_LEN)));
+        return link(
+            LinkKind::Fddi(f, None),
+            Next::Nothing,
+            data.len(),
+            Some(trunc(FDDI_LAYER, data, 0, FDDI_LEN)),
+        );
     }
     // Async LLC frames (class/format 0x5x) carry LLC.
     if f.fc & 0xf0 != 0x50 {
@@ -633,17 +1003,64 @@ impl Fddi {
             _ => format!("Unknown frame type 0x{fc:02x}"),
         };
         let r = e.root("fddi", format!("Fiber Distributed Data Interface, {kind}"), 0, FDDI_LEN);
-        let f = e.hex(r, "fddi.fc", "Frame Control", u64::from(fc), 2, 0, 1, Some(format!("0x{fc:02x} ({kind})")));
+        let f = e.hex(
+            r,
+            "fddi.fc",
+            "Frame Control",
+            u64::from(fc),
+            2,
+            0,
+            1,
+            Some(format!("0x{fc:02x} ({kind})")),
+        );
         let clf = fc >> 4;
-        let clft = if clf == 5 { "Async LLC".to_string() } else { format!("0x{clf:x}") };
-        e.bits(f, "fddi.fc.clf", "Class/Length/Format", Value::UInt(u64::from(clf)), 8, 0xf0, 0, 1, Some(format!("{clft} (0x{clf:x})")));
-        e.bits(f, "fddi.fc.prio", "Priority", Value::UInt(u64::from(prio)), 8, 0x07, 0, 1, None);
+        let clft = if clf == 5 {
+            "Async LLC".to_string()
+        } else {
+            format!("0x{clf:x}")
+        };
+        e.bits(
+            f,
+            "fddi.fc.clf",
+            "Class/Length/Format",
+            Value::UInt(u64::from(clf)),
+            8,
+            0xf0,
+            0,
+            1,
+            Some(format!("{clft} (0x{clf:x})")),
+        );
+        e.bits(
+            f,
+            "fddi.fc.prio",
+            "Priority",
+            Value::UInt(u64::from(prio)),
+            8,
+            0x07,
+            0,
+            1,
+            None,
+        );
         let d = e.add(r, "fddi.dst", "Destination", Value::Mac(self.dst), 1, 6);
         let _ = d;
         e.add(r, "fddi.src", "Source", Value::Mac(self.src), 7, 6);
-        let h = e.add(r, "fddi.addr", "Source or Destination Address", Value::Mac(self.dst), 1, 6);
+        let h = e.add(
+            r,
+            "fddi.addr",
+            "Source or Destination Address",
+            Value::Mac(self.dst),
+            1,
+            6,
+        );
         e.hidden(h);
-        let h = e.add(r, "fddi.addr", "Source or Destination Address", Value::Mac(self.src), 7, 6);
+        let h = e.add(
+            r,
+            "fddi.addr",
+            "Source or Destination Address",
+            Value::Mac(self.src),
+            7,
+            6,
+        );
         e.hidden(h);
         r
     }
@@ -696,7 +1113,12 @@ pub fn parse_arcnet(data: &[u8], linux: bool) -> Link {
     }
     a.hdr_len = p;
     if data.len() < p {
-        return link(LinkKind::Arcnet(a), Next::Nothing, data.len(), Some(trunc(ARCNET_LAYER, data, 0, p)));
+        return link(
+            LinkKind::Arcnet(a),
+            Next::Nothing,
+            data.len(),
+            Some(trunc(ARCNET_LAYER, data, 0, p)),
+        );
     }
     let next = match a.proto {
         0xd4 | 0xf0 => Next::Ipv4,
@@ -730,8 +1152,21 @@ impl Arcnet {
             0xf1 => "RFC 1051 ARP",
             _ => "Unknown",
         };
-        let at = if self.split.is_some() && self.hdr_len > p + 4 { self.hdr_len - 4 } else { p };
-        e.hex(r, "arcnet.protID", "Protocol ID", u64::from(pr), 2, at, 1, Some(format!("{pn} (0x{pr:02x})")));
+        let at = if self.split.is_some() && self.hdr_len > p + 4 {
+            self.hdr_len - 4
+        } else {
+            p
+        };
+        e.hex(
+            r,
+            "arcnet.protID",
+            "Protocol ID",
+            u64::from(pr),
+            2,
+            at,
+            1,
+            Some(format!("{pn} (0x{pr:02x})")),
+        );
         if let Some((s, q)) = self.split {
             e.uint(r, "arcnet.split_flag", "Split Flag", u64::from(s), at + 1, 1);
             e.uint(r, "arcnet.sequence", "Sequence", u64::from(q), at + 2, 2);
@@ -803,12 +1238,26 @@ pub fn parse_pktap(data: &[u8]) -> Link {
     let hl = usize::try_from(p.hdrlen).unwrap_or(usize::MAX);
     if data.len() < 12 || data.len() < hl {
         let need = hl.max(12);
-        return link(LinkKind::Pktap(p), Next::Nothing, data.len(), Some(trunc(PKTAP_LAYER, data, 0, need)));
+        return link(
+            LinkKind::Pktap(p),
+            Next::Nothing,
+            data.len(),
+            Some(trunc(PKTAP_LAYER, data, 0, need)),
+        );
     }
     if hl < 108 {
-        return link(LinkKind::Pktap(p), Next::Nothing, data.len(), Some(DissectError::malformed(PKTAP_LAYER, "header length is too short", 0)));
+        return link(
+            LinkKind::Pktap(p),
+            Next::Nothing,
+            data.len(),
+            Some(DissectError::malformed(PKTAP_LAYER, "header length is too short", 0)),
+        );
     }
-    let next = if p.rectype == 1 && p.dlt == 1 { NEXT_ETHERNET } else { Next::Nothing };
+    let next = if p.rectype == 1 && p.dlt == 1 {
+        NEXT_ETHERNET
+    } else {
+        Next::Nothing
+    };
     link(LinkKind::Pktap(p), next, hl, None)
 }
 
@@ -839,18 +1288,53 @@ impl Pktap {
         if hl < 108 {
             return r;
         }
-        e.add(r, "pktap.ifname", "Interface name", Value::Str(self.ifname.as_str().into()), 12, 24);
+        e.add(
+            r,
+            "pktap.ifname",
+            "Interface name",
+            Value::Str(self.ifname.as_str().into()),
+            12,
+            24,
+        );
         e.hex(r, "pktap.flags", "Flags", u64::from(self.flags), 8, 36, 4, None);
         e.uint(r, "pktap.pfamily", "Protocol family", u64::from(self.pfamily), 40, 4);
-        e.uint(r, "pktap.llhdrlen", "Link-layer header length", u64::from(self.llhdrlen), 44, 4);
-        e.uint(r, "pktap.lltrlrlen", "Link-layer trailer length", u64::from(self.lltrlrlen), 48, 4);
+        e.uint(
+            r,
+            "pktap.llhdrlen",
+            "Link-layer header length",
+            u64::from(self.llhdrlen),
+            44,
+            4,
+        );
+        e.uint(
+            r,
+            "pktap.lltrlrlen",
+            "Link-layer trailer length",
+            u64::from(self.lltrlrlen),
+            48,
+            4,
+        );
         e.uint(r, "pktap.pid", "Process ID", u64::from(self.pid), 52, 4);
-        e.add(r, "pktap.cmdname", "Command name", Value::Str(self.cmdname.as_str().into()), 56, 20);
+        e.add(
+            r,
+            "pktap.cmdname",
+            "Command name",
+            Value::Str(self.cmdname.as_str().into()),
+            56,
+            20,
+        );
         e.uint(r, "pktap.svc_class", "Service class", u64::from(self.svc_class), 76, 4);
         e.uint(r, "pktap.iftype", "Interface type", u64::from(self.iftype), 80, 2);
         e.uint(r, "pktap.ifunit", "Interface unit", u64::from(self.ifunit), 82, 2);
         e.uint(r, "pktap.epid", "Effective process ID", u64::from(self.epid), 84, 4);
-        e.add(r, "pktap.ecmdname", "Effective command name", Value::Str(self.ecmdname.as_str().into()), 88, 20);
+        e.add(
+            r,
+            "pktap.ecmdname",
+            "Effective command name",
+            Value::Str(self.ecmdname.as_str().into()),
+            88,
+            20,
+        );
         r
     }
 }

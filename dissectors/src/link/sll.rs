@@ -112,7 +112,15 @@ pub fn parse(data: &[u8], off: usize) -> Result<Sll, DissectError> {
     let (_, (pkttype, hatype, halen, addr, protocol)) = (u16_, u16_, u16_, addr8_, u16_)
         .parse(rest(data, off))
         .map_err(|_| DissectError::truncated(LAYER, off, SLL_LEN, data.len().saturating_sub(off)))?;
-    Ok(Sll { pkttype, hatype, halen, addr, protocol, off, llc: None })
+    Ok(Sll {
+        pkttype,
+        hatype,
+        halen,
+        addr,
+        protocol,
+        off,
+        llc: None,
+    })
 }
 
 /// Parses an SLL v2 header at `off`.
@@ -121,7 +129,17 @@ pub fn parse_v2(data: &[u8], off: usize) -> Result<Sll2, DissectError> {
     let (_, (protocol, reserved, ifindex, hatype, pkttype, halen, addr)) = (u16_, u16_, u32_, u16_, u8_, u8_, addr8_)
         .parse(rest(data, off))
         .map_err(|_| DissectError::truncated(LAYER2, off, SLL2_LEN, data.len().saturating_sub(off)))?;
-    Ok(Sll2 { protocol, reserved, ifindex, hatype, pkttype, halen, addr, off, llc: None })
+    Ok(Sll2 {
+        protocol,
+        reserved,
+        ifindex,
+        hatype,
+        pkttype,
+        halen,
+        addr,
+        off,
+        llc: None,
+    })
 }
 
 /// The LLC after the header, or the error that cut it short.
@@ -132,7 +150,12 @@ fn follow(data: &[u8], hdr_end: usize, hatype: u16, protocol: u16) -> (Next, usi
     }
     match parse_llc(data, hdr_end) {
         Ok(l) => (l.next(), hdr_end.saturating_add(l.len), Some(l), None),
-        Err(err) => (Next::Nothing, data.len(), parse_llc(&padded(data, hdr_end, 9), hdr_end).ok(), Some(err)),
+        Err(err) => (
+            Next::Nothing,
+            data.len(),
+            parse_llc(&padded(data, hdr_end, 9), hdr_end).ok(),
+            Some(err),
+        ),
     }
 }
 
@@ -141,7 +164,13 @@ pub(crate) fn parse_link_v1(data: &[u8]) -> Link {
         Ok(mut s) => {
             let (next, payload_off, llc, error) = follow(data, SLL_LEN, s.hatype, s.protocol);
             s.llc = llc;
-            Link { kind: LinkKind::Sll(s), next, payload_off, error, linktype: super::linktype::LINUX_SLL }
+            Link {
+                kind: LinkKind::Sll(s),
+                next,
+                payload_off,
+                error,
+                linktype: super::linktype::LINUX_SLL,
+            }
         }
         Err(err) => Link {
             kind: LinkKind::Sll(parse(&padded(data, 0, SLL_LEN), 0).unwrap_or_default()),
@@ -158,7 +187,13 @@ pub(crate) fn parse_link_v2(data: &[u8]) -> Link {
         Ok(mut s) => {
             let (next, payload_off, llc, error) = follow(data, SLL2_LEN, s.hatype, s.protocol);
             s.llc = llc;
-            Link { kind: LinkKind::Sll2(s), next, payload_off, error, linktype: super::linktype::LINUX_SLL2 }
+            Link {
+                kind: LinkKind::Sll2(s),
+                next,
+                payload_off,
+                error,
+                linktype: super::linktype::LINUX_SLL2,
+            }
         }
         Err(err) => Link {
             kind: LinkKind::Sll2(parse_v2(&padded(data, 0, SLL2_LEN), 0).unwrap_or_default()),
@@ -225,13 +260,40 @@ fn protocol_field(e: &mut Emit<'_>, r: NodeId, hatype: u16, protocol: u16, off: 
     let p = u64::from(protocol);
     match proto_kind(hatype, protocol) {
         ProtoKind::Gre => {
-            e.hex(r, "sll.gretype", "Protocol", p, 4, off, 2, Some(named_hex4(gretype_name(protocol), protocol)));
+            e.hex(
+                r,
+                "sll.gretype",
+                "Protocol",
+                p,
+                4,
+                off,
+                2,
+                Some(named_hex4(gretype_name(protocol), protocol)),
+            );
         }
         ProtoKind::Linux => {
-            e.hex(r, "sll.ltype", "Protocol", p, 4, off, 2, Some(named_hex4(ltype_name(protocol), protocol)));
+            e.hex(
+                r,
+                "sll.ltype",
+                "Protocol",
+                p,
+                4,
+                off,
+                2,
+                Some(named_hex4(ltype_name(protocol), protocol)),
+            );
         }
         ProtoKind::Ether => {
-            e.hex(r, "sll.etype", "Protocol", p, 4, off, 2, Some(named_hex4(ethertype_name(protocol), protocol)));
+            e.hex(
+                r,
+                "sll.etype",
+                "Protocol",
+                p,
+                4,
+                off,
+                2,
+                Some(named_hex4(ethertype_name(protocol), protocol)),
+            );
         }
     }
 }
@@ -273,16 +335,46 @@ fn hatype_text(hatype: u16) -> String {
 impl Sll {
     /// The source as a MAC address, when 6 bytes long.
     pub fn mac(&self) -> Option<[u8; 6]> {
-        (self.halen == 6).then_some([self.addr[0], self.addr[1], self.addr[2], self.addr[3], self.addr[4], self.addr[5]])
+        (self.halen == 6).then_some([
+            self.addr[0],
+            self.addr[1],
+            self.addr[2],
+            self.addr[3],
+            self.addr[4],
+            self.addr[5],
+        ])
     }
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
         let o = self.off;
         let r = e.root("sll", "Linux cooked capture v1", o, SLL_LEN);
         let pt = u64::from(self.pkttype);
-        e.with_text(r, "sll.pkttype", "Packet type", Value::UInt(pt), o, 2, format!("{} ({pt})", pkttype_name(self.pkttype)));
-        e.with_text(r, "sll.hatype", "Link-layer address type", Value::UInt(u64::from(self.hatype)), o.saturating_add(2), 2, hatype_text(self.hatype));
-        e.uint(r, "sll.halen", "Link-layer address length", u64::from(self.halen), o.saturating_add(4), 2);
+        e.with_text(
+            r,
+            "sll.pkttype",
+            "Packet type",
+            Value::UInt(pt),
+            o,
+            2,
+            format!("{} ({pt})", pkttype_name(self.pkttype)),
+        );
+        e.with_text(
+            r,
+            "sll.hatype",
+            "Link-layer address type",
+            Value::UInt(u64::from(self.hatype)),
+            o.saturating_add(2),
+            2,
+            hatype_text(self.hatype),
+        );
+        e.uint(
+            r,
+            "sll.halen",
+            "Link-layer address length",
+            u64::from(self.halen),
+            o.saturating_add(4),
+            2,
+        );
         address_fields(e, r, &self.addr, usize::from(self.halen), o.saturating_add(6));
         protocol_field(e, r, self.hatype, self.protocol, o.saturating_add(14));
         r
@@ -292,18 +384,55 @@ impl Sll {
 impl Sll2 {
     /// The source as a MAC address, when 6 bytes long.
     pub fn mac(&self) -> Option<[u8; 6]> {
-        (self.halen == 6).then_some([self.addr[0], self.addr[1], self.addr[2], self.addr[3], self.addr[4], self.addr[5]])
+        (self.halen == 6).then_some([
+            self.addr[0],
+            self.addr[1],
+            self.addr[2],
+            self.addr[3],
+            self.addr[4],
+            self.addr[5],
+        ])
     }
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
         let o = self.off;
         let r = e.root("sll", "Linux cooked capture v2", o, SLL2_LEN);
         protocol_field(e, r, self.hatype, self.protocol, o);
-        e.uint(r, "sll.ifindex", "Interface index", u64::from(self.ifindex), o.saturating_add(4), 4);
-        e.with_text(r, "sll.hatype", "Link-layer address type", Value::UInt(u64::from(self.hatype)), o.saturating_add(8), 2, hatype_text(self.hatype));
+        e.uint(
+            r,
+            "sll.ifindex",
+            "Interface index",
+            u64::from(self.ifindex),
+            o.saturating_add(4),
+            4,
+        );
+        e.with_text(
+            r,
+            "sll.hatype",
+            "Link-layer address type",
+            Value::UInt(u64::from(self.hatype)),
+            o.saturating_add(8),
+            2,
+            hatype_text(self.hatype),
+        );
         let pt = u64::from(self.pkttype);
-        e.with_text(r, "sll.pkttype", "Packet type", Value::UInt(pt), o.saturating_add(10), 1, format!("{} ({pt})", pkttype_name(u16::from(self.pkttype))));
-        e.uint(r, "sll.halen", "Link-layer address length", u64::from(self.halen), o.saturating_add(11), 1);
+        e.with_text(
+            r,
+            "sll.pkttype",
+            "Packet type",
+            Value::UInt(pt),
+            o.saturating_add(10),
+            1,
+            format!("{} ({pt})", pkttype_name(u16::from(self.pkttype))),
+        );
+        e.uint(
+            r,
+            "sll.halen",
+            "Link-layer address length",
+            u64::from(self.halen),
+            o.saturating_add(11),
+            1,
+        );
         address_fields(e, r, &self.addr, usize::from(self.halen), o.saturating_add(12));
         r
     }

@@ -14,7 +14,10 @@ use std::net::Ipv4Addr;
 
 fn hx(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 const MAC1: &str = "001122334455";
@@ -89,7 +92,10 @@ fn ethernet_ii_fields_spans_and_text() {
          \x20       .... ...0 .... .... .... .... = IG bit: Individual address (unicast)\n\
          \x20   Type: IPv4 (0x0800)\n"
     );
-    assert_eq!(values(&t, "eth.addr", &f), vec!["66:77:88:99:aa:bb", "00:11:22:33:44:55"]);
+    assert_eq!(
+        values(&t, "eth.addr", &f),
+        vec!["66:77:88:99:aa:bb", "00:11:22:33:44:55"]
+    );
     assert_eq!(one(&t, "eth.type", &f), "0x0800");
     assert_eq!(span(&t, "eth"), (0, 14));
     assert_eq!(span(&t, "eth.src"), (6, 6));
@@ -115,16 +121,33 @@ fn group_source_address_is_flagged() {
 #[test]
 fn stacked_tags_8021ad_and_q() {
     // 802.1ad S-tag 200 (PCP 1, DEI 1), 802.1Q C-tag 2001, then ARP.
-    let f = eth(0x88a8, &format!("30c8 8100 07d1 0806 {}", "0001080006040001".to_string() + MAC1 + "0a000001" + "000000000000" + "0a000002"));
+    let f = eth(
+        0x88a8,
+        &format!(
+            "30c8 8100 07d1 0806 {}",
+            "0001080006040001".to_string() + MAC1 + "0a000001" + "000000000000" + "0a000002"
+        ),
+    );
     let link = parse_link(linktype::ETHERNET, &f);
     assert_eq!(link.next, Next::Arp);
     assert_eq!(link.payload_off, 22);
     assert_eq!(link.vlan_id(), Some(200));
-    assert_eq!(link.protocols(), vec!["eth", "ethertype", "ieee8021ad", "ethertype", "vlan", "ethertype"]);
-    let LinkKind::Ethernet { vlans, .. } = &link.kind else { panic!() };
+    assert_eq!(
+        link.protocols(),
+        vec!["eth", "ethertype", "ieee8021ad", "ethertype", "vlan", "ethertype"]
+    );
+    let LinkKind::Ethernet { vlans, .. } = &link.kind else {
+        panic!()
+    };
     assert_eq!(vlans.len(), 2);
-    assert_eq!((vlans[0].tpid, vlans[0].pcp, vlans[0].dei, vlans[0].id, vlans[0].off), (0x88a8, 1, true, 200, 14));
-    assert_eq!((vlans[1].tpid, vlans[1].id, vlans[1].etype, vlans[1].off), (0x8100, 2001, 0x0806, 18));
+    assert_eq!(
+        (vlans[0].tpid, vlans[0].pcp, vlans[0].dei, vlans[0].id, vlans[0].off),
+        (0x88a8, 1, true, 200, 14)
+    );
+    assert_eq!(
+        (vlans[1].tpid, vlans[1].id, vlans[1].etype, vlans[1].off),
+        (0x8100, 2001, 0x0806, 18)
+    );
     let (t, text) = render(&link, &f);
     assert!(text.contains(
         "IEEE 802.1ad, ID: 200\n    001. .... .... .... = Priority: 1\n    ...1 .... .... .... = DEI: 1\n    .... 0000 1100 1000 = ID: 200\n    Type: 802.1Q Virtual LAN (0x8100)\n"
@@ -167,12 +190,17 @@ fn too_many_tags_are_flagged_after_twenty() {
     assert!(link.too_many_tags());
     assert_eq!(link.next, Next::Nothing);
     assert_eq!(link.payload_off, 14 + 20 * 4);
-    let LinkKind::Ethernet { vlans, .. } = &link.kind else { panic!() };
+    let LinkKind::Ethernet { vlans, .. } = &link.kind else {
+        panic!()
+    };
     assert_eq!(vlans.len(), ethernet::MAX_VLAN_TAGS);
     assert_eq!(link.protocols().iter().filter(|p| **p == "vlan").count(), 21);
     let (t, text) = render(&link, &bad);
     // (The expert line's brackets are the tree renderer's business.)
-    assert!(text.contains("802.1Q Virtual LAN\n    [") && text.contains("Warning: Too many nested VLAN tags]"), "{text}");
+    assert!(
+        text.contains("802.1Q Virtual LAN\n    [") && text.contains("Warning: Too many nested VLAN tags]"),
+        "{text}"
+    );
     assert_eq!(t.experts().next().unwrap().1.code, "vlan.too_many_tags");
 }
 
@@ -204,11 +232,16 @@ fn snap_with_oui_zero_carries_an_ethertype() {
     assert_eq!(link.next, Next::Ipv4);
     assert_eq!(link.payload_off, 22);
     assert_eq!(link.protocols(), vec!["eth", "llc"]);
-    let LinkKind::Ethernet { llc: Some(l), .. } = &link.kind else { panic!() };
+    let LinkKind::Ethernet { llc: Some(l), .. } = &link.kind else {
+        panic!()
+    };
     assert_eq!(l.snap, Some((0, 0x0800)));
     assert_eq!(l.len, 8);
     let (t, text) = render(&link, &f);
-    assert!(text.contains("    Organization Code: 00:00:00 (Officially Xerox, but\n    Type: IPv4 (0x0800)\n"), "{text}");
+    assert!(
+        text.contains("    Organization Code: 00:00:00 (Officially Xerox, but\n    Type: IPv4 (0x0800)\n"),
+        "{text}"
+    );
     assert_eq!(one(&t, "llc.oui", &f), "0");
     assert_eq!(one(&t, "llc.type", &f), "0x0800");
     assert_eq!(span(&t, "llc.oui"), (17, 3));
@@ -234,19 +267,27 @@ fn llc_control_formats() {
     // I frame with the poll bit: two control bytes, read as they come (little-endian).
     let f = eth(0x0018, &format!("0606 aa45 {IP4}"));
     let link = parse_link(linktype::ETHERNET, &f);
-    let LinkKind::Ethernet { llc: Some(l), .. } = &link.kind else { panic!() };
+    let LinkKind::Ethernet { llc: Some(l), .. } = &link.kind else {
+        panic!()
+    };
     assert_eq!(l.control, 0x45aa);
     assert_eq!(l.len, 4);
     assert_eq!(link.next, Next::Ipv4, "SAP 0x06 is IP");
     let (t, text) = render(&link, &f);
-    assert!(text.contains("    Control field: I P, N(R)=34, N(S)=85 (0x45AA)\n"), "{text}");
+    assert!(
+        text.contains("    Control field: I P, N(R)=34, N(S)=85 (0x45AA)\n"),
+        "{text}"
+    );
     assert_eq!(one(&t, "llc.control.n_r", &f), "34");
     assert_eq!(one(&t, "llc.control.n_s", &f), "85");
     assert_eq!(one(&t, "llc.control.p", &f), "1");
     // S frame, response with final bit.
     let f = eth(0x0018, "f0f1 0d03 0000");
     let (t, text) = render(&parse_link(linktype::ETHERNET, &f), &f);
-    assert!(text.contains("    Control field: S F, func=SREJ, N(R)=1 (0x030D)\n"), "{text}");
+    assert!(
+        text.contains("    Control field: S F, func=SREJ, N(R)=1 (0x030D)\n"),
+        "{text}"
+    );
     assert_eq!(one(&t, "llc.control.s_ftype", &f), "0x0003");
     assert_eq!(one(&t, "llc.control.f", &f), "1");
     // U frame TEST response with final bit.
@@ -279,9 +320,19 @@ fn novell_raw_and_invalid_length_type() {
     assert_eq!(link.protocols(), vec!["eth"]);
     let (t, text) = render(&link, &f);
     assert!(text.starts_with("Ethernet Unknown, Src: 00:11:22:33:44:55, Dst: 66:77:88:99:aa:bb\n"));
-    assert!(text.contains("    Invalid length/type: 0x05dd (1501)\n        ["), "{text}");
+    assert!(
+        text.contains("    Invalid length/type: 0x05dd (1501)\n        ["),
+        "{text}"
+    );
     let (_, ex) = t.experts().next().unwrap();
-    assert_eq!((ex.severity, ex.code, ex.msg.as_str()), (Severity::Warning, "eth.invalid_lentype.expert", "Invalid length/type: 0x05dd (1501)"));
+    assert_eq!(
+        (ex.severity, ex.code, ex.msg.as_str()),
+        (
+            Severity::Warning,
+            "eth.invalid_lentype.expert",
+            "Invalid length/type: 0x05dd (1501)"
+        )
+    );
     assert_eq!(one(&t, "eth.invalid_lentype", &f), "0x05dd");
 }
 
@@ -303,7 +354,11 @@ fn ethernet_truncation_sweep() {
     let f = eth(0x8100, &format!("0005 88a8 0006 aaaa 03 000000 0800 {IP4}"));
     let full = parse_link(linktype::ETHERNET, &f);
     assert_eq!(full.error, None);
-    assert_eq!(full.next, Next::Ethertype(0xaaaa), "an 802.1ad tag's type is always an ethertype");
+    assert_eq!(
+        full.next,
+        Next::Ethertype(0xaaaa),
+        "an 802.1ad tag's type is always an ethertype"
+    );
     for n in 0..f.len() {
         let d = &f[..n];
         let link = parse_link(linktype::ETHERNET, d);
@@ -371,8 +426,14 @@ fn llc_truncation_sweep() {
 
 #[test]
 fn parsers_reject_short_input_with_need_and_have() {
-    assert_eq!(ethernet::parse(&[0; 10], 2), Err(DissectError::truncated("Ethernet", 2, 14, 8)));
-    assert_eq!(ethernet::parse_vlan(&[0; 3], 0, 0x8100), Err(DissectError::truncated("VLAN", 0, 4, 3)));
+    assert_eq!(
+        ethernet::parse(&[0; 10], 2),
+        Err(DissectError::truncated("Ethernet", 2, 14, 8))
+    );
+    assert_eq!(
+        ethernet::parse_vlan(&[0; 3], 0, 0x8100),
+        Err(DissectError::truncated("VLAN", 0, 4, 3))
+    );
     assert_eq!(sll::parse(&[0; 15], 0).unwrap_err().need, 16);
     assert_eq!(sll::parse_v2(&[0; 19], 0).unwrap_err().need, 20);
     assert_eq!(null::parse(&[0; 3], 0, false).unwrap_err().need, 4);
@@ -419,7 +480,10 @@ fn sll_v1_protocol_meanings() {
     assert_eq!(link.next, Next::Ipv4);
     assert_eq!(link.protocols(), vec!["sll"]);
     let (t, text) = render(&link, &f);
-    assert!(text.contains("    Source: 10.0.0.1\n    Unused: 00000000\n    Protocol: IP (0x0800)\n"), "{text}");
+    assert!(
+        text.contains("    Source: 10.0.0.1\n    Unused: 00000000\n    Protocol: IP (0x0800)\n"),
+        "{text}"
+    );
     assert_eq!(one(&t, "sll.gretype", &f), "0x0800");
     assert_eq!(one(&t, "sll.src.ipv4", &f), "10.0.0.1");
     // 802.2 LLC with SNAP.
@@ -432,7 +496,10 @@ fn sll_v1_protocol_meanings() {
     assert_eq!(one(&t, "sll.ltype", &f), "0x0004");
     assert_eq!(one(&t, "llc.type", &f), "0x0800");
     // Novell raw 802.3, unknown pseudo protocol, and 1536 is still a pseudo protocol.
-    assert_eq!(parse_link(linktype::LINUX_SLL, &sll1(0, 1, 6, MAC1, 0x0001, "ffff")).next, Next::Ethertype(0x8137));
+    assert_eq!(
+        parse_link(linktype::LINUX_SLL, &sll1(0, 1, 6, MAC1, 0x0001, "ffff")).next,
+        Next::Ethertype(0x8137)
+    );
     let f = sll1(0, 1, 6, MAC1, 0x0600, IP4);
     let link = parse_link(linktype::LINUX_SLL, &f);
     assert_eq!(link.next, Next::Nothing);
@@ -552,7 +619,10 @@ fn raw_ip_link_types() {
     assert_eq!(span(&t, "raw"), (0, 20));
     assert_eq!(parse_link(linktype::RAW, &v6).next, Next::Ipv6);
     assert_eq!(parse_link(linktype::RAW, &[0x10; 20]).next, Next::Nothing);
-    assert_eq!(parse_link(linktype::RAW, &[]).error, Some(DissectError::truncated("Raw IP", 0, 1, 0)));
+    assert_eq!(
+        parse_link(linktype::RAW, &[]).error,
+        Some(DissectError::truncated("Raw IP", 0, 1, 0))
+    );
 
     let l = parse_link(linktype::IPV4, &v4);
     assert_eq!((l.next, l.error), (Next::Ipv4, None));
@@ -561,7 +631,13 @@ fn raw_ip_link_types() {
     // An IPv6 packet in a LINKTYPE_IPV4 file: dissected as IPv6, with an error node.
     let l = parse_link(linktype::IPV4, &v6);
     assert_eq!(l.next, Next::Ipv6);
-    assert!(matches!(l.error, Some(DissectError { kind: ErrorKind::Malformed(_), .. })));
+    assert!(matches!(
+        l.error,
+        Some(DissectError {
+            kind: ErrorKind::Malformed(_),
+            ..
+        })
+    ));
     let (t, text) = render(&l, &v6);
     assert_eq!(t.experts().count(), 1);
     assert_eq!(text, "[Error: IP version is not 4 in a LINKTYPE_IPV4 capture]\n");
@@ -591,7 +667,10 @@ fn ethertype_names() {
     assert_eq!(ethertype_name(0x0806), Some("ARP"));
     assert_eq!(ethertype_name(0x86dd), Some("IPv6"));
     assert_eq!(ethertype_name(0x8100), Some("802.1Q Virtual LAN"));
-    assert_eq!(ethertype_name(0x88cc), Some("802.1 Link Layer Discovery Protocol (LLDP)"));
+    assert_eq!(
+        ethertype_name(0x88cc),
+        Some("802.1 Link Layer Discovery Protocol (LLDP)")
+    );
     assert_eq!(ethertype_name(0x1234), None);
 }
 
@@ -606,7 +685,10 @@ fn arp_bytes(htype: u16, ptype: u16, hlen: u8, plen: u8, op: u16, rest: &str) ->
 fn arp_request_reply_fields_and_info() {
     let d = arp_bytes(1, 0x800, 6, 4, 1, &format!("{MAC1}0a000001 000000000000 0a000002"));
     let a = arp::parse(&d, 0).unwrap();
-    assert_eq!((a.sha.clone(), a.spa.clone(), a.tha.clone(), a.tpa.clone()), (8..14, 14..18, 18..24, 24..28));
+    assert_eq!(
+        (a.sha.clone(), a.spa.clone(), a.tha.clone(), a.tpa.clone()),
+        (8..14, 14..18, 18..24, 24..28)
+    );
     assert_eq!(a.kind(&d), ArpKind::Request);
     assert_eq!(a.info(&d), "Who has 10.0.0.2? Tell 10.0.0.1");
     assert_eq!(a.sender_ip(&d), Some(Ipv4Addr::new(10, 0, 0, 1)));
@@ -695,7 +777,13 @@ fn arp_gratuitous_probe_announcement() {
         "Address Resolution Protocol (ARP Probe)",
         &["arp.isprobe"],
     );
-    check(arp_bytes(1, 0x800, 0, 0, 1, ""), ArpKind::Request, "Who has <No address>? Tell <No address>", "Address Resolution Protocol (request)", &[]);
+    check(
+        arp_bytes(1, 0x800, 0, 0, 1, ""),
+        ArpKind::Request,
+        "Who has <No address>? Tell <No address>",
+        "Address Resolution Protocol (request)",
+        &[],
+    );
 }
 
 #[test]
@@ -720,14 +808,24 @@ fn arp_other_opcodes_info() {
     let d = arp_bytes(1, 0x800, 6, 4, 300, &body);
     let mut t = Tree::new();
     let r = arp::parse(&d, 0).unwrap().tree(&mut t, &d);
-    assert_eq!(t.node(r).unwrap().text.as_deref(), Some("Address Resolution Protocol (opcode 0x012c)"));
+    assert_eq!(
+        t.node(r).unwrap().text.as_deref(),
+        Some("Address Resolution Protocol (opcode 0x012c)")
+    );
     assert_eq!(arp::parse(&d, 0).unwrap().kind(&d), ArpKind::Other(300));
 }
 
 #[test]
 fn arp_odd_sizes_are_bytes_of_the_claimed_length() {
     // 40-byte hardware addresses.
-    let d = arp_bytes(1, 0x800, 40, 4, 1, &format!("{}0a000002{}0a000001", "01".repeat(40), "02".repeat(40)));
+    let d = arp_bytes(
+        1,
+        0x800,
+        40,
+        4,
+        1,
+        &format!("{}0a000002{}0a000001", "01".repeat(40), "02".repeat(40)),
+    );
     let a = arp::parse(&d, 0).unwrap();
     assert_eq!(a.total_len(), 8 + 80 + 8);
     assert_eq!(a.sender_mac(&d), None);
@@ -742,12 +840,29 @@ fn arp_odd_sizes_are_bytes_of_the_claimed_length() {
     t.render_text(&mut text, &d);
     assert!(text.contains(&format!("    Sender hardware address: {}…\n", "01".repeat(36))));
     // 40-byte protocol addresses.
-    let d = arp_bytes(1, 0x800, 6, 40, 1, &format!("{MAC1}{}000000000000{}", "01".repeat(40), "02".repeat(40)));
+    let d = arp_bytes(
+        1,
+        0x800,
+        6,
+        40,
+        1,
+        &format!("{MAC1}{}000000000000{}", "01".repeat(40), "02".repeat(40)),
+    );
     let a = arp::parse(&d, 0).unwrap();
     assert_eq!(a.sender_ip(&d), None);
-    assert_eq!(a.info(&d), format!("Who has {}…? Tell {}…", "02".repeat(36), "01".repeat(36)));
+    assert_eq!(
+        a.info(&d),
+        format!("Who has {}…? Tell {}…", "02".repeat(36), "01".repeat(36))
+    );
     // IPv6 protocol addresses are bytes too.
-    let d = arp_bytes(1, 0x86dd, 6, 16, 1, &format!("{MAC1}{}01{}{}02", "00".repeat(15), "00".repeat(6), "00".repeat(15)));
+    let d = arp_bytes(
+        1,
+        0x86dd,
+        6,
+        16,
+        1,
+        &format!("{MAC1}{}01{}{}02", "00".repeat(15), "00".repeat(6), "00".repeat(15)),
+    );
     let a = arp::parse(&d, 0).unwrap();
     assert_eq!(a.info(&d), "Who has 00000000000000000000000000000002? (ARP Probe)");
     // Hardware size 4 with Ethernet type: bytes, not a MAC.
@@ -779,7 +894,9 @@ fn arp_truncation_sweep_and_huge_sizes() {
             a.tree(&mut t, &padded);
             t.set_clip(None);
             assert_eq!(t.roots().count(), 1, "the root survives the clip");
-            assert!(t.iter().all(|(_, node)| node.len == 0 || (node.off + node.len) as usize <= n || node.name == "arp"));
+            assert!(t
+                .iter()
+                .all(|(_, node)| node.len == 0 || (node.off + node.len) as usize <= n || node.name == "arp"));
             assert_eq!(a.info(&d[..n]), "", "tshark shows no Info for a cut ARP");
         }
         // And a tree over the short data itself never reaches past it.
@@ -817,12 +934,20 @@ mod capture {
 
     fn u16_at(b: &[u8], o: usize, le: bool) -> Option<u16> {
         let x: [u8; 2] = b.get(o..o + 2)?.try_into().ok()?;
-        Some(if le { u16::from_le_bytes(x) } else { u16::from_be_bytes(x) })
+        Some(if le {
+            u16::from_le_bytes(x)
+        } else {
+            u16::from_be_bytes(x)
+        })
     }
 
     fn u32_at(b: &[u8], o: usize, le: bool) -> Option<u32> {
         let x: [u8; 4] = b.get(o..o + 4)?.try_into().ok()?;
-        Some(if le { u32::from_le_bytes(x) } else { u32::from_be_bytes(x) })
+        Some(if le {
+            u32::from_le_bytes(x)
+        } else {
+            u32::from_be_bytes(x)
+        })
     }
 
     pub fn read(b: &[u8]) -> Option<Vec<Frame>> {
@@ -841,8 +966,13 @@ mod capture {
         let mut out = Vec::new();
         while let Some(caplen) = u32_at(b, off + 8, le) {
             let start = off + 16;
-            let Some(data) = b.get(start..start + caplen as usize) else { break };
-            out.push(Frame { linktype, data: data.to_vec() });
+            let Some(data) = b.get(start..start + caplen as usize) else {
+                break;
+            };
+            out.push(Frame {
+                linktype,
+                data: data.to_vec(),
+            });
             off = start + caplen as usize;
         }
         Some(out)
@@ -869,19 +999,28 @@ mod capture {
                     let ifc = u32_at(b, off + 8, le)? as usize;
                     let caplen = u32_at(b, off + 20, le)? as usize;
                     let data = b.get(off + 28..off + 28 + caplen)?;
-                    out.push(Frame { linktype: *ifs.get(ifc)?, data: data.to_vec() });
+                    out.push(Frame {
+                        linktype: *ifs.get(ifc)?,
+                        data: data.to_vec(),
+                    });
                 }
                 3 => {
                     let orig = u32_at(b, off + 8, le)? as usize;
                     let caplen = orig.min(len - 16);
                     let data = b.get(off + 12..off + 12 + caplen)?;
-                    out.push(Frame { linktype: *ifs.first()?, data: data.to_vec() });
+                    out.push(Frame {
+                        linktype: *ifs.first()?,
+                        data: data.to_vec(),
+                    });
                 }
                 2 => {
                     let ifc = u16_at(b, off + 8, le)? as usize;
                     let caplen = u32_at(b, off + 20, le)? as usize;
                     let data = b.get(off + 28..off + 28 + caplen)?;
-                    out.push(Frame { linktype: *ifs.get(ifc)?, data: data.to_vec() });
+                    out.push(Frame {
+                        linktype: *ifs.get(ifc)?,
+                        data: data.to_vec(),
+                    });
                 }
                 _ => {}
             }
@@ -892,16 +1031,71 @@ mod capture {
 }
 
 const FIELDS: &[&str] = &[
-    "eth.dst", "eth.src", "eth.addr", "eth.type", "eth.len", "eth.invalid_lentype", "eth.dst.lg", "eth.dst.ig",
-    "eth.src.lg", "eth.src.ig", "eth.dst.oui", "vlan.priority", "vlan.dei", "vlan.id", "vlan.etype", "vlan.len",
-    "ieee8021ad.priority", "ieee8021ad.dei", "ieee8021ad.id", "ieee8021ah.etype", "llc.dsap", "llc.dsap.sap",
-    "llc.dsap.ig", "llc.ssap", "llc.ssap.cr", "llc.control", "llc.control.ftype", "llc.control.n_r",
-    "llc.control.n_s", "llc.control.u_modifier_cmd", "llc.control.u_modifier_resp", "llc.oui", "llc.type", "llc.pid",
-    "llc.cisco_pid", "llc.nortel_pid", "sll.pkttype", "sll.hatype", "sll.halen", "sll.src.eth", "sll.src.ipv4",
-    "sll.src.other", "sll.unused", "sll.etype", "sll.ltype", "sll.gretype", "sll.ifindex", "null.family",
-    "null.type", "arp.hw.type", "arp.proto.type", "arp.hw.size", "arp.proto.size", "arp.opcode", "arp.src.hw_mac",
-    "arp.src.proto_ipv4", "arp.dst.hw_mac", "arp.dst.proto_ipv4", "arp.src.hw", "arp.src.proto", "arp.dst.hw",
-    "arp.dst.proto", "arp.isgratuitous", "arp.isprobe", "arp.isannouncement",
+    "eth.dst",
+    "eth.src",
+    "eth.addr",
+    "eth.type",
+    "eth.len",
+    "eth.invalid_lentype",
+    "eth.dst.lg",
+    "eth.dst.ig",
+    "eth.src.lg",
+    "eth.src.ig",
+    "eth.dst.oui",
+    "vlan.priority",
+    "vlan.dei",
+    "vlan.id",
+    "vlan.etype",
+    "vlan.len",
+    "ieee8021ad.priority",
+    "ieee8021ad.dei",
+    "ieee8021ad.id",
+    "ieee8021ah.etype",
+    "llc.dsap",
+    "llc.dsap.sap",
+    "llc.dsap.ig",
+    "llc.ssap",
+    "llc.ssap.cr",
+    "llc.control",
+    "llc.control.ftype",
+    "llc.control.n_r",
+    "llc.control.n_s",
+    "llc.control.u_modifier_cmd",
+    "llc.control.u_modifier_resp",
+    "llc.oui",
+    "llc.type",
+    "llc.pid",
+    "llc.cisco_pid",
+    "llc.nortel_pid",
+    "sll.pkttype",
+    "sll.hatype",
+    "sll.halen",
+    "sll.src.eth",
+    "sll.src.ipv4",
+    "sll.src.other",
+    "sll.unused",
+    "sll.etype",
+    "sll.ltype",
+    "sll.gretype",
+    "sll.ifindex",
+    "null.family",
+    "null.type",
+    "arp.hw.type",
+    "arp.proto.type",
+    "arp.hw.size",
+    "arp.proto.size",
+    "arp.opcode",
+    "arp.src.hw_mac",
+    "arp.src.proto_ipv4",
+    "arp.dst.hw_mac",
+    "arp.dst.proto_ipv4",
+    "arp.src.hw",
+    "arp.src.proto",
+    "arp.dst.hw",
+    "arp.dst.proto",
+    "arp.isgratuitous",
+    "arp.isprobe",
+    "arp.isannouncement",
 ];
 
 fn corpus_dir() -> Option<std::path::PathBuf> {
@@ -938,7 +1132,13 @@ fn ours(f: &capture::Frame) -> Ours {
     link.tree(&mut t, data);
     let mut protos = link.protocols();
     let mut info = None;
-    let mut truncated = matches!(link.error, Some(DissectError { kind: ErrorKind::Truncated, .. }));
+    let mut truncated = matches!(
+        link.error,
+        Some(DissectError {
+            kind: ErrorKind::Truncated,
+            ..
+        })
+    );
     if link.next == Next::Arp {
         protos.push("arp");
         match arp::parse(data, link.payload_off) {
@@ -956,7 +1156,12 @@ fn ours(f: &capture::Frame) -> Ours {
         }
     }
     let vals = FIELDS.iter().map(|name| values(&t, name, data)).collect();
-    Ours { protos, vals, info, truncated }
+    Ours {
+        protos,
+        vals,
+        info,
+        truncated,
+    }
 }
 
 fn strip_info(s: &str) -> String {
@@ -985,8 +1190,24 @@ fn compare_file(path: &std::path::Path, tally: &mut Tally, report: &mut String) 
     let Ok(bytes) = std::fs::read(path) else { return };
     let Some(frames) = capture::read(&bytes) else { return };
     let mut cmd = std::process::Command::new("tshark");
-    cmd.args(["-n", "-r"]).arg(path).args(["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-E", "separator=\t"]);
-    cmd.args(["-e", "frame.protocols", "-e", "_ws.col.Info", "-e", "frame.interface_id"]);
+    cmd.args(["-n", "-r"]).arg(path).args([
+        "-T",
+        "fields",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+        "-E",
+        "separator=\t",
+    ]);
+    cmd.args([
+        "-e",
+        "frame.protocols",
+        "-e",
+        "_ws.col.Info",
+        "-e",
+        "frame.interface_id",
+    ]);
     for f in FIELDS {
         cmd.args(["-e", f]);
     }
@@ -1008,7 +1229,8 @@ fn compare_file(path: &std::path::Path, tally: &mut Tally, report: &mut String) 
         let theirs_protos: Vec<&str> = cols.first().map(|s| s.split(':').collect()).unwrap_or_default();
         // Not dissected the Wireshark way here: ATMARP (ARP hardware type 19),
         // netlink in SLL (hatype 824), Cisco ISL frames (to 01:00:0c:00:00:xx).
-        let isl = f.data.starts_with(&[0x01, 0x00, 0x0c, 0x00, 0x00]) || f.data.starts_with(&[0x0c, 0x00, 0x0c, 0x00, 0x00]);
+        let isl =
+            f.data.starts_with(&[0x01, 0x00, 0x0c, 0x00, 0x00]) || f.data.starts_with(&[0x0c, 0x00, 0x0c, 0x00, 0x00]);
         if theirs_protos.contains(&"atmarp") || theirs_protos.get(1) == Some(&"netlink") || (f.linktype == 1 && isl) {
             tally.skipped += 1;
             continue;
@@ -1026,7 +1248,11 @@ fn compare_file(path: &std::path::Path, tally: &mut Tally, report: &mut String) 
             continue;
         }
         for (k, ours) in o.vals.iter().enumerate() {
-            let theirs: Vec<&str> = cols.get(k + 3).filter(|s| !s.is_empty()).map(|s| s.split(',').collect()).unwrap_or_default();
+            let theirs: Vec<&str> = cols
+                .get(k + 3)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.split(',').collect())
+                .unwrap_or_default();
             tally.fields += ours.len();
             // tshark may hold more occurrences from tunnelled inner layers:
             // ours must be their first ones. When a header was cut short,
@@ -1053,7 +1279,11 @@ fn compare_file(path: &std::path::Path, tally: &mut Tally, report: &mut String) 
         }
     }
     if frames.len() != lines.len() {
-        report.push_str(&format!("{name}: {} frames read, tshark printed {}\n", frames.len(), lines.len()));
+        report.push_str(&format!(
+            "{name}: {} frames read, tshark printed {}\n",
+            frames.len(),
+            lines.len()
+        ));
     }
 }
 
@@ -1073,13 +1303,20 @@ fn agrees_with_tshark_on_the_corpus() {
     let mut files = Vec::new();
     for line in manifest.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let (Some(path), Some(lt), Some(protos)) = (cols.first(), cols.get(5), cols.get(7)) else { continue };
-        let wanted_lt = ["ether ", "linux-sll", "null ", "rawip", "per-packet"].iter().any(|p| lt.starts_with(p));
+        let (Some(path), Some(lt), Some(protos)) = (cols.first(), cols.get(5), cols.get(7)) else {
+            continue;
+        };
+        let wanted_lt = ["ether ", "linux-sll", "null ", "rawip", "per-packet"]
+            .iter()
+            .any(|p| lt.starts_with(p));
         let wanted_proto = ["arp", "vlan", "ieee8021ad", "sll", "null", "llc", "raw"]
             .iter()
             .any(|p| protos.split(',').any(|x| x == *p));
         let all = filter.starts_with("all");
-        if wanted_lt && (wanted_proto || all || !lt.starts_with("ether")) && path.contains(filter.trim_start_matches("all")) {
+        if wanted_lt
+            && (wanted_proto || all || !lt.starts_with("ether"))
+            && path.contains(filter.trim_start_matches("all"))
+        {
             files.push(dir.join(path));
         }
     }
@@ -1125,7 +1362,10 @@ fn blocks(text: &str, tshark: bool) -> Vec<Vec<String>> {
             out.push(vec![line.to_string()]);
             continue;
         }
-        if ["Padding: ", "Trailer: ", "Frame check sequence: ", "[FCS Status: "].iter().any(|p| body.starts_with(p)) {
+        if ["Padding: ", "Trailer: ", "Frame check sequence: ", "[FCS Status: "]
+            .iter()
+            .any(|p| body.starts_with(p))
+        {
             continue;
         }
         let mut norm = line.to_string();
@@ -1196,7 +1436,13 @@ fn tree_text_matches_tshark_v() {
     for path in &files {
         let Ok(bytes) = std::fs::read(path) else { continue };
         let Some(caps) = capture::read(&bytes) else { continue };
-        let Ok(out) = std::process::Command::new("tshark").args(["-n", "-V", "-r"]).arg(path).output() else { continue };
+        let Ok(out) = std::process::Command::new("tshark")
+            .args(["-n", "-V", "-r"])
+            .arg(path)
+            .output()
+        else {
+            continue;
+        };
         let text = String::from_utf8_lossy(&out.stdout);
         // Split tshark's output per frame.
         let mut per_frame: Vec<String> = Vec::new();
@@ -1235,11 +1481,19 @@ fn tree_text_matches_tshark_v() {
             let theirs = blocks(theirs, true);
             frames += 1;
             // Skip tshark's "Frame" block; compare as many blocks as we have.
-            let theirs = theirs.get(1..1 + ours.len().min(theirs.len().saturating_sub(1))).unwrap_or(&[]);
+            let theirs = theirs
+                .get(1..1 + ours.len().min(theirs.len().saturating_sub(1)))
+                .unwrap_or(&[]);
             if theirs != &ours[..] {
                 bad += 1;
                 if bad <= 10 {
-                    eprintln!("{} #{}:\n--- ours\n{}\n--- tshark\n{}\n", path.display(), i + 1, ours.concat().join("\n"), theirs.concat().join("\n"));
+                    eprintln!(
+                        "{} #{}:\n--- ours\n{}\n--- tshark\n{}\n",
+                        path.display(),
+                        i + 1,
+                        ours.concat().join("\n"),
+                        theirs.concat().join("\n")
+                    );
                 }
             }
         }

@@ -46,7 +46,11 @@ pub struct FragLimits {
 
 impl Default for FragLimits {
     fn default() -> Self {
-        FragLimits { max_datagrams: 1024, max_bytes: 64 << 20, timeout_ns: 30_000_000_000 }
+        FragLimits {
+            max_datagrams: 1024,
+            max_bytes: 64 << 20,
+            timeout_ns: 30_000_000_000,
+        }
     }
 }
 
@@ -67,7 +71,9 @@ pub struct Reassembled {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FragOutcome {
     /// Kept until the datagram is complete.
-    Held { first_frame: u64 },
+    Held {
+        first_frame: u64,
+    },
     Complete(Reassembled),
     /// The fragment (and its datagram) was given up; the reason says why.
     Dropped(&'static str),
@@ -108,7 +114,12 @@ impl Pending {
         let full = n / 64;
         let words_ok = self.have.get(..full).is_some_and(|w| w.iter().all(|&x| x == u64::MAX));
         let rest = n % 64;
-        words_ok && (rest == 0 || self.have.get(full).is_some_and(|&w| w & ((1u64 << rest) - 1) == (1u64 << rest) - 1))
+        words_ok
+            && (rest == 0
+                || self
+                    .have
+                    .get(full)
+                    .is_some_and(|&w| w & ((1u64 << rest) - 1) == (1u64 << rest) - 1))
     }
 }
 
@@ -125,7 +136,14 @@ pub struct Reassembler {
 
 impl Reassembler {
     pub fn new(l: FragLimits) -> Self {
-        Reassembler { limits: l, map: HashMap::new(), order: BTreeMap::new(), held: 0, dropped: 0, seq: 0 }
+        Reassembler {
+            limits: l,
+            map: HashMap::new(),
+            order: BTreeMap::new(),
+            held: 0,
+            dropped: 0,
+            seq: 0,
+        }
     }
 
     /// Bytes held in reassembly buffers.
@@ -184,7 +202,15 @@ impl Reassembler {
 
     /// Adds a fragment: `byte_offset` in the datagram payload, `more` the
     /// "more fragments" flag, `frame` its frame number, `ts_ns` its capture time.
-    pub fn push(&mut self, key: FragKey, byte_offset: usize, more: bool, payload: &[u8], frame: u64, ts_ns: i64) -> FragOutcome {
+    pub fn push(
+        &mut self,
+        key: FragKey,
+        byte_offset: usize,
+        more: bool,
+        payload: &[u8],
+        frame: u64,
+        ts_ns: i64,
+    ) -> FragOutcome {
         self.expire(ts_ns);
         let end = match byte_offset.checked_add(payload.len()) {
             Some(e) if e <= MAX_DATAGRAM => e,
@@ -262,7 +288,9 @@ impl Reassembler {
         }
         let done = p.total.is_some_and(|t| p.covers(t));
         if !done {
-            return FragOutcome::Held { first_frame: p.first_frame };
+            return FragOutcome::Held {
+                first_frame: p.first_frame,
+            };
         }
         let Some(p) = self.remove(&key) else {
             return FragOutcome::Dropped("internal: datagram missing");
@@ -278,7 +306,9 @@ fn finish(p: Pending) -> Reassembled {
     let mut frames = Vec::with_capacity(idx.len());
     let mut frame_flags = Vec::with_capacity(idx.len());
     for i in idx {
-        let (Some(&f), Some(&fl)) = (p.frames.get(i), p.flags.get(i)) else { continue };
+        let (Some(&f), Some(&fl)) = (p.frames.get(i), p.flags.get(i)) else {
+            continue;
+        };
         let too_long = (f.0 as usize).saturating_add(f.1 as usize) > total;
         frames.push(f);
         frame_flags.push(if too_long { fl | FRAG_TOO_LONG } else { fl });
@@ -355,7 +385,13 @@ impl Reassembled {
     /// Like [`Reassembled::tree`], with the reassembled bytes in data source
     /// `src` if given (already added by the caller), else in a new source.
     /// Returns the subtree and the source index.
-    pub fn tree_with_source(&self, t: &mut Tree, parent: Option<NodeId>, proto: &'static str, src: Option<u16>) -> (NodeId, u16) {
+    pub fn tree_with_source(
+        &self,
+        t: &mut Tree,
+        parent: Option<NodeId>,
+        proto: &'static str,
+        src: Option<u16>,
+    ) -> (NodeId, u16) {
         let n = if proto == "ipv6" { &V6 } else { &V4 };
         let total = self.data.len();
         let src = src.unwrap_or_else(|| {
@@ -369,7 +405,12 @@ impl Reassembled {
         // a clip on the frame (source 0) does not measure them against it.
         let prev_src = t.default_src();
         t.set_default_src(src);
-        let mut title = format!("{} {} Fragment{} ({total} bytes): ", self.frames.len(), n.version, super::plural(self.frames.len()));
+        let mut title = format!(
+            "{} {} Fragment{} ({total} bytes): ",
+            self.frames.len(),
+            n.version,
+            super::plural(self.frames.len())
+        );
         for (i, (_, len, frame)) in self.frames.iter().enumerate() {
             if i > 0 {
                 title.push_str(", ");
@@ -386,10 +427,20 @@ impl Reassembled {
             let flags = self.frame_flags.get(i).copied().unwrap_or(0);
             // Like Wireshark, a fragment with conflicting, excess or second-tail
             // data is listed as a defragmentation error (`ip.fragment.error`).
-            let name = if flags & (FRAG_CONFLICT | FRAG_TOO_LONG | FRAG_MULTIPLE_TAILS) != 0 { n.error } else { n.fragment };
+            let name = if flags & (FRAG_CONFLICT | FRAG_TOO_LONG | FRAG_MULTIPLE_TAILS) != 0 {
+                n.error
+            } else {
+                n.fragment
+            };
             let f = t.add(Some(root), name, "Frame", Value::UInt(frame), start, end - start);
             let last = (off as usize).saturating_add(len as usize).saturating_sub(1);
-            t.set_text(f, format!("{frame}, payload: {off}-{last} ({len} byte{})", super::plural(len as usize)));
+            t.set_text(
+                f,
+                format!(
+                    "{frame}, payload: {off}-{last} ({len} byte{})",
+                    super::plural(len as usize)
+                ),
+            );
             t.set_generated(f);
             t.set_src(f, src);
             for (bit, name, label) in [
@@ -405,7 +456,14 @@ impl Reassembled {
                 }
             }
         }
-        let c = t.add(Some(root), n.count, "Fragment count", Value::UInt(self.frames.len() as u64), 0, 0);
+        let c = t.add(
+            Some(root),
+            n.count,
+            "Fragment count",
+            Value::UInt(self.frames.len() as u64),
+            0,
+            0,
+        );
         t.set_generated(c);
         t.set_src(c, src);
         let l = t.add(Some(root), n.length, n.length_label, Value::UInt(total as u64), 0, 0);
@@ -422,8 +480,11 @@ impl Reassembled {
 /// `[Reassembled IPv4 in frame: N]` (`ip.reassembled_in` / `ipv6.reassembled.in`)
 /// for a fragment whose datagram was completed in a later frame (known on a second pass).
 pub fn reassembled_in(t: &mut Tree, parent: NodeId, proto: &'static str, frame: u64) -> NodeId {
-    let (name, label) =
-        if proto == "ipv6" { ("ipv6.reassembled.in", "Reassembled IPv6 in frame") } else { ("ip.reassembled_in", "Reassembled IPv4 in frame") };
+    let (name, label) = if proto == "ipv6" {
+        ("ipv6.reassembled.in", "Reassembled IPv6 in frame")
+    } else {
+        ("ip.reassembled_in", "Reassembled IPv4 in frame")
+    };
     let n = t.add(Some(parent), name, label, Value::UInt(frame), 0, 0);
     t.set_generated(n);
     n
@@ -435,7 +496,12 @@ mod tests {
     use std::net::Ipv4Addr;
 
     fn key(id: u32) -> FragKey {
-        FragKey { src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), id, proto: 17 }
+        FragKey {
+            src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+            id,
+            proto: 17,
+        }
     }
 
     fn bytes(n: usize, seed: u8) -> Vec<u8> {
@@ -459,9 +525,21 @@ mod tests {
             for (n, &i) in order.iter().enumerate() {
                 let (off, len) = parts[i];
                 let more = i != 2;
-                let o = r.push(key(1), off, more, &whole[off..off + len], 10 + i as u64, 1000 + n as i64);
+                let o = r.push(
+                    key(1),
+                    off,
+                    more,
+                    &whole[off..off + len],
+                    10 + i as u64,
+                    1000 + n as i64,
+                );
                 if n < 2 {
-                    assert_eq!(o, FragOutcome::Held { first_frame: 10 + order[0] as u64 });
+                    assert_eq!(
+                        o,
+                        FragOutcome::Held {
+                            first_frame: 10 + order[0] as u64
+                        }
+                    );
                 } else {
                     out = Some(complete(o));
                 }
@@ -478,9 +556,15 @@ mod tests {
     fn duplicates_and_overlaps() {
         let whole = bytes(64, 3);
         let mut r = Reassembler::new(FragLimits::default());
-        assert!(matches!(r.push(key(2), 0, true, &whole[..32], 1, 0), FragOutcome::Held { .. }));
+        assert!(matches!(
+            r.push(key(2), 0, true, &whole[..32], 1, 0),
+            FragOutcome::Held { .. }
+        ));
         // An exact duplicate: overlap, no conflict.
-        assert!(matches!(r.push(key(2), 0, true, &whole[..32], 2, 0), FragOutcome::Held { .. }));
+        assert!(matches!(
+            r.push(key(2), 0, true, &whole[..32], 2, 0),
+            FragOutcome::Held { .. }
+        ));
         // Overlapping with different bytes: the first copy wins.
         let mut evil = whole[24..64].to_vec();
         evil[0] ^= 0xff;
@@ -509,7 +593,9 @@ mod tests {
         let n = t.node(root).expect("fragment list added");
         assert_eq!((n.src, n.span()), (src, 0..3000));
         assert_eq!(t.find("ip.fragment").count(), 3);
-        assert!(t.find("ip.reassembled.data").all(|(_, n)| n.src == src && n.span() == (0..3000)));
+        assert!(t
+            .find("ip.reassembled.data")
+            .all(|(_, n)| n.src == src && n.span() == (0..3000)));
         let x = t.text(None, "x", "x", 0, 1);
         assert_eq!(t.node(x).unwrap().src, 0, "the default source is given back");
     }
@@ -519,7 +605,10 @@ mod tests {
         // Frame 8 carries 36 bytes at 0 with more fragments, frame 9 ends the datagram at 28.
         let a = bytes(36, 5);
         let mut r = Reassembler::new(FragLimits::default());
-        assert!(matches!(r.push(key(0xf2), 0, true, &a, 8, 0), FragOutcome::Held { first_frame: 8 }));
+        assert!(matches!(
+            r.push(key(0xf2), 0, true, &a, 8, 0),
+            FragOutcome::Held { first_frame: 8 }
+        ));
         let re = complete(r.push(key(0xf2), 24, false, &[9, 9, 9, 9], 9, 0));
         assert_eq!(re.data, a[..28].to_vec());
         assert_eq!(re.frames, vec![(0, 36, 8), (24, 4, 9)]);
@@ -530,12 +619,21 @@ mod tests {
         assert_eq!(n.text.as_deref(), Some("2 IPv4 Fragments (28 bytes): #8(36), #9(4)"));
         let mut s = String::new();
         t.render_text(&mut s, &[]);
-        assert!(s.contains("    [Frame: 8, payload: 0-35 (36 bytes)]\n        [Fragment too long: True]\n"), "{s}");
-        assert!(s.contains("        [Conflicting data in fragment overlap: True]\n"), "{s}");
+        assert!(
+            s.contains("    [Frame: 8, payload: 0-35 (36 bytes)]\n        [Fragment too long: True]\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("        [Conflicting data in fragment overlap: True]\n"),
+            "{s}"
+        );
         assert!(s.contains("    [Reassembled IPv4 length: 28]\n"), "{s}");
         // Both fragments are in error (too long, conflicting), as tshark lists them.
         assert_eq!(t.find("ip.fragment").count(), 0);
-        let frames: Vec<String> = t.find("ip.fragment.error").map(|(id, _)| t.field_string(id, &[])).collect();
+        let frames: Vec<String> = t
+            .find("ip.fragment.error")
+            .map(|(id, _)| t.field_string(id, &[]))
+            .collect();
         assert_eq!(frames, vec!["8", "9"]);
         let (id, d) = t.find("ip.reassembled.data").next().unwrap();
         assert_eq!(d.src, 1);
@@ -546,43 +644,84 @@ mod tests {
     #[test]
     fn oversize_datagrams_are_rejected() {
         let mut r = Reassembler::new(FragLimits::default());
-        assert!(matches!(r.push(key(3), 0, true, &[0; 8], 1, 0), FragOutcome::Held { .. }));
-        assert_eq!(r.push(key(3), 65528, false, &[0; 16], 2, 0), FragOutcome::Dropped("datagram longer than 65535 bytes"));
+        assert!(matches!(
+            r.push(key(3), 0, true, &[0; 8], 1, 0),
+            FragOutcome::Held { .. }
+        ));
+        assert_eq!(
+            r.push(key(3), 65528, false, &[0; 16], 2, 0),
+            FragOutcome::Dropped("datagram longer than 65535 bytes")
+        );
         assert_eq!((r.held_datagrams(), r.held_bytes(), r.dropped()), (0, 0, 1));
-        assert_eq!(r.push(key(4), usize::MAX, true, &[0; 16], 3, 0), FragOutcome::Dropped("datagram longer than 65535 bytes"));
+        assert_eq!(
+            r.push(key(4), usize::MAX, true, &[0; 16], 3, 0),
+            FragOutcome::Dropped("datagram longer than 65535 bytes")
+        );
     }
 
     #[test]
     fn limits_evict_the_oldest_and_count_it() {
-        let mut r = Reassembler::new(FragLimits { max_datagrams: 3, max_bytes: 1 << 20, timeout_ns: 1_000 });
+        let mut r = Reassembler::new(FragLimits {
+            max_datagrams: 3,
+            max_bytes: 1 << 20,
+            timeout_ns: 1_000,
+        });
         for id in 0..5u32 {
-            assert!(matches!(r.push(key(id), 0, true, &[0; 8], u64::from(id), i64::from(id)), FragOutcome::Held { .. }));
+            assert!(matches!(
+                r.push(key(id), 0, true, &[0; 8], u64::from(id), i64::from(id)),
+                FragOutcome::Held { .. }
+            ));
         }
         assert_eq!((r.held_datagrams(), r.dropped()), (3, 2));
         // Datagram 0 was evicted: its tail alone does not complete it.
-        assert!(matches!(r.push(key(0), 8, false, &[0; 8], 9, 5), FragOutcome::Held { first_frame: 9 }));
+        assert!(matches!(
+            r.push(key(0), 8, false, &[0; 8], 9, 5),
+            FragOutcome::Held { first_frame: 9 }
+        ));
         assert_eq!(r.dropped(), 3);
         // Datagram 4 is still there.
-        assert!(matches!(r.push(key(4), 8, false, &[0; 8], 10, 6), FragOutcome::Complete(_)));
+        assert!(matches!(
+            r.push(key(4), 8, false, &[0; 8], 10, 6),
+            FragOutcome::Complete(_)
+        ));
 
-        let mut r = Reassembler::new(FragLimits { max_datagrams: 100, max_bytes: 100, timeout_ns: 1_000 });
-        assert!(matches!(r.push(key(1), 0, true, &[0; 64], 1, 0), FragOutcome::Held { .. }));
-        assert!(matches!(r.push(key(2), 0, true, &[0; 64], 2, 0), FragOutcome::Held { .. }));
+        let mut r = Reassembler::new(FragLimits {
+            max_datagrams: 100,
+            max_bytes: 100,
+            timeout_ns: 1_000,
+        });
+        assert!(matches!(
+            r.push(key(1), 0, true, &[0; 64], 1, 0),
+            FragOutcome::Held { .. }
+        ));
+        assert!(matches!(
+            r.push(key(2), 0, true, &[0; 64], 2, 0),
+            FragOutcome::Held { .. }
+        ));
         assert_eq!((r.held_datagrams(), r.held_bytes(), r.dropped()), (1, 64, 1));
-        assert_eq!(r.push(key(3), 0, true, &[0; 200], 3, 0), FragOutcome::Dropped("reassembly memory limit"));
+        assert_eq!(
+            r.push(key(3), 0, true, &[0; 200], 3, 0),
+            FragOutcome::Dropped("reassembly memory limit")
+        );
         assert_eq!((r.held_datagrams(), r.held_bytes()), (0, 0));
     }
 
     #[test]
     fn capture_time_expiry() {
-        let mut r = Reassembler::new(FragLimits { timeout_ns: 30, ..FragLimits::default() });
+        let mut r = Reassembler::new(FragLimits {
+            timeout_ns: 30,
+            ..FragLimits::default()
+        });
         r.push(key(1), 0, true, &[0; 8], 1, 100);
         r.push(key(2), 0, true, &[0; 8], 2, 120);
         assert_eq!(r.expire(125), 0);
         assert_eq!(r.expire(131), 1);
         assert_eq!(r.held_datagrams(), 1);
         // A late fragment of the expired datagram starts over.
-        assert!(matches!(r.push(key(1), 8, false, &[0; 8], 3, 140), FragOutcome::Held { first_frame: 3 }));
+        assert!(matches!(
+            r.push(key(1), 8, false, &[0; 8], 3, 140),
+            FragOutcome::Held { first_frame: 3 }
+        ));
         assert_eq!(r.held_datagrams(), 2);
         // Time going backwards expires nothing.
         assert_eq!(r.expire(0), 0);
@@ -597,19 +736,35 @@ mod tests {
         let re = complete(r.push(key(9), 0, true, b"abcdefgh", 12, 0));
         let mut t = Tree::new();
         let top = t.text(None, "ipv6", "Internet Protocol Version 6", 0, 40);
-        let s = t.add_source(Source { name: "mine".into(), data: re.data.clone(), frames: vec![] });
+        let s = t.add_source(Source {
+            name: "mine".into(),
+            data: re.data.clone(),
+            frames: vec![],
+        });
         let (root, src) = re.tree_with_source(&mut t, Some(top), "ipv6", Some(s));
         assert_eq!((src, t.sources.len()), (s, 1));
-        assert_eq!(t.node(root).unwrap().text.as_deref(), Some("2 IPv6 Fragments (16 bytes): #12(8), #11(8)"));
+        assert_eq!(
+            t.node(root).unwrap().text.as_deref(),
+            Some("2 IPv6 Fragments (16 bytes): #12(8), #11(8)")
+        );
         assert_eq!(t.find("ipv6.fragment.count").count(), 1);
         let x = reassembled_in(&mut t, top, "ipv6", 12);
         assert_eq!(t.line(t.node(x).unwrap(), &[]), "[Reassembled IPv6 in frame: 12]");
-        assert_eq!(t.find("ipv6.reassembled.length").map(|(id, _)| t.field_string(id, &[])).collect::<Vec<_>>(), vec!["16"]);
+        assert_eq!(
+            t.find("ipv6.reassembled.length")
+                .map(|(id, _)| t.field_string(id, &[]))
+                .collect::<Vec<_>>(),
+            vec!["16"]
+        );
     }
 
     #[test]
     fn hostile_fragment_streams_stay_bounded() {
-        let limits = FragLimits { max_datagrams: 8, max_bytes: 200_000, timeout_ns: 1_000_000 };
+        let limits = FragLimits {
+            max_datagrams: 8,
+            max_bytes: 200_000,
+            timeout_ns: 1_000_000,
+        };
         let mut r = Reassembler::new(limits);
         let mut seed = 1u32;
         for i in 0..5_000u64 {

@@ -48,7 +48,11 @@ pub fn parse(data: &[u8], off: usize, end: usize) -> Result<Icmp, DissectError> 
     let fixed: IResult<&[u8], _> = (be_u8, be_u8, be_u16, be_u32).parse(input);
     let (_, (typ, code, checksum, word)) = fixed.map_err(|_| truncated(LAYER, data, off, HDR_LEN))?;
     if end < off.saturating_add(HDR_LEN) {
-        return Err(DissectError::malformed(LAYER, "message shorter than the 8-byte ICMP header", off));
+        return Err(DissectError::malformed(
+            LAYER,
+            "message shorter than the 8-byte ICMP header",
+            off,
+        ));
     }
     let checksum_status = match data.get(off..end) {
         Some(msg) => {
@@ -282,14 +286,29 @@ impl Icmp {
         let captured_end = self.end.min(data.len()).max(at(HDR_LEN));
         // Nothing past the end of the message (or of the capture) becomes a field.
         let t = &mut Bounded { t, end: captured_end };
-        let root = t.group(None, "icmp", "Internet Control Message Protocol", off, captured_end - off);
+        let root = t.group(
+            None,
+            "icmp",
+            "Internet Control Message Protocol",
+            off,
+            captured_end - off,
+        );
         let ty = t.uint(root, "icmp.type", "Type", u64::from(self.typ), off, 1);
         t.set_text(ty, format!("{} ({})", self.typ, self.type_name()));
         let co = t.uint(root, "icmp.code", "Code", u64::from(self.code), at(1), 1);
         if let Some(c) = self.code_text() {
             t.set_text(co, format!("{} ({c})", self.code));
         }
-        checksum_nodes(t, root, self.checksum, self.checksum_status, at(2), "icmp.checksum", "icmp.checksum.status", "icmp.checksum_bad");
+        checksum_nodes(
+            t,
+            root,
+            self.checksum,
+            self.checksum_status,
+            at(2),
+            "icmp.checksum",
+            "icmp.checksum.status",
+            "icmp.checksum_bad",
+        );
 
         let u16_at = |n: usize| util::be16(data, at(n)).unwrap_or(0);
         match self.typ {
@@ -319,15 +338,44 @@ impl Icmp {
                     }
                     17 | 18 => {
                         let m = util::ipv4_at(data, at(8)).unwrap_or(Ipv4Addr::UNSPECIFIED);
-                        t.add(Some(root), "icmp.address_mask", "Address Mask", Value::Ipv4(m), at(8), 4);
+                        t.add(
+                            Some(root),
+                            "icmp.address_mask",
+                            "Address Mask",
+                            Value::Ipv4(m),
+                            at(8),
+                            4,
+                        );
                     }
                     0 | 8 => {
                         let mut start = at(8);
-                        if let Some((secs, usecs)) = frame_ts_ns.and_then(|ns| data_timestamp(data, start, captured_end, ns)) {
-                            let n = t.add(Some(root), "icmp.data_time", "Timestamp from icmp data", Value::Time { secs, nanos: usecs * 1000 }, start, 8);
+                        if let Some((secs, usecs)) =
+                            frame_ts_ns.and_then(|ns| data_timestamp(data, start, captured_end, ns))
+                        {
+                            let n = t.add(
+                                Some(root),
+                                "icmp.data_time",
+                                "Timestamp from icmp data",
+                                Value::Time {
+                                    secs,
+                                    nanos: usecs * 1000,
+                                },
+                                start,
+                                8,
+                            );
                             t.set_text(n, absolute_time_text(secs, usecs * 1000));
-                            let rel = frame_ts_ns.unwrap_or(0).saturating_sub(secs.saturating_mul(1_000_000_000).saturating_add(i64::from(usecs) * 1000));
-                            let r = t.add(Some(root), "icmp.data_time_relative", "Timestamp from icmp data (relative)", Value::Duration(rel), start, 8);
+                            let rel = frame_ts_ns.unwrap_or(0).saturating_sub(
+                                secs.saturating_mul(1_000_000_000)
+                                    .saturating_add(i64::from(usecs) * 1000),
+                            );
+                            let r = t.add(
+                                Some(root),
+                                "icmp.data_time_relative",
+                                "Timestamp from icmp data (relative)",
+                                Value::Duration(rel),
+                                start,
+                                8,
+                            );
                             t.set_generated(r);
                             start = start.saturating_add(8);
                         }
@@ -338,7 +386,10 @@ impl Icmp {
             }
             42 | 43 => {
                 let id = u16_at(4);
-                for (name, label, v) in [("icmp.ident", "Identifier (BE)", id), ("icmp.ident_le", "Identifier (LE)", id.swap_bytes())] {
+                for (name, label, v) in [
+                    ("icmp.ident", "Identifier (BE)", id),
+                    ("icmp.ident_le", "Identifier (LE)", id.swap_bytes()),
+                ] {
                     let n = t.uint(root, name, label, u64::from(v), at(4), 2);
                     t.set_text(n, format!("{v} (0x{v:04x})"));
                 }
@@ -355,17 +406,38 @@ impl Icmp {
             }
             5 => {
                 let gw = self.gateway.unwrap_or(Ipv4Addr::UNSPECIFIED);
-                t.add(Some(root), "icmp.redir_gw", "Gateway Address", Value::Ipv4(gw), at(4), 4);
+                t.add(
+                    Some(root),
+                    "icmp.redir_gw",
+                    "Gateway Address",
+                    Value::Ipv4(gw),
+                    at(4),
+                    4,
+                );
             }
             12 => {
-                t.uint(root, "icmp.pointer", "Pointer", u64::from(self.pointer.unwrap_or(0)), at(4), 1);
+                t.uint(
+                    root,
+                    "icmp.pointer",
+                    "Pointer",
+                    u64::from(self.pointer.unwrap_or(0)),
+                    at(4),
+                    1,
+                );
                 t.hex_field(data, root, "icmp.unused", "Unused", at(5), 3);
             }
             9 => {
                 let num = data.get(at(4)).copied().unwrap_or(0);
                 let size = data.get(at(5)).copied().unwrap_or(0);
                 t.uint(root, "icmp.num_addrs", "Number of addresses", u64::from(num), at(4), 1);
-                t.uint(root, "icmp.addr_entry_size", "Address entry size", u64::from(size), at(5), 1);
+                t.uint(
+                    root,
+                    "icmp.addr_entry_size",
+                    "Address entry size",
+                    u64::from(size),
+                    at(5),
+                    1,
+                );
                 let life = u16_at(6);
                 let l = t.uint(root, "icmp.lifetime", "Lifetime", u64::from(life), at(6), 2);
                 t.set_text(l, format!("{life} ({})", secs_text(u32::from(life))));
@@ -376,9 +448,23 @@ impl Icmp {
                         break;
                     }
                     let a = util::ipv4_at(data, p).unwrap_or(Ipv4Addr::UNSPECIFIED);
-                    t.add(Some(root), "icmp.router_address", "Router address", Value::Ipv4(a), p, 4);
+                    t.add(
+                        Some(root),
+                        "icmp.router_address",
+                        "Router address",
+                        Value::Ipv4(a),
+                        p,
+                        4,
+                    );
                     let pref = util::be32(data, p.saturating_add(4)).unwrap_or(0) as i32;
-                    t.add(Some(root), "icmp.pref_level", "Preference level", Value::Int(i64::from(pref)), p.saturating_add(4), 4);
+                    t.add(
+                        Some(root),
+                        "icmp.pref_level",
+                        "Preference level",
+                        Value::Int(i64::from(pref)),
+                        p.saturating_add(4),
+                        4,
+                    );
                     p = p.saturating_add(step);
                 }
             }
@@ -398,14 +484,25 @@ fn data_timestamp(data: &[u8], at: usize, end: usize, frame_ns: i64) -> Option<(
     let b: [u8; 8] = data.get(at..at + 8)?.try_into().ok()?;
     let frame_secs = frame_ns.div_euclid(1_000_000_000);
     let ok = |secs: u32, usecs: u32| (frame_secs as u32).wrapping_sub(secs) < 86_400 && usecs < 1_000_000;
-    let be = (u32::from_be_bytes([b[0], b[1], b[2], b[3]]), u32::from_be_bytes([b[4], b[5], b[6], b[7]]));
-    let le = (u32::from_le_bytes([b[0], b[1], b[2], b[3]]), u32::from_le_bytes([b[4], b[5], b[6], b[7]]));
-    [be, le].into_iter().find(|&(s, u)| ok(s, u)).map(|(s, u)| (i64::from(s), u))
+    let be = (
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        u32::from_be_bytes([b[4], b[5], b[6], b[7]]),
+    );
+    let le = (
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+        u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+    );
+    [be, le]
+        .into_iter()
+        .find(|&(s, u)| ok(s, u))
+        .map(|(s, u)| (i64::from(s), u))
 }
 
 /// `Aug 15, 2022 03:30:49.000000000 UTC`, as Wireshark writes absolute times.
 pub(crate) fn absolute_time_text(secs: i64, nanos: u32) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400);
     // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
@@ -419,15 +516,33 @@ pub(crate) fn absolute_time_text(secs: i64, nanos: u32) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     let name = MONTHS.get((month - 1) as usize).copied().unwrap_or("???");
-    format!("{name} {day:>2}, {year} {:02}:{:02}:{:02}.{nanos:09} UTC", sod / 3600, sod / 60 % 60, sod % 60)
+    format!(
+        "{name} {day:>2}, {year} {:02}:{:02}:{:02}.{nanos:09} UTC",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
 }
 
 /// The sequence number and flag bits of an extended echo (RFC 8335),
 /// `prefix` being `icmp.ext.echo` or `icmpv6.ext.echo`.
-pub(crate) fn ext_echo_bits(t: &mut Bounded<'_>, root: NodeId, data: &[u8], request: bool, at: usize, prefix: &'static str) {
+pub(crate) fn ext_echo_bits(
+    t: &mut Bounded<'_>,
+    root: NodeId,
+    data: &[u8],
+    request: bool,
+    at: usize,
+    prefix: &'static str,
+) {
     let (seq_name, bits): (&'static str, &[(&'static str, &'static str, u64)]) = if prefix == "icmp.ext.echo" {
         if request {
-            ("icmp.ext.echo.seq", &[("icmp.ext.echo.req.res", "Reserved", 0xfe), ("icmp.ext.echo.req.local", "Local bit", 0x01)])
+            (
+                "icmp.ext.echo.seq",
+                &[
+                    ("icmp.ext.echo.req.res", "Reserved", 0xfe),
+                    ("icmp.ext.echo.req.local", "Local bit", 0x01),
+                ],
+            )
         } else {
             (
                 "icmp.ext.echo.seq",
@@ -441,7 +556,13 @@ pub(crate) fn ext_echo_bits(t: &mut Bounded<'_>, root: NodeId, data: &[u8], requ
             )
         }
     } else if request {
-        ("icmpv6.ext.echo.seq", &[("icmpv6.ext.echo.req.res", "Reserved", 0xfe), ("icmpv6.ext.echo.req.local", "Local bit", 0x01)])
+        (
+            "icmpv6.ext.echo.seq",
+            &[
+                ("icmpv6.ext.echo.req.res", "Reserved", 0xfe),
+                ("icmpv6.ext.echo.req.local", "Local bit", 0x01),
+            ],
+        )
     } else {
         (
             "icmpv6.ext.echo.seq",
@@ -455,21 +576,41 @@ pub(crate) fn ext_echo_bits(t: &mut Bounded<'_>, root: NodeId, data: &[u8], requ
         )
     };
     let seq = data.get(at).copied().unwrap_or(0);
-    const STATES: [&str; 8] = ["Reserved", "Incomplete", "Reachable", "Stale", "Delay", "Probe", "Failed", "Unknown"];
-    let seq_label = if prefix == "icmp.ext.echo" { "Sequence Number" } else { "Sequence number" };
+    const STATES: [&str; 8] = [
+        "Reserved",
+        "Incomplete",
+        "Reachable",
+        "Stale",
+        "Delay",
+        "Probe",
+        "Failed",
+        "Unknown",
+    ];
+    let seq_label = if prefix == "icmp.ext.echo" {
+        "Sequence Number"
+    } else {
+        "Sequence number"
+    };
     let n = t.uint(root, seq_name, seq_label, u64::from(seq), at, 1);
     t.set_text(n, format!("{seq} (0x{seq:02x})"));
     let b = data.get(at.saturating_add(1)).copied().unwrap_or(0);
     for &(name, label, mask) in bits {
         let v = (u64::from(b) & mask) >> mask.trailing_zeros();
-        let value = if mask.count_ones() == 1 { Value::Bool(v != 0) } else { Value::UInt(v) };
+        let value = if mask.count_ones() == 1 {
+            Value::Bool(v != 0)
+        } else {
+            Value::UInt(v)
+        };
         let x = t.bits(root, name, label, value, 8, mask, at.saturating_add(1), 1);
         if label == "Reserved" && mask == 0xfe {
             t.set_text(x, format!("0x{v:02x}"));
         } else if label == "Reserved" {
             t.set_text(x, format!("0x{v:x}"));
         } else if label == "State" {
-            t.set_text(x, format!("{} ({v})", STATES.get(v as usize).copied().unwrap_or("Unknown")));
+            t.set_text(
+                x,
+                format!("{} ({v})", STATES.get(v as usize).copied().unwrap_or("Unknown")),
+            );
         }
     }
 }
@@ -505,7 +646,14 @@ pub(crate) fn checksum_nodes(
         ChecksumStatus::Good => t.set_text(ck, format!("0x{checksum:04x} [correct]")),
         ChecksumStatus::Bad(should) => {
             t.set_text(ck, format!("0x{checksum:04x} incorrect, should be 0x{should:04x}"));
-            t.expert(ck, Severity::Warning, bad_code, format!("Bad checksum [should be 0x{should:04x}]"), at, 2);
+            t.expert(
+                ck,
+                Severity::Warning,
+                bad_code,
+                format!("Bad checksum [should be 0x{should:04x}]"),
+                at,
+                2,
+            );
         }
         ChecksumStatus::Unverified => t.set_text(ck, format!("0x{checksum:04x} [unverified]")),
     }
@@ -574,9 +722,15 @@ mod tests {
         }
         let mut s = String::new();
         t.render_text(&mut s, &data);
-        assert!(s.starts_with("Internet Control Message Protocol\n    Type: 8 (Echo (ping) request)\n    Code: 0\n"), "{s}");
+        assert!(
+            s.starts_with("Internet Control Message Protocol\n    Type: 8 (Echo (ping) request)\n    Code: 0\n"),
+            "{s}"
+        );
         assert!(s.contains("    Sequence Number (LE): 1792 (0x0700)\n"), "{s}");
-        assert!(s.contains("    Data (8 bytes)\n        Data: 6162636465666768\n        [Length: 8]\n"), "{s}");
+        assert!(
+            s.contains("    Data (8 bytes)\n        Data: 6162636465666768\n        [Length: 8]\n"),
+            "{s}"
+        );
     }
 
     fn echo_info(typ: u8) -> String {
@@ -608,16 +762,28 @@ mod tests {
 
         // The invoking packet stops at the captured end.
         let msg = parse(&r[..15], 0, r.len()).unwrap();
-        assert_eq!((msg.embedded, msg.checksum_status), (Some(8..15), ChecksumStatus::Unverified));
+        assert_eq!(
+            (msg.embedded, msg.checksum_status),
+            (Some(8..15), ChecksumStatus::Unverified)
+        );
         let t11 = with_checksum(vec![11, 0, 0, 0, 0, 0, 0, 0]);
         let msg = parse(&t11, 0, 8).unwrap();
-        assert_eq!((msg.embedded.clone(), msg.info(None)), (None, "Time-to-live exceeded (Time to live exceeded in transit)".to_string()));
+        assert_eq!(
+            (msg.embedded.clone(), msg.info(None)),
+            (
+                None,
+                "Time-to-live exceeded (Time to live exceeded in transit)".to_string()
+            )
+        );
         let p = with_checksum(vec![12, 0, 0, 0, 20, 0, 0, 0, 1]);
         let msg = parse(&p, 0, p.len()).unwrap();
         assert_eq!(msg.pointer, Some(20));
         assert_eq!(msg.info(None), "Parameter problem    (Pointer indicates the error)");
         let u = with_checksum(vec![3, 16, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(parse(&u, 0, 8).unwrap().info(None), "Destination unreachable (Unknown code: 16)");
+        assert_eq!(
+            parse(&u, 0, 8).unwrap().info(None),
+            "Destination unreachable (Unknown code: 16)"
+        );
     }
 
     #[test]
@@ -627,7 +793,10 @@ mod tests {
         bad[2] = 0x11;
         bad[3] = 0x11;
         let m = parse(&bad, 0, bad.len()).unwrap();
-        assert_eq!(m.checksum_status, ChecksumStatus::Bad(u16::from_be_bytes([good[2], good[3]])));
+        assert_eq!(
+            m.checksum_status,
+            ChecksumStatus::Bad(u16::from_be_bytes([good[2], good[3]]))
+        );
         let mut t = Tree::new();
         m.tree(&mut t, &bad);
         let e: Vec<_> = t.experts().map(|(_, e)| (e.code, e.severity)).collect();
@@ -648,18 +817,38 @@ mod tests {
         msg.tree_at(&mut t, &m, Some(1_001_000_000_000));
         let mut s = String::new();
         t.render_text(&mut s, &m);
-        assert!(s.contains("    Originate Timestamp: 59999 (59.999 seconds after midnight UTC)\n"), "{s}");
-        assert!(s.contains("    Receive Timestamp: 86400000 (1 hour, 40 minutes, 39.045 seconds after midnight UTC)\n"), "{s}");
-        assert!(s.contains("    Transmit Timestamp: 3661001 (1 hour, 1 minute, 1.001 seconds after midnight UTC)\n"), "{s}");
+        assert!(
+            s.contains("    Originate Timestamp: 59999 (59.999 seconds after midnight UTC)\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("    Receive Timestamp: 86400000 (1 hour, 40 minutes, 39.045 seconds after midnight UTC)\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("    Transmit Timestamp: 3661001 (1 hour, 1 minute, 1.001 seconds after midnight UTC)\n"),
+            "{s}"
+        );
         // Values Wireshark showed for frames at 1025 s and 1000 s after midnight.
-        assert_eq!(timestamp_text(1, 1_025_000), "1 (4 hours, 39 minutes, 37.216 seconds after midnight UTC)");
+        assert_eq!(
+            timestamp_text(1, 1_025_000),
+            "1 (4 hours, 39 minutes, 37.216 seconds after midnight UTC)"
+        );
         assert_eq!(timestamp_text(256, 1_000_000), "256 (0.256 seconds after midnight UTC)");
-        assert_eq!(timestamp_text(u32::MAX, 0), "4294967295 (24 days, 20 hours, 31 minutes, 23.647 seconds after midnight UTC)");
-        assert_eq!(timestamp_text(0x7fff_ffff, 0), "2147483647 (24 days, 20 hours, 31 minutes, 23.519 seconds after midnight UTC)");
+        assert_eq!(
+            timestamp_text(u32::MAX, 0),
+            "4294967295 (24 days, 20 hours, 31 minutes, 23.647 seconds after midnight UTC)"
+        );
+        assert_eq!(
+            timestamp_text(0x7fff_ffff, 0),
+            "2147483647 (24 days, 20 hours, 31 minutes, 23.519 seconds after midnight UTC)"
+        );
         assert_eq!(timestamp_text(0, 5), "0 (0 seconds after midnight UTC)");
         assert_eq!(timestamp_text(3_600_000, 5), "3600000 (1 hour after midnight UTC)");
 
-        let ra = with_checksum(vec![9, 0, 0, 0, 2, 2, 0, 61, 10, 0, 0, 1, 0, 0, 0, 5, 10, 0, 0, 2, 255, 255, 255, 255]);
+        let ra = with_checksum(vec![
+            9, 0, 0, 0, 2, 2, 0, 61, 10, 0, 0, 1, 0, 0, 0, 5, 10, 0, 0, 2, 255, 255, 255, 255,
+        ]);
         let msg = parse(&ra, 0, ra.len()).unwrap();
         assert_eq!(msg.info(None), "Mobile IP Advertisement (Normal router advertisement)");
         let mut t = Tree::new();
@@ -674,8 +863,14 @@ mod tests {
     #[test]
     fn ping_timestamp_in_echo_data() {
         assert_eq!(absolute_time_text(0, 0), "Jan  1, 1970 00:00:00.000000000 UTC");
-        assert_eq!(absolute_time_text(1_660_534_249, 0), "Aug 15, 2022 03:30:49.000000000 UTC");
-        assert_eq!(absolute_time_text(951_782_400, 5), "Feb 29, 2000 00:00:00.000000005 UTC");
+        assert_eq!(
+            absolute_time_text(1_660_534_249, 0),
+            "Aug 15, 2022 03:30:49.000000000 UTC"
+        );
+        assert_eq!(
+            absolute_time_text(951_782_400, 5),
+            "Feb 29, 2000 00:00:00.000000005 UTC"
+        );
         // A Linux ping: little-endian seconds, then the data.
         let mut payload = 1_369_953_917u32.to_le_bytes().to_vec();
         payload.extend_from_slice(&283_108u32.to_le_bytes());
@@ -686,8 +881,14 @@ mod tests {
         msg.tree_at(&mut t, &m, Some(1_369_953_917_283_187_000));
         let mut s = String::new();
         t.render_text(&mut s, &m);
-        assert!(s.contains("    Timestamp from icmp data: May 30, 2013 22:45:17.283108000 UTC\n"), "{s}");
-        assert!(s.contains("    [Timestamp from icmp data (relative): 0.000079000 seconds]\n"), "{s}");
+        assert!(
+            s.contains("    Timestamp from icmp data: May 30, 2013 22:45:17.283108000 UTC\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("    [Timestamp from icmp data (relative): 0.000079000 seconds]\n"),
+            "{s}"
+        );
         assert!(s.contains("    Data (2 bytes)\n"), "{s}");
         // Without the frame time (or a day later) the bytes are plain data.
         let mut t = Tree::new();
@@ -698,7 +899,13 @@ mod tests {
 
     #[test]
     fn names() {
-        let cases = [(10, 0, "Router solicitation "), (30, 0, "Traceroute          "), (99, 3, "Unknown ICMP (obsolete or malformed?)"), (9, 1, "Router advertisement (Unknown code: 1)"), (4, 0, "Source quench (flow control)")];
+        let cases = [
+            (10, 0, "Router solicitation "),
+            (30, 0, "Traceroute          "),
+            (99, 3, "Unknown ICMP (obsolete or malformed?)"),
+            (9, 1, "Router advertisement (Unknown code: 1)"),
+            (4, 0, "Source quench (flow control)"),
+        ];
         for (typ, code, info) in cases {
             let m = with_checksum(vec![typ, code, 0, 0, 0, 0, 0, 0]);
             assert_eq!(parse(&m, 0, 8).unwrap().info(Some(1)), info);

@@ -55,12 +55,21 @@ pub struct Icmpv6 {
 /// With `pseudo` (source, destination for the pseudo-header; see
 /// [`super::ipv6::Ipv6::checksum_addrs`]) the checksum is verified over
 /// `off..end` when all of it was captured; otherwise it is Unverified.
-pub fn parse(data: &[u8], off: usize, end: usize, pseudo: Option<(Ipv6Addr, Ipv6Addr)>) -> Result<Icmpv6, DissectError> {
+pub fn parse(
+    data: &[u8],
+    off: usize,
+    end: usize,
+    pseudo: Option<(Ipv6Addr, Ipv6Addr)>,
+) -> Result<Icmpv6, DissectError> {
     let input = rest(data, off);
     let fixed: IResult<&[u8], _> = (be_u8, be_u8, be_u16, be_u32).parse(input);
     let (_, (typ, code, checksum, word)) = fixed.map_err(|_| truncated(LAYER, data, off, HDR_LEN))?;
     if end < off.saturating_add(HDR_LEN) {
-        return Err(DissectError::malformed(LAYER, "message shorter than the 8-byte ICMPv6 header", off));
+        return Err(DissectError::malformed(
+            LAYER,
+            "message shorter than the 8-byte ICMPv6 header",
+            off,
+        ));
     }
     let checksum_status = match (data.get(off..end), pseudo) {
         (Some(msg), Some((src, dst))) => {
@@ -373,7 +382,14 @@ impl Icmpv6 {
                     .filter(|(m, _)| f & m != 0)
                     .map(|(_, n)| *n)
                     .collect();
-                s.push_str(&format!(" ({})", if names.is_empty() { "none".to_string() } else { names.join(", ") }));
+                s.push_str(&format!(
+                    " ({})",
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ));
                 if let Some(m) = &self.target_lla {
                     s.push_str(&format!(" is at {m}"));
                 }
@@ -396,7 +412,13 @@ impl Icmpv6 {
         let cap_end = self.end.min(data.len()).max(at(HDR_LEN));
         // Nothing past the end of the message (or of the capture) becomes a field.
         let t = &mut Bounded { t, end: cap_end };
-        let root = t.group(None, "icmpv6", "Internet Control Message Protocol v6", off, cap_end - off);
+        let root = t.group(
+            None,
+            "icmpv6",
+            "Internet Control Message Protocol v6",
+            off,
+            cap_end - off,
+        );
         let ty = t.uint(root, "icmpv6.type", "Type", u64::from(self.typ), off, 1);
         t.set_text(ty, format!("{} ({})", self.type_name(), self.typ));
         let co = t.uint(root, "icmpv6.code", "Code", u64::from(self.code), at(1), 1);
@@ -429,43 +451,151 @@ impl Icmpv6 {
                 t.uint(root, "icmpv6.pointer", "Pointer", u64::from(u32_at(4)), at(4), 4);
             }
             128 | 129 => {
-                t.hex(root, "icmpv6.echo.identifier", "Identifier", u64::from(u16_at(4)), 4, at(4), 2);
-                t.uint(root, "icmpv6.echo.sequence_number", "Sequence", u64::from(u16_at(6)), at(6), 2);
+                t.hex(
+                    root,
+                    "icmpv6.echo.identifier",
+                    "Identifier",
+                    u64::from(u16_at(4)),
+                    4,
+                    at(4),
+                    2,
+                );
+                t.uint(
+                    root,
+                    "icmpv6.echo.sequence_number",
+                    "Sequence",
+                    u64::from(u16_at(6)),
+                    at(6),
+                    2,
+                );
                 data_node(t, data, root, at(8), cap_end);
             }
             130 if self.end.saturating_sub(off) >= 28 => {
-                t.uint(root, "icmpv6.mld.maximum_response_code", "Maximum Response Code", u64::from(u16_at(4)), at(4), 2);
+                t.uint(
+                    root,
+                    "icmpv6.mld.maximum_response_code",
+                    "Maximum Response Code",
+                    u64::from(u16_at(4)),
+                    at(4),
+                    2,
+                );
                 t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(6), 2);
-                t.add(Some(root), "icmpv6.mld.multicast_address", "Multicast Address", v6_at(8), at(8), 16);
+                t.add(
+                    Some(root),
+                    "icmpv6.mld.multicast_address",
+                    "Multicast Address",
+                    v6_at(8),
+                    at(8),
+                    16,
+                );
                 let f = u8_at(24);
                 let fl = t.hex(root, "icmpv6.mld.flag", "Flags", u64::from(f), 2, at(24), 1);
-                t.set_text(fl, format!("0x{f:02x}{}", if f & 0x08 != 0 { ", Suppress Router-Side Processing" } else { "" }));
-                let sb = t.bits(fl, "icmpv6.mld.flag.s", "Suppress Router-Side Processing", Value::Bool(f & 0x08 != 0), 8, 0x08, at(24), 1);
+                t.set_text(
+                    fl,
+                    format!(
+                        "0x{f:02x}{}",
+                        if f & 0x08 != 0 {
+                            ", Suppress Router-Side Processing"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+                let sb = t.bits(
+                    fl,
+                    "icmpv6.mld.flag.s",
+                    "Suppress Router-Side Processing",
+                    Value::Bool(f & 0x08 != 0),
+                    8,
+                    0x08,
+                    at(24),
+                    1,
+                );
                 t.set_text(sb, if f & 0x08 != 0 { "True" } else { "False" });
-                t.bits(fl, "icmpv6.mld.flag.qrv", "QRV (Querier's Robustness Variable)", Value::UInt(u64::from(f & 7)), 8, 0x07, at(24), 1);
-                t.bits(fl, "icmpv6.mld.flag.reserved", "Reserved", Value::UInt(u64::from(f >> 4)), 8, 0xf0, at(24), 1);
-                t.uint(root, "icmpv6.mld.qqi", "QQIC (Querier's Query Interval Code)", u64::from(u8_at(25)), at(25), 1);
+                t.bits(
+                    fl,
+                    "icmpv6.mld.flag.qrv",
+                    "QRV (Querier's Robustness Variable)",
+                    Value::UInt(u64::from(f & 7)),
+                    8,
+                    0x07,
+                    at(24),
+                    1,
+                );
+                t.bits(
+                    fl,
+                    "icmpv6.mld.flag.reserved",
+                    "Reserved",
+                    Value::UInt(u64::from(f >> 4)),
+                    8,
+                    0xf0,
+                    at(24),
+                    1,
+                );
+                t.uint(
+                    root,
+                    "icmpv6.mld.qqi",
+                    "QQIC (Querier's Query Interval Code)",
+                    u64::from(u8_at(25)),
+                    at(25),
+                    1,
+                );
                 let n = u16_at(26);
-                t.uint(root, "icmpv6.mld.nb_sources", "Number of Sources", u64::from(n), at(26), 2);
+                t.uint(
+                    root,
+                    "icmpv6.mld.nb_sources",
+                    "Number of Sources",
+                    u64::from(n),
+                    at(26),
+                    2,
+                );
                 let mut p = at(28);
                 for _ in 0..n {
                     if p.saturating_add(16) > cap_end {
                         break;
                     }
                     let a = util::ipv6_at(data, p).unwrap_or(Ipv6Addr::UNSPECIFIED);
-                    t.add(Some(root), "icmpv6.mld.source_address", "Source Address", Value::Ipv6(a), p, 16);
+                    t.add(
+                        Some(root),
+                        "icmpv6.mld.source_address",
+                        "Source Address",
+                        Value::Ipv6(a),
+                        p,
+                        16,
+                    );
                     p = p.saturating_add(16);
                 }
             }
             130..=132 => {
-                t.uint(root, "icmpv6.mld.maximum_response_delay", "Maximum Response Delay [ms]", u64::from(u16_at(4)), at(4), 2);
+                t.uint(
+                    root,
+                    "icmpv6.mld.maximum_response_delay",
+                    "Maximum Response Delay [ms]",
+                    u64::from(u16_at(4)),
+                    at(4),
+                    2,
+                );
                 t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(6), 2);
-                t.add(Some(root), "icmpv6.mld.multicast_address", "Multicast Address", v6_at(8), at(8), 16);
+                t.add(
+                    Some(root),
+                    "icmpv6.mld.multicast_address",
+                    "Multicast Address",
+                    v6_at(8),
+                    at(8),
+                    16,
+                );
             }
             143 => {
                 t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(4), 2);
                 let n = u16_at(6);
-                t.uint(root, "icmpv6.mldr.nb_mcast_records", "Number of Multicast Address Records", u64::from(n), at(6), 2);
+                t.uint(
+                    root,
+                    "icmpv6.mldr.nb_mcast_records",
+                    "Number of Multicast Address Records",
+                    u64::from(n),
+                    at(6),
+                    2,
+                );
                 mld_records(t, root, data, at(8), cap_end, n);
             }
             133 => {
@@ -473,31 +603,95 @@ impl Icmpv6 {
                 opts_at = Some(at(8));
             }
             134 => {
-                t.uint(root, "icmpv6.nd.ra.cur_hop_limit", "Cur hop limit", u64::from(u8_at(4)), at(4), 1);
+                t.uint(
+                    root,
+                    "icmpv6.nd.ra.cur_hop_limit",
+                    "Cur hop limit",
+                    u64::from(u8_at(4)),
+                    at(4),
+                    1,
+                );
                 ra_flags(t, root, u8_at(5), at(5));
-                t.uint(root, "icmpv6.nd.ra.router_lifetime", "Router lifetime (s)", u64::from(u16_at(6)), at(6), 2);
-                t.uint(root, "icmpv6.nd.ra.reachable_time", "Reachable time (ms)", u64::from(u32_at(8)), at(8), 4);
-                t.uint(root, "icmpv6.nd.ra.retrans_timer", "Retrans timer (ms)", u64::from(u32_at(12)), at(12), 4);
+                t.uint(
+                    root,
+                    "icmpv6.nd.ra.router_lifetime",
+                    "Router lifetime (s)",
+                    u64::from(u16_at(6)),
+                    at(6),
+                    2,
+                );
+                t.uint(
+                    root,
+                    "icmpv6.nd.ra.reachable_time",
+                    "Reachable time (ms)",
+                    u64::from(u32_at(8)),
+                    at(8),
+                    4,
+                );
+                t.uint(
+                    root,
+                    "icmpv6.nd.ra.retrans_timer",
+                    "Retrans timer (ms)",
+                    u64::from(u32_at(12)),
+                    at(12),
+                    4,
+                );
                 opts_at = Some(at(16));
             }
             135 => {
                 t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(4), 4);
-                t.add(Some(root), "icmpv6.nd.ns.target_address", "Target Address", v6_at(8), at(8), 16);
+                t.add(
+                    Some(root),
+                    "icmpv6.nd.ns.target_address",
+                    "Target Address",
+                    v6_at(8),
+                    at(8),
+                    16,
+                );
                 opts_at = Some(at(24));
             }
             136 => {
                 na_flags(t, root, u32_at(4), at(4));
-                t.add(Some(root), "icmpv6.nd.na.target_address", "Target Address", v6_at(8), at(8), 16);
+                t.add(
+                    Some(root),
+                    "icmpv6.nd.na.target_address",
+                    "Target Address",
+                    v6_at(8),
+                    at(8),
+                    16,
+                );
                 opts_at = Some(at(24));
             }
             137 => {
                 t.hex_field(data, root, "icmpv6.reserved", "Reserved", at(4), 4);
-                t.add(Some(root), "icmpv6.nd.rd.target_address", "Target Address", v6_at(8), at(8), 16);
-                t.add(Some(root), "icmpv6.rd.na.destination_address", "Destination Address", v6_at(24), at(24), 16);
+                t.add(
+                    Some(root),
+                    "icmpv6.nd.rd.target_address",
+                    "Target Address",
+                    v6_at(8),
+                    at(8),
+                    16,
+                );
+                t.add(
+                    Some(root),
+                    "icmpv6.rd.na.destination_address",
+                    "Destination Address",
+                    v6_at(24),
+                    at(24),
+                    16,
+                );
                 opts_at = Some(at(40));
             }
             160 | 161 => {
-                t.hex(root, "icmpv6.echo.identifier", "Identifier", u64::from(u16_at(4)), 4, at(4), 2);
+                t.hex(
+                    root,
+                    "icmpv6.echo.identifier",
+                    "Identifier",
+                    u64::from(u16_at(4)),
+                    4,
+                    at(4),
+                    2,
+                );
                 super::icmp::ext_echo_bits(t, root, data, self.typ == 160, at(6), "icmpv6.ext.echo");
             }
             _ => {
@@ -521,7 +715,11 @@ impl Icmpv6 {
 fn ra_flags(t: &mut Bounded<'_>, root: NodeId, f: u8, at: usize) {
     let prf = (f >> 3) & 3;
     let mut text = format!("0x{f:02x}");
-    for (m, n) in [(0x80u8, "Managed address configuration"), (0x40, "Other configuration"), (0x20, "Home Agent")] {
+    for (m, n) in [
+        (0x80u8, "Managed address configuration"),
+        (0x40, "Other configuration"),
+        (0x20, "Home Agent"),
+    ] {
         if f & m != 0 {
             text.push_str(", ");
             text.push_str(n);
@@ -533,18 +731,76 @@ fn ra_flags(t: &mut Bounded<'_>, root: NodeId, f: u8, at: usize) {
     }
     let fl = t.hex(root, "icmpv6.nd.ra.flag", "Flags", u64::from(f), 2, at, 1);
     t.set_text(fl, text);
-    t.bits(fl, "icmpv6.nd.ra.flag.m", "Managed address configuration", Value::Bool(f & 0x80 != 0), 8, 0x80, at, 1);
-    t.bits(fl, "icmpv6.nd.ra.flag.o", "Other configuration", Value::Bool(f & 0x40 != 0), 8, 0x40, at, 1);
-    t.bits(fl, "icmpv6.nd.ra.flag.h", "Home Agent", Value::Bool(f & 0x20 != 0), 8, 0x20, at, 1);
-    let p = t.bits(fl, "icmpv6.nd.ra.flag.prf", "Prf (Default Router Preference)", Value::UInt(u64::from(prf)), 8, 0x18, at, 1);
+    t.bits(
+        fl,
+        "icmpv6.nd.ra.flag.m",
+        "Managed address configuration",
+        Value::Bool(f & 0x80 != 0),
+        8,
+        0x80,
+        at,
+        1,
+    );
+    t.bits(
+        fl,
+        "icmpv6.nd.ra.flag.o",
+        "Other configuration",
+        Value::Bool(f & 0x40 != 0),
+        8,
+        0x40,
+        at,
+        1,
+    );
+    t.bits(
+        fl,
+        "icmpv6.nd.ra.flag.h",
+        "Home Agent",
+        Value::Bool(f & 0x20 != 0),
+        8,
+        0x20,
+        at,
+        1,
+    );
+    let p = t.bits(
+        fl,
+        "icmpv6.nd.ra.flag.prf",
+        "Prf (Default Router Preference)",
+        Value::UInt(u64::from(prf)),
+        8,
+        0x18,
+        at,
+        1,
+    );
     t.set_text(p, format!("{} ({prf})", pref_name(prf)));
-    t.bits(fl, "icmpv6.nd.ra.flag.p", "Proxy", Value::Bool(f & 0x04 != 0), 8, 0x04, at, 1);
-    t.bits(fl, "icmpv6.nd.ra.flag.rsv", "Reserved", Value::UInt(u64::from(f & 3)), 8, 0x03, at, 1);
+    t.bits(
+        fl,
+        "icmpv6.nd.ra.flag.p",
+        "Proxy",
+        Value::Bool(f & 0x04 != 0),
+        8,
+        0x04,
+        at,
+        1,
+    );
+    t.bits(
+        fl,
+        "icmpv6.nd.ra.flag.rsv",
+        "Reserved",
+        Value::UInt(u64::from(f & 3)),
+        8,
+        0x03,
+        at,
+        1,
+    );
 }
 
 fn na_flags(t: &mut Bounded<'_>, root: NodeId, f: u32, at: usize) {
     let mut text = format!("0x{f:08x}");
-    for (m, n) in [(0x8000_0000u32, "Router"), (0x4000_0000, "Solicited"), (0x2000_0000, "Override")] {
+    for (m, n) in [
+        (0x8000_0000u32, "Router"),
+        (0x4000_0000, "Solicited"),
+        (0x2000_0000, "Override"),
+    ] {
         if f & m != 0 {
             text.push_str(", ");
             text.push_str(n);
@@ -552,10 +808,46 @@ fn na_flags(t: &mut Bounded<'_>, root: NodeId, f: u32, at: usize) {
     }
     let fl = t.hex(root, "icmpv6.nd.na.flag", "Flags", u64::from(f), 8, at, 4);
     t.set_text(fl, text);
-    t.bits(fl, "icmpv6.nd.na.flag.r", "Router", Value::Bool(f & 0x8000_0000 != 0), 32, 0x8000_0000, at, 4);
-    t.bits(fl, "icmpv6.nd.na.flag.s", "Solicited", Value::Bool(f & 0x4000_0000 != 0), 32, 0x4000_0000, at, 4);
-    t.bits(fl, "icmpv6.nd.na.flag.o", "Override", Value::Bool(f & 0x2000_0000 != 0), 32, 0x2000_0000, at, 4);
-    t.bits(fl, "icmpv6.nd.na.flag.rsv", "Reserved", Value::UInt(u64::from(f & 0x1fff_ffff)), 32, 0x1fff_ffff, at, 4);
+    t.bits(
+        fl,
+        "icmpv6.nd.na.flag.r",
+        "Router",
+        Value::Bool(f & 0x8000_0000 != 0),
+        32,
+        0x8000_0000,
+        at,
+        4,
+    );
+    t.bits(
+        fl,
+        "icmpv6.nd.na.flag.s",
+        "Solicited",
+        Value::Bool(f & 0x4000_0000 != 0),
+        32,
+        0x4000_0000,
+        at,
+        4,
+    );
+    t.bits(
+        fl,
+        "icmpv6.nd.na.flag.o",
+        "Override",
+        Value::Bool(f & 0x2000_0000 != 0),
+        32,
+        0x2000_0000,
+        at,
+        4,
+    );
+    t.bits(
+        fl,
+        "icmpv6.nd.na.flag.rsv",
+        "Reserved",
+        Value::UInt(u64::from(f & 0x1fff_ffff)),
+        32,
+        0x1fff_ffff,
+        at,
+        4,
+    );
 }
 
 fn mld_records(t: &mut Bounded<'_>, root: NodeId, data: &[u8], mut p: usize, end: usize, n: u16) {
@@ -568,19 +860,53 @@ fn mld_records(t: &mut Bounded<'_>, root: NodeId, data: &[u8], mut p: usize, end
         let ns = util::be16(data, p.saturating_add(2)).unwrap_or(0);
         let maddr = util::ipv6_at(data, p.saturating_add(4)).unwrap_or(Ipv6Addr::UNSPECIFIED);
         let len = 20usize.saturating_add(usize::from(ns) * 16).saturating_add(aux);
-        let g = t.group(Some(root), "icmpv6.mldr.mar", format!("Multicast Address Record {}: {maddr}", mld_record_name(rt)), p, len.min(end - p));
+        let g = t.group(
+            Some(root),
+            "icmpv6.mldr.mar",
+            format!("Multicast Address Record {}: {maddr}", mld_record_name(rt)),
+            p,
+            len.min(end - p),
+        );
         let r = t.uint(g, "icmpv6.mldr.mar.record_type", "Record Type", u64::from(rt), p, 1);
         t.set_text(r, format!("{} ({rt})", mld_record_name(rt)));
-        t.uint(g, "icmpv6.mldr.mar.aux_data_len", "Aux Data Len", (aux / 4) as u64, p.saturating_add(1), 1);
-        t.uint(g, "icmpv6.mldr.mar.nb_sources", "Number of Sources", u64::from(ns), p.saturating_add(2), 2);
-        t.add(Some(g), "icmpv6.mldr.mar.multicast_address", "Multicast Address", Value::Ipv6(maddr), p.saturating_add(4), 16);
+        t.uint(
+            g,
+            "icmpv6.mldr.mar.aux_data_len",
+            "Aux Data Len",
+            (aux / 4) as u64,
+            p.saturating_add(1),
+            1,
+        );
+        t.uint(
+            g,
+            "icmpv6.mldr.mar.nb_sources",
+            "Number of Sources",
+            u64::from(ns),
+            p.saturating_add(2),
+            2,
+        );
+        t.add(
+            Some(g),
+            "icmpv6.mldr.mar.multicast_address",
+            "Multicast Address",
+            Value::Ipv6(maddr),
+            p.saturating_add(4),
+            16,
+        );
         let mut q = p.saturating_add(20);
         for _ in 0..ns {
             if q.saturating_add(16) > end {
                 break;
             }
             let a = util::ipv6_at(data, q).unwrap_or(Ipv6Addr::UNSPECIFIED);
-            t.add(Some(g), "icmpv6.mldr.mar.source_address", "Source Address", Value::Ipv6(a), q, 16);
+            t.add(
+                Some(g),
+                "icmpv6.mldr.mar.source_address",
+                "Source Address",
+                Value::Ipv6(a),
+                q,
+                16,
+            );
             q = q.saturating_add(16);
         }
         if aux > 0 && q < end {
@@ -599,7 +925,13 @@ fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: u
     let (opts, zero) = walk_options(data, p, end);
     for (ty, r) in opts {
         let name = option_name(ty);
-        let o = t.group(Some(root), "icmpv6.opt", format!("ICMPv6 Option ({name})"), r.start, r.len());
+        let o = t.group(
+            Some(root),
+            "icmpv6.opt",
+            format!("ICMPv6 Option ({name})"),
+            r.start,
+            r.len(),
+        );
         option_head(t, o, data, ty, r.start);
         let olen = r.len();
         let at = |n: usize| r.start.saturating_add(n);
@@ -614,7 +946,14 @@ fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: u
                 };
                 let text = if olen == 8 {
                     let m = util::mac_at(data, at(2)).unwrap_or([0; 6]);
-                    t.add(Some(o), "icmpv6.opt.linkaddr", "Link-layer address", Value::Mac(m), at(2), 6);
+                    t.add(
+                        Some(o),
+                        "icmpv6.opt.linkaddr",
+                        "Link-layer address",
+                        Value::Mac(m),
+                        at(2),
+                        6,
+                    );
                     let h = t.add(Some(o), hname, hlabel, Value::Mac(m), at(2), 6);
                     t.set_hidden(h);
                     let mut s = String::new();
@@ -630,10 +969,21 @@ fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: u
             }
             3 if full(32) => {
                 let plen = data.get(at(2)).copied().unwrap_or(0);
-                t.uint(o, "icmpv6.opt.prefix.length", "Prefix Length", u64::from(plen), at(2), 1);
+                t.uint(
+                    o,
+                    "icmpv6.opt.prefix.length",
+                    "Prefix Length",
+                    u64::from(plen),
+                    at(2),
+                    1,
+                );
                 let f = data.get(at(3)).copied().unwrap_or(0);
                 let mut text = format!("0x{f:02x}");
-                for (m, n) in [(0x80u8, "On-link flag(L)"), (0x40, "Autonomous address-configuration flag(A)"), (0x20, "Router address flag(R)")] {
+                for (m, n) in [
+                    (0x80u8, "On-link flag(L)"),
+                    (0x40, "Autonomous address-configuration flag(A)"),
+                    (0x20, "Router address flag(R)"),
+                ] {
                     if f & m != 0 {
                         text.push_str(", ");
                         text.push_str(n);
@@ -641,13 +991,63 @@ fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: u
                 }
                 let fl = t.hex(o, "icmpv6.opt.prefix.flag", "Flag", u64::from(f), 2, at(3), 1);
                 t.set_text(fl, text);
-                t.bits(fl, "icmpv6.opt.prefix.flag.l", "On-link flag(L)", Value::Bool(f & 0x80 != 0), 8, 0x80, at(3), 1);
-                t.bits(fl, "icmpv6.opt.prefix.flag.a", "Autonomous address-configuration flag(A)", Value::Bool(f & 0x40 != 0), 8, 0x40, at(3), 1);
-                t.bits(fl, "icmpv6.opt.prefix.flag.r", "Router address flag(R)", Value::Bool(f & 0x20 != 0), 8, 0x20, at(3), 1);
-                t.bits(fl, "icmpv6.opt.prefix.flag.reserved", "Reserved", Value::UInt(u64::from(f & 0x1f)), 8, 0x1f, at(3), 1);
-                let v = t.uint(o, "icmpv6.opt.prefix.valid_lifetime", "Valid Lifetime", u64::from(u32_at(4)), at(4), 4);
+                t.bits(
+                    fl,
+                    "icmpv6.opt.prefix.flag.l",
+                    "On-link flag(L)",
+                    Value::Bool(f & 0x80 != 0),
+                    8,
+                    0x80,
+                    at(3),
+                    1,
+                );
+                t.bits(
+                    fl,
+                    "icmpv6.opt.prefix.flag.a",
+                    "Autonomous address-configuration flag(A)",
+                    Value::Bool(f & 0x40 != 0),
+                    8,
+                    0x40,
+                    at(3),
+                    1,
+                );
+                t.bits(
+                    fl,
+                    "icmpv6.opt.prefix.flag.r",
+                    "Router address flag(R)",
+                    Value::Bool(f & 0x20 != 0),
+                    8,
+                    0x20,
+                    at(3),
+                    1,
+                );
+                t.bits(
+                    fl,
+                    "icmpv6.opt.prefix.flag.reserved",
+                    "Reserved",
+                    Value::UInt(u64::from(f & 0x1f)),
+                    8,
+                    0x1f,
+                    at(3),
+                    1,
+                );
+                let v = t.uint(
+                    o,
+                    "icmpv6.opt.prefix.valid_lifetime",
+                    "Valid Lifetime",
+                    u64::from(u32_at(4)),
+                    at(4),
+                    4,
+                );
                 t.set_text(v, lifetime_text(u32_at(4)));
-                let v = t.uint(o, "icmpv6.opt.prefix.preferred_lifetime", "Preferred Lifetime", u64::from(u32_at(8)), at(8), 4);
+                let v = t.uint(
+                    o,
+                    "icmpv6.opt.prefix.preferred_lifetime",
+                    "Preferred Lifetime",
+                    u64::from(u32_at(8)),
+                    at(8),
+                    4,
+                );
                 t.set_text(v, lifetime_text(u32_at(8)));
                 t.text(Some(o), "icmpv6.opt.reserved", "Reserved", at(12), 4);
                 let pfx = util::ipv6_at(data, at(16)).unwrap_or(Ipv6Addr::UNSPECIFIED);
@@ -657,22 +1057,57 @@ fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: u
             5 | 7 if full(8) => {
                 t.text(Some(o), "icmpv6.opt.reserved", "Reserved", at(2), 2);
                 let v = u32_at(4);
-                let (fname, label) =
-                    if ty == 5 { ("icmpv6.opt.mtu", "MTU") } else { ("icmpv6.opt.advertisement_interval", "Advertisement Interval") };
+                let (fname, label) = if ty == 5 {
+                    ("icmpv6.opt.mtu", "MTU")
+                } else {
+                    ("icmpv6.opt.advertisement_interval", "Advertisement Interval")
+                };
                 t.uint(o, fname, label, u64::from(v), at(4), 4);
                 t.set_text(o, format!("ICMPv6 Option ({name} : {v})"));
             }
             24 if full(8) => {
                 let plen = data.get(at(2)).copied().unwrap_or(0);
-                t.uint(o, "icmpv6.opt.prefix.length", "Prefix Length", u64::from(plen), at(2), 1);
+                t.uint(
+                    o,
+                    "icmpv6.opt.prefix.length",
+                    "Prefix Length",
+                    u64::from(plen),
+                    at(2),
+                    1,
+                );
                 let f = data.get(at(3)).copied().unwrap_or(0);
                 let prf = (f >> 3) & 3;
                 let fl = t.hex(o, "icmpv6.opt.route_info.flag", "Flag", u64::from(f), 2, at(3), 1);
                 t.set_text(fl, format!("0x{f:02x}, Route Preference: {}", pref_name(prf)));
-                let p = t.bits(fl, "icmpv6.opt.route_info.flag.route_preference", "Route Preference", Value::UInt(u64::from(prf)), 8, 0x18, at(3), 1);
+                let p = t.bits(
+                    fl,
+                    "icmpv6.opt.route_info.flag.route_preference",
+                    "Route Preference",
+                    Value::UInt(u64::from(prf)),
+                    8,
+                    0x18,
+                    at(3),
+                    1,
+                );
                 t.set_text(p, format!("{} ({prf})", pref_name(prf)));
-                t.bits(fl, "icmpv6.opt.route_info.flag.reserved", "Reserved", Value::UInt(u64::from(f & 0xe7)), 8, 0xe7, at(3), 1);
-                t.uint(o, "icmpv6.opt.route_lifetime", "Route Lifetime", u64::from(u32_at(4)), at(4), 4);
+                t.bits(
+                    fl,
+                    "icmpv6.opt.route_info.flag.reserved",
+                    "Reserved",
+                    Value::UInt(u64::from(f & 0xe7)),
+                    8,
+                    0xe7,
+                    at(3),
+                    1,
+                );
+                t.uint(
+                    o,
+                    "icmpv6.opt.route_lifetime",
+                    "Route Lifetime",
+                    u64::from(u32_at(4)),
+                    at(4),
+                    4,
+                );
                 let n = (olen - 8).min(16);
                 let mut b = [0u8; 16];
                 if let (Some(dst), Some(src)) = (b.get_mut(..n), data.get(at(8)..at(8).saturating_add(n))) {
@@ -686,12 +1121,28 @@ fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: u
             }
             31 if full(8) => {
                 t.text(Some(o), "icmpv6.opt.reserved", "Reserved", at(2), 2);
-                t.uint(o, "icmpv6.opt.dnssl.lifetime", "Lifetime", u64::from(u32_at(4)), at(4), 4);
+                t.uint(
+                    o,
+                    "icmpv6.opt.dnssl.lifetime",
+                    "Lifetime",
+                    u64::from(u32_at(4)),
+                    at(4),
+                    4,
+                );
                 let mut text = format!("ICMPv6 Option ({name}");
                 let mut q = at(8);
                 while q < r.end && data.get(q).is_some_and(|&b| b != 0) {
-                    let Some((dn, next)) = dns_name(data, q, r.end) else { break };
-                    t.add(Some(o), "icmpv6.opt.dnssl", "Domain Names", Value::Str(dn.clone().into()), q, next - q);
+                    let Some((dn, next)) = dns_name(data, q, r.end) else {
+                        break;
+                    };
+                    t.add(
+                        Some(o),
+                        "icmpv6.opt.dnssl",
+                        "Domain Names",
+                        Value::Str(dn.clone().into()),
+                        q,
+                        next - q,
+                    );
                     text.push(' ');
                     text.push_str(&dn);
                     q = next;
@@ -704,12 +1155,26 @@ fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: u
             }
             25 if full(8) => {
                 t.text(Some(o), "icmpv6.opt.reserved", "Reserved", at(2), 2);
-                t.uint(o, "icmpv6.opt.rdnss.lifetime", "Lifetime", u64::from(u32_at(4)), at(4), 4);
+                t.uint(
+                    o,
+                    "icmpv6.opt.rdnss.lifetime",
+                    "Lifetime",
+                    u64::from(u32_at(4)),
+                    at(4),
+                    4,
+                );
                 let mut text = format!("ICMPv6 Option ({name}");
                 let mut q = 8usize;
                 while q.saturating_add(16) <= olen {
                     let a = util::ipv6_at(data, at(q)).unwrap_or(Ipv6Addr::UNSPECIFIED);
-                    t.add(Some(o), "icmpv6.opt.rdnss", "Recursive DNS Servers", Value::Ipv6(a), at(q), 16);
+                    t.add(
+                        Some(o),
+                        "icmpv6.opt.rdnss",
+                        "Recursive DNS Servers",
+                        Value::Ipv6(a),
+                        at(q),
+                        16,
+                    );
                     text.push_str(&format!(" {a}"));
                     q += 16;
                 }
@@ -721,9 +1186,22 @@ fn options_tree(t: &mut Bounded<'_>, root: NodeId, data: &[u8], p: usize, end: u
     }
     if let Some(z) = zero {
         let ty = data.get(z).copied().unwrap_or(0);
-        let o = t.group(Some(root), "icmpv6.opt", format!("ICMPv6 Option ({})", option_name(ty)), z, 2);
+        let o = t.group(
+            Some(root),
+            "icmpv6.opt",
+            format!("ICMPv6 Option ({})", option_name(ty)),
+            z,
+            2,
+        );
         let l = option_head(t, o, data, ty, z);
-        t.expert(l, Severity::Error, "icmpv6.invalid_option_length", "Invalid option length (Zero)", z.saturating_add(1), 1);
+        t.expert(
+            l,
+            Severity::Error,
+            "icmpv6.invalid_option_length",
+            "Invalid option length (Zero)",
+            z.saturating_add(1),
+            1,
+        );
     }
 }
 
@@ -797,7 +1275,10 @@ mod tests {
         .unwrap();
         assert_eq!(&m[..8], &ep.to_bytes()[..]);
         let p = parse(&m, 0, m.len(), pseudo()).unwrap();
-        assert_eq!((p.ident, p.seq, p.checksum_status), (Some(0x7620), Some(0), ChecksumStatus::Good));
+        assert_eq!(
+            (p.ident, p.seq, p.checksum_status),
+            (Some(0x7620), Some(0), ChecksumStatus::Good)
+        );
         assert_eq!(p.info(Some(64)), "Echo (ping) request id=0x7620, seq=0, hop limit=64");
         let mut t = Tree::new();
         p.tree(&mut t, &m);
@@ -805,12 +1286,21 @@ mod tests {
         assert_eq!(values(&t, &m, "data.data"), vec!["010203"]);
         let mut s = String::new();
         t.render_text(&mut s, &m);
-        assert!(s.starts_with("Internet Control Message Protocol v6\n    Type: Echo (ping) request (128)\n    Code: 0\n"), "{s}");
+        assert!(
+            s.starts_with("Internet Control Message Protocol v6\n    Type: Echo (ping) request (128)\n    Code: 0\n"),
+            "{s}"
+        );
         assert!(s.contains("    Identifier: 0x7620\n    Sequence: 0\n"), "{s}");
 
         // Unverified without the pseudo-header or with a cut message; bad with a wrong one.
-        assert_eq!(parse(&m, 0, m.len(), None).unwrap().checksum_status, ChecksumStatus::Unverified);
-        assert_eq!(parse(&m[..9], 0, m.len(), pseudo()).unwrap().checksum_status, ChecksumStatus::Unverified);
+        assert_eq!(
+            parse(&m, 0, m.len(), None).unwrap().checksum_status,
+            ChecksumStatus::Unverified
+        );
+        assert_eq!(
+            parse(&m[..9], 0, m.len(), pseudo()).unwrap().checksum_status,
+            ChecksumStatus::Unverified
+        );
         let mut bad = m.clone();
         bad[2] ^= 0x10;
         let good = u16::from_be_bytes([m[2], m[3]]);
@@ -818,7 +1308,10 @@ mod tests {
         assert_eq!(p.checksum_status, ChecksumStatus::Bad(good));
         let mut t = Tree::new();
         p.tree(&mut t, &bad);
-        assert_eq!(t.experts().map(|(_, e)| e.code).collect::<Vec<_>>(), vec!["icmpv6.checksum_bad.expert"]);
+        assert_eq!(
+            t.experts().map(|(_, e)| e.code).collect::<Vec<_>>(),
+            vec!["icmpv6.checksum_bad.expert"]
+        );
     }
 
     #[test]
@@ -831,7 +1324,10 @@ mod tests {
         assert_eq!(p.checksum_status, ChecksumStatus::Good);
         assert_eq!(p.nd_target, Some(a(DST)));
         assert_eq!(p.nd_options, vec![(1, 24..32)]);
-        assert_eq!(p.info(None), "Neighbor Solicitation for fe80::260:97ff:fe07:69ea from 00:00:86:05:80:da");
+        assert_eq!(
+            p.info(None),
+            "Neighbor Solicitation for fe80::260:97ff:fe07:69ea from 00:00:86:05:80:da"
+        );
         let mut t = Tree::new();
         p.tree(&mut t, &ns);
         assert_eq!(values(&t, &ns, "icmpv6.nd.ns.target_address"), vec![DST]);
@@ -846,7 +1342,10 @@ mod tests {
         na.extend_from_slice(&[2, 1, 0, 0x60, 0x97, 7, 0x69, 0xea]);
         let na = msg(na);
         let p = parse(&na, 0, na.len(), pseudo()).unwrap();
-        assert_eq!(p.info(None), "Neighbor Advertisement fe80::260:97ff:fe07:69ea (rtr, sol, ovr) is at 00:60:97:07:69:ea");
+        assert_eq!(
+            p.info(None),
+            "Neighbor Advertisement fe80::260:97ff:fe07:69ea (rtr, sol, ovr) is at 00:60:97:07:69:ea"
+        );
         let mut t = Tree::new();
         p.tree(&mut t, &na);
         assert_eq!(values(&t, &na, "icmpv6.nd.na.flag.s"), vec!["1"]);
@@ -878,16 +1377,34 @@ mod tests {
         assert_eq!(values(&t, &ra, "icmpv6.opt.prefix"), vec!["3ffe:507:0:1::"]);
         assert_eq!(values(&t, &ra, "icmpv6.opt.rdnss"), vec!["2001:db8::53"]);
         assert_eq!(values(&t, &ra, "icmpv6.nd.ra.flag.prf"), vec!["1"]);
-        assert_eq!(t.experts().map(|(_, e)| e.code).collect::<Vec<_>>(), vec!["icmpv6.invalid_option_length"]);
+        assert_eq!(
+            t.experts().map(|(_, e)| e.code).collect::<Vec<_>>(),
+            vec!["icmpv6.invalid_option_length"]
+        );
         let mut s = String::new();
         t.render_text(&mut s, &ra);
-        assert!(s.contains("    Flags: 0x08, Prf (Default Router Preference): High\n"), "{s}");
-        assert!(s.contains("    ICMPv6 Option (Prefix information : 3ffe:507:0:1::/64)\n"), "{s}");
+        assert!(
+            s.contains("    Flags: 0x08, Prf (Default Router Preference): High\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("    ICMPv6 Option (Prefix information : 3ffe:507:0:1::/64)\n"),
+            "{s}"
+        );
         assert!(s.contains("        Preferred Lifetime: Infinity (4294967295)\n"), "{s}");
         assert!(s.contains("    ICMPv6 Option (MTU : 1500)\n"), "{s}");
-        assert!(s.contains("    ICMPv6 Option (Recursive DNS Server 2001:db8::53)\n"), "{s}");
-        assert!(s.contains("    ICMPv6 Option (DNS Search List Option example.com)\n"), "{s}");
-        assert!(s.contains("        Domain Names: example.com\n        Padding\n"), "{s}");
+        assert!(
+            s.contains("    ICMPv6 Option (Recursive DNS Server 2001:db8::53)\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("    ICMPv6 Option (DNS Search List Option example.com)\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("        Domain Names: example.com\n        Padding\n"),
+            "{s}"
+        );
     }
 
     #[test]
@@ -896,10 +1413,16 @@ mod tests {
         e.extend_from_slice(&[0x60; 40]);
         let e = msg(e);
         let p = parse(&e, 0, e.len(), pseudo()).unwrap();
-        assert_eq!((p.mtu, p.embedded.clone(), p.info(None)), (Some(1280), Some(8..48), "Packet Too Big".to_string()));
+        assert_eq!(
+            (p.mtu, p.embedded.clone(), p.info(None)),
+            (Some(1280), Some(8..48), "Packet Too Big".to_string())
+        );
         let u = msg(vec![1, 4, 0, 0, 0, 0, 0, 0]);
         let p = parse(&u, 0, 8, pseudo()).unwrap();
-        assert_eq!((p.embedded.clone(), p.info(None)), (None, "Destination Unreachable (Port unreachable)".to_string()));
+        assert_eq!(
+            (p.embedded.clone(), p.info(None)),
+            (None, "Destination Unreachable (Port unreachable)".to_string())
+        );
         let x = msg(vec![3, 9, 0, 0, 0, 0, 0, 0]);
         assert_eq!(parse(&x, 0, 8, None).unwrap().info(None), "Time Exceeded (Unknown)");
 
@@ -945,7 +1468,10 @@ mod tests {
                 }
             }
         }
-        assert!(matches!(parse(&ns, 0, 4, None).unwrap_err().kind, ErrorKind::Malformed(_)));
+        assert!(matches!(
+            parse(&ns, 0, 4, None).unwrap_err().kind,
+            ErrorKind::Malformed(_)
+        ));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::ops::Range;
 use nom::number::complete::{be_u16, be_u32, be_u8};
 use nom::{IResult, Parser};
 
-use super::{dscp_short, group, dscp_text, ecn_name, ecn_short, ip_proto_name, plural, rest, slice, truncated};
+use super::{dscp_short, dscp_text, ecn_name, ecn_short, group, ip_proto_name, plural, rest, slice, truncated};
 use crate::error::{DissectError, Severity};
 use crate::tree::{NodeId, Tree, Value, SKIPPED};
 use crate::util::{self, ChecksumStatus};
@@ -74,8 +74,10 @@ pub struct Ipv4 {
 /// 20 bytes, or a non-zero Total Length below the header length (Malformed).
 pub fn parse(data: &[u8], off: usize) -> Result<Ipv4, DissectError> {
     let input = rest(data, off);
-    let fixed: IResult<&[u8], _> =
-        (be_u8, be_u8, be_u16, be_u16, be_u16, be_u8, be_u8, be_u16, be_u32, be_u32).parse(input);
+    let fixed: IResult<&[u8], _> = (
+        be_u8, be_u8, be_u16, be_u16, be_u16, be_u8, be_u8, be_u16, be_u32, be_u32,
+    )
+        .parse(input);
     let (_, (vihl, tos, total_len, id, flags_frag, ttl, proto, checksum, src, dst)) =
         fixed.map_err(|_| truncated(LAYER, data, off, MIN_HDR_LEN))?;
     let version = vihl >> 4;
@@ -84,7 +86,11 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv4, DissectError> {
         return Err(DissectError::malformed(LAYER, "bogus IP version (not 4)", off));
     }
     if ihl < 5 {
-        return Err(DissectError::malformed(LAYER, "bogus IP header length (less than 20 bytes)", off));
+        return Err(DissectError::malformed(
+            LAYER,
+            "bogus IP header length (less than 20 bytes)",
+            off,
+        ));
     }
     let hdr_len = usize::from(ihl) * 4;
     let hdr = slice(data, off, hdr_len).ok_or_else(|| truncated(LAYER, data, off, hdr_len))?;
@@ -93,7 +99,11 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv4, DissectError> {
     let total = if tso {
         captured
     } else if usize::from(total_len) < hdr_len {
-        return Err(DissectError::malformed(LAYER, "bogus IP length (less than the header length)", off.saturating_add(2)));
+        return Err(DissectError::malformed(
+            LAYER,
+            "bogus IP length (less than the header length)",
+            off.saturating_add(2),
+        ));
     } else {
         usize::from(total_len)
     };
@@ -328,22 +338,68 @@ impl Ipv4 {
         let off = self.off;
         let at = |n: usize| off.saturating_add(n);
         let root = group(t, None, "ip", "Internet Protocol Version 4", off, self.hdr_len);
-        t.bits(root, "ip.version", "Version", Value::UInt(u64::from(self.version)), 8, 0xf0, off, 1);
+        t.bits(
+            root,
+            "ip.version",
+            "Version",
+            Value::UInt(u64::from(self.version)),
+            8,
+            0xf0,
+            off,
+            1,
+        );
         let h = t.uint(root, "ip.hdr_len", "Header Length", self.hdr_len as u64, off, 1);
         t.set_text(h, format!("{} bytes ({})", self.hdr_len, self.ihl));
 
         let tos = (self.dscp << 2) | self.ecn;
-        let ds = t.hex(root, "ip.dsfield", "Differentiated Services Field", u64::from(tos), 2, at(1), 1);
-        t.set_text(ds, format!("0x{:02x} (DSCP: {}, ECN: {})", tos, dscp_short(self.dscp), ecn_short(self.ecn)));
-        let d = t.bits(ds, "ip.dsfield.dscp", "Differentiated Services Codepoint", Value::UInt(u64::from(self.dscp)), 8, 0xfc, at(1), 1);
+        let ds = t.hex(
+            root,
+            "ip.dsfield",
+            "Differentiated Services Field",
+            u64::from(tos),
+            2,
+            at(1),
+            1,
+        );
+        t.set_text(
+            ds,
+            format!(
+                "0x{:02x} (DSCP: {}, ECN: {})",
+                tos,
+                dscp_short(self.dscp),
+                ecn_short(self.ecn)
+            ),
+        );
+        let d = t.bits(
+            ds,
+            "ip.dsfield.dscp",
+            "Differentiated Services Codepoint",
+            Value::UInt(u64::from(self.dscp)),
+            8,
+            0xfc,
+            at(1),
+            1,
+        );
         t.set_text(d, dscp_text(self.dscp));
-        let e = t.bits(ds, "ip.dsfield.ecn", "Explicit Congestion Notification", Value::UInt(u64::from(self.ecn)), 8, 0x03, at(1), 1);
+        let e = t.bits(
+            ds,
+            "ip.dsfield.ecn",
+            "Explicit Congestion Notification",
+            Value::UInt(u64::from(self.ecn)),
+            8,
+            0x03,
+            at(1),
+            1,
+        );
         t.set_text(e, format!("{} ({})", ecn_name(self.ecn), self.ecn));
 
         if self.tso {
             let total = self.wire_payload_len.saturating_add(self.hdr_len);
             let l = t.uint(root, "ip.len", "Total Length", total as u64, at(2), 2);
-            t.set_text(l, format!("{total} bytes (reported as 0, presumed to be because of \"TCP segmentation offload\" (TSO))"));
+            t.set_text(
+                l,
+                format!("{total} bytes (reported as 0, presumed to be because of \"TCP segmentation offload\" (TSO))"),
+            );
             t.set_generated(l);
             t.expert(
                 l,
@@ -359,13 +415,58 @@ impl Ipv4 {
         let id = t.hex(root, "ip.id", "Identification", u64::from(self.id), 4, at(4), 2);
         t.set_text(id, format!("0x{:04x} ({})", self.id, self.id));
 
-        let fl = t.bits(root, "ip.flags", "Flags", Value::UInt(u64::from(self.flags)), 8, 0xe0, at(6), 1);
+        let fl = t.bits(
+            root,
+            "ip.flags",
+            "Flags",
+            Value::UInt(u64::from(self.flags)),
+            8,
+            0xe0,
+            at(6),
+            1,
+        );
         t.set_base(fl, crate::tree::Base::Hex(1));
         t.set_text(fl, flags_text(self.flags));
-        t.bits(fl, "ip.flags.rb", "Reserved bit", Value::Bool(self.flags & 4 != 0), 8, 0x80, at(6), 1);
-        t.bits(fl, "ip.flags.df", "Don't fragment", Value::Bool(self.df()), 8, 0x40, at(6), 1);
-        t.bits(fl, "ip.flags.mf", "More fragments", Value::Bool(self.mf()), 8, 0x20, at(6), 1);
-        let fo = t.bits(root, "ip.frag_offset", "Fragment Offset", Value::UInt(u64::from(self.frag_offset)), 16, 0x1fff, at(6), 2);
+        t.bits(
+            fl,
+            "ip.flags.rb",
+            "Reserved bit",
+            Value::Bool(self.flags & 4 != 0),
+            8,
+            0x80,
+            at(6),
+            1,
+        );
+        t.bits(
+            fl,
+            "ip.flags.df",
+            "Don't fragment",
+            Value::Bool(self.df()),
+            8,
+            0x40,
+            at(6),
+            1,
+        );
+        t.bits(
+            fl,
+            "ip.flags.mf",
+            "More fragments",
+            Value::Bool(self.mf()),
+            8,
+            0x20,
+            at(6),
+            1,
+        );
+        let fo = t.bits(
+            root,
+            "ip.frag_offset",
+            "Fragment Offset",
+            Value::UInt(u64::from(self.frag_offset)),
+            16,
+            0x1fff,
+            at(6),
+            2,
+        );
         t.set_text(fo, self.frag_byte_offset().to_string());
 
         let ttl = t.uint(root, "ip.ttl", "Time to Live", u64::from(self.ttl), at(8), 1);
@@ -382,19 +483,44 @@ impl Ipv4 {
                 );
             }
         } else if !shown_dst.is_multicast() && self.ttl < 5 && self.proto != 103 {
-            t.expert(ttl, Severity::Note, "ip.ttl.too_small", format!("\"Time To Live\" only {}", self.ttl), at(8), 1);
+            t.expert(
+                ttl,
+                Severity::Note,
+                "ip.ttl.too_small",
+                format!("\"Time To Live\" only {}", self.ttl),
+                at(8),
+                1,
+            );
         }
         let pr = t.uint(root, "ip.proto", "Protocol", u64::from(self.proto), at(9), 1);
         t.set_text(pr, format!("{} ({})", ip_proto_name(self.proto), self.proto));
 
-        let ck = t.hex(root, "ip.checksum", "Header Checksum", u64::from(self.checksum), 4, at(10), 2);
+        let ck = t.hex(
+            root,
+            "ip.checksum",
+            "Header Checksum",
+            u64::from(self.checksum),
+            4,
+            at(10),
+            2,
+        );
         let calculated = match self.checksum_status {
             ChecksumStatus::Bad(should) => {
                 t.set_text(
                     ck,
-                    format!("0x{:04x} incorrect, should be 0x{:04x}(may be caused by \"IP checksum offload\"?)", self.checksum, should),
+                    format!(
+                        "0x{:04x} incorrect, should be 0x{:04x}(may be caused by \"IP checksum offload\"?)",
+                        self.checksum, should
+                    ),
                 );
-                t.expert(ck, Severity::Error, "ip.checksum_bad.expert", format!("Bad checksum [should be 0x{should:04x}]"), at(10), 2);
+                t.expert(
+                    ck,
+                    Severity::Error,
+                    "ip.checksum_bad.expert",
+                    format!("Bad checksum [should be 0x{should:04x}]"),
+                    at(10),
+                    2,
+                );
                 Some(should)
             }
             ChecksumStatus::Good => {
@@ -406,21 +532,71 @@ impl Ipv4 {
                 None
             }
         };
-        let st = t.uint(root, "ip.checksum.status", "Header checksum status", self.checksum_status.code(), at(10), 2);
+        let st = t.uint(
+            root,
+            "ip.checksum.status",
+            "Header checksum status",
+            self.checksum_status.code(),
+            at(10),
+            2,
+        );
         t.set_text(st, self.checksum_status.label());
         t.set_generated(st);
         if let Some(c) = calculated {
-            let cc = t.hex(root, "ip.checksum_calculated", "Calculated Checksum", u64::from(c), 4, at(10), 2);
+            let cc = t.hex(
+                root,
+                "ip.checksum_calculated",
+                "Calculated Checksum",
+                u64::from(c),
+                4,
+                at(10),
+                2,
+            );
             t.set_generated(cc);
         }
 
         let src_node = t.add(Some(root), "ip.src", "Source Address", Value::Ipv4(self.src), at(12), 4);
-        hidden(t, root, "ip.addr", "Source or Destination Address", Value::Ipv4(self.src), at(12));
-        hidden(t, root, "ip.src_host", "Source Host", Value::Str(self.src.to_string().into()), at(12));
-        hidden(t, root, "ip.host", "Source or Destination Host", Value::Str(self.src.to_string().into()), at(12));
+        hidden(
+            t,
+            root,
+            "ip.addr",
+            "Source or Destination Address",
+            Value::Ipv4(self.src),
+            at(12),
+        );
+        hidden(
+            t,
+            root,
+            "ip.src_host",
+            "Source Host",
+            Value::Str(self.src.to_string().into()),
+            at(12),
+        );
+        hidden(
+            t,
+            root,
+            "ip.host",
+            "Source or Destination Host",
+            Value::Str(self.src.to_string().into()),
+            at(12),
+        );
         let dst_node = if self.final_dst.is_some() {
-            let n = t.add(Some(root), "ip.cur_rt", "Current Route", Value::Ipv4(self.dst), at(16), 4);
-            hidden(t, root, "ip.cur_rt_host", "Current Route Host", Value::Str(self.dst.to_string().into()), at(16));
+            let n = t.add(
+                Some(root),
+                "ip.cur_rt",
+                "Current Route",
+                Value::Ipv4(self.dst),
+                at(16),
+                4,
+            );
+            hidden(
+                t,
+                root,
+                "ip.cur_rt_host",
+                "Current Route Host",
+                Value::Str(self.dst.to_string().into()),
+                at(16),
+            );
             n
         } else {
             add_dst(t, root, self.dst, at(16))
@@ -428,7 +604,10 @@ impl Ipv4 {
         if src_node != SKIPPED && dst_node != SKIPPED {
             // Like Wireshark, name the addresses only when they were captured.
             let title = match self.final_dst {
-                Some(f) => format!("Internet Protocol Version 4, Src: {}, Dst: {}, Via: {}", self.src, f, self.dst),
+                Some(f) => format!(
+                    "Internet Protocol Version 4, Src: {}, Dst: {}, Via: {}",
+                    self.src, f, self.dst
+                ),
                 None => format!("Internet Protocol Version 4, Src: {}, Dst: {}", self.src, self.dst),
             };
             t.set_text(root, title);
@@ -445,11 +624,17 @@ impl Ipv4 {
     /// from a capture cut by the snap length, so this is a separate step:
     /// it adds the `ip.bogus_ip_length` Error under `ip.len` and says whether it did.
     pub fn check_wire_len(&self, t: &mut Tree, root: NodeId, wire_end: usize) -> bool {
-        let total = if self.tso { return false } else { usize::from(self.total_len) };
+        let total = if self.tso {
+            return false;
+        } else {
+            usize::from(self.total_len)
+        };
         if self.off.saturating_add(total) <= wire_end {
             return false;
         }
-        let Some(len_node) = t.children(root).find(|(_, n)| n.name == "ip.len").map(|(id, _)| id) else { return false };
+        let Some(len_node) = t.children(root).find(|(_, n)| n.name == "ip.len").map(|(id, _)| id) else {
+            return false;
+        };
         let have = wire_end.saturating_sub(self.off);
         t.expert(
             len_node,
@@ -474,7 +659,14 @@ impl Ipv4 {
             if kind == OPT_NOP {
                 nops += 1;
                 if nops == 4 {
-                    t.expert(opts, Severity::Warning, "ip.nop", "4 NOP in a row - a router may have removed some options", p, 1);
+                    t.expert(
+                        opts,
+                        Severity::Warning,
+                        "ip.nop",
+                        "4 NOP in a row - a router may have removed some options",
+                        p,
+                        1,
+                    );
                 }
             } else {
                 nops = 0;
@@ -502,12 +694,24 @@ impl Ipv4 {
             let len = match data.get(len_at) {
                 Some(&l) if len_at < end => usize::from(l),
                 _ => {
-                    bad_len(t, opts, format!("{label} (length byte past end of options)"), p, end - p);
+                    bad_len(
+                        t,
+                        opts,
+                        format!("{label} (length byte past end of options)"),
+                        p,
+                        end - p,
+                    );
                     break;
                 }
             };
             if len < 2 {
-                bad_len(t, opts, format!("{label} (with too-short option length = {len} byte{})", plural(len)), p, 2);
+                bad_len(
+                    t,
+                    opts,
+                    format!("{label} (with too-short option length = {len} byte{})", plural(len)),
+                    p,
+                    2,
+                );
                 break;
             }
             if p.saturating_add(len) > end {
@@ -521,13 +725,27 @@ impl Ipv4 {
                 break;
             }
             let Some((filter, name, rule)) = info else {
-                let o = group(t, Some(opts), "", format!("Unknown (0x{kind:02x}) ({len} bytes)"), p, len);
+                let o = group(
+                    t,
+                    Some(opts),
+                    "",
+                    format!("Unknown (0x{kind:02x}) ({len} bytes)"),
+                    p,
+                    len,
+                );
                 opt_type(t, o, kind, p);
                 t.uint(o, "ip.opt.len", "Length", len as u64, len_at, 1);
                 p = p.saturating_add(len);
                 continue;
             };
-            let o = group(t, Some(opts), filter, format!("IP Option - {name} ({len} bytes)"), p, len);
+            let o = group(
+                t,
+                Some(opts),
+                filter,
+                format!("IP Option - {name} ({len} bytes)"),
+                p,
+                len,
+            );
             opt_type(t, o, kind, p);
             let ln = t.uint(o, "ip.opt.len", "Length", len as u64, len_at, 1);
             let ok = match rule {
@@ -569,7 +787,14 @@ impl Ipv4 {
             OPT_TS => timestamp_option(t, o, data, p, len),
             OPT_RA => {
                 let v = u16_at(2);
-                let vt = format!("{} ({v})", if v == 0 { "Router shall examine packet" } else { "Reserved" });
+                let vt = format!(
+                    "{} ({v})",
+                    if v == 0 {
+                        "Router shall examine packet"
+                    } else {
+                        "Reserved"
+                    }
+                );
                 let n = t.uint(o, "ip.opt.ra", "Router Alert", u64::from(v), at(2), 2);
                 t.set_text(n, vt.clone());
                 t.set_text(o, format!("IP Option - Router Alert ({len} bytes): {vt}"));
@@ -585,7 +810,14 @@ impl Ipv4 {
                 t.uint(o, "ip.opt.ohc", "Outbound Hop Count", u64::from(u16_at(4)), at(4), 2);
                 t.uint(o, "ip.opt.rhc", "Return Hop Count", u64::from(u16_at(6)), at(6), 2);
                 let a = util::ipv4_at(data, at(8)).unwrap_or(Ipv4Addr::UNSPECIFIED);
-                t.add(Some(o), "ip.opt.originator", "Originator IP Address", Value::Ipv4(a), at(8), 4);
+                t.add(
+                    Some(o),
+                    "ip.opt.originator",
+                    "Originator IP Address",
+                    Value::Ipv4(a),
+                    at(8),
+                    4,
+                );
             }
             OPT_SDB => {
                 let mut q = 2usize;
@@ -599,7 +831,14 @@ impl Ipv4 {
                 let sec = u16_at(2);
                 let n = t.hex(o, "ip.opt.sec_rfc791_sec", "Security", u64::from(sec), 4, at(2), 2);
                 t.set_text(n, format!("{} (0x{sec:04x})", sec791_name(sec)));
-                t.uint(o, "ip.opt.sec_rfc791_comp", "Compartments", u64::from(u16_at(4)), at(4), 2);
+                t.uint(
+                    o,
+                    "ip.opt.sec_rfc791_comp",
+                    "Compartments",
+                    u64::from(u16_at(4)),
+                    at(4),
+                    2,
+                );
                 let hr = c_string(data.get(at(6)..at(8)).unwrap_or(&[]));
                 t.string(o, "ip.opt.sec_rfc791_hr", "Handling Restrictions", hr, at(6), 2);
                 let tcc = c_string(data.get(at(8)..at(11)).unwrap_or(&[]));
@@ -625,9 +864,30 @@ fn hidden(t: &mut Tree, parent: NodeId, name: &'static str, label: &'static str,
 
 fn add_dst(t: &mut Tree, parent: NodeId, a: Ipv4Addr, off: usize) -> NodeId {
     let n = t.add(Some(parent), "ip.dst", "Destination Address", Value::Ipv4(a), off, 4);
-    hidden(t, parent, "ip.addr", "Source or Destination Address", Value::Ipv4(a), off);
-    hidden(t, parent, "ip.dst_host", "Destination Host", Value::Str(a.to_string().into()), off);
-    hidden(t, parent, "ip.host", "Source or Destination Host", Value::Str(a.to_string().into()), off);
+    hidden(
+        t,
+        parent,
+        "ip.addr",
+        "Source or Destination Address",
+        Value::Ipv4(a),
+        off,
+    );
+    hidden(
+        t,
+        parent,
+        "ip.dst_host",
+        "Destination Host",
+        Value::Str(a.to_string().into()),
+        off,
+    );
+    hidden(
+        t,
+        parent,
+        "ip.host",
+        "Source or Destination Host",
+        Value::Str(a.to_string().into()),
+        off,
+    );
     n
 }
 
@@ -635,13 +895,40 @@ fn add_dst(t: &mut Tree, parent: NodeId, a: Ipv4Addr, off: usize) -> NodeId {
 fn opt_type(t: &mut Tree, parent: NodeId, kind: u8, p: usize) {
     let ty = t.uint(parent, "ip.opt.type", "Type", u64::from(kind), p, 1);
     let copy = kind & 0x80 != 0;
-    let c = t.bits(ty, "ip.opt.type.copy", "Copy on fragmentation", Value::Bool(copy), 8, 0x80, p, 1);
+    let c = t.bits(
+        ty,
+        "ip.opt.type.copy",
+        "Copy on fragmentation",
+        Value::Bool(copy),
+        8,
+        0x80,
+        p,
+        1,
+    );
     t.set_text(c, if copy { "Yes" } else { "No" });
     let class = (kind >> 5) & 3;
-    let c = t.bits(ty, "ip.opt.type.class", "Class", Value::UInt(u64::from(class)), 8, 0x60, p, 1);
+    let c = t.bits(
+        ty,
+        "ip.opt.type.class",
+        "Class",
+        Value::UInt(u64::from(class)),
+        8,
+        0x60,
+        p,
+        1,
+    );
     t.set_text(c, format!("{} ({class})", opt_class_name(class)));
     let num = kind & 0x1f;
-    let c = t.bits(ty, "ip.opt.type.number", "Number", Value::UInt(u64::from(num)), 8, 0x1f, p, 1);
+    let c = t.bits(
+        ty,
+        "ip.opt.type.number",
+        "Number",
+        Value::UInt(u64::from(num)),
+        8,
+        0x1f,
+        p,
+        1,
+    );
     t.set_text(c, format!("{} ({num})", opt_number_name(num)));
 }
 
@@ -657,16 +944,37 @@ fn route_option(t: &mut Tree, o: NodeId, data: &[u8], kind: u8, p: usize, len: u
     let ptr = usize::from(data.get(ptr_at).copied().unwrap_or(0));
     let pn = t.uint(o, "ip.opt.ptr", "Pointer", ptr as u64, ptr_at, 1);
     if ptr < 4 {
-        t.expert(pn, Severity::Warning, "ip.opt.ptr.before_address", "Pointer points before first address", ptr_at, 1);
+        t.expert(
+            pn,
+            Severity::Warning,
+            "ip.opt.ptr.before_address",
+            "Pointer points before first address",
+            ptr_at,
+            1,
+        );
         return;
     }
     if (ptr - 4) % 4 != 0 {
-        t.expert(pn, Severity::Warning, "ip.opt.ptr.middle_address", "Pointer points to middle of address", ptr_at, 1);
+        t.expert(
+            pn,
+            Severity::Warning,
+            "ip.opt.ptr.middle_address",
+            "Pointer points to middle of address",
+            ptr_at,
+            1,
+        );
         return;
     }
     let room = len.saturating_sub(3);
     if !room.is_multiple_of(4) {
-        t.expert(pn, Severity::Warning, "ip.subopt_too_long", "Suboption would go past end of option", ptr_at, 1);
+        t.expert(
+            pn,
+            Severity::Warning,
+            "ip.subopt_too_long",
+            "Suboption would go past end of option",
+            ptr_at,
+            1,
+        );
     }
     let n = room / 4;
     let pending = ptr.saturating_add(3) <= len;
@@ -696,12 +1004,37 @@ fn route_option(t: &mut Tree, o: NodeId, data: &[u8], kind: u8, p: usize, len: u
 
 fn timestamp_option(t: &mut Tree, o: NodeId, data: &[u8], p: usize, len: usize) {
     let ptr_at = p.saturating_add(2);
-    t.uint(o, "ip.opt.ptr", "Pointer", u64::from(data.get(ptr_at).copied().unwrap_or(0)), ptr_at, 1);
+    t.uint(
+        o,
+        "ip.opt.ptr",
+        "Pointer",
+        u64::from(data.get(ptr_at).copied().unwrap_or(0)),
+        ptr_at,
+        1,
+    );
     let fl_at = p.saturating_add(3);
     let b = data.get(fl_at).copied().unwrap_or(0);
-    t.bits(o, "ip.opt.overflow", "Overflow", Value::UInt(u64::from(b >> 4)), 8, 0xf0, fl_at, 1);
+    t.bits(
+        o,
+        "ip.opt.overflow",
+        "Overflow",
+        Value::UInt(u64::from(b >> 4)),
+        8,
+        0xf0,
+        fl_at,
+        1,
+    );
     let flag = b & 0x0f;
-    let f = t.bits(o, "ip.opt.flag", "Flag", Value::UInt(u64::from(flag)), 8, 0x0f, fl_at, 1);
+    let f = t.bits(
+        o,
+        "ip.opt.flag",
+        "Flag",
+        Value::UInt(u64::from(flag)),
+        8,
+        0x0f,
+        fl_at,
+        1,
+    );
     let fname = match flag {
         0 => "Time stamps only",
         1 => "Time stamp and address",
@@ -719,13 +1052,27 @@ fn timestamp_option(t: &mut Tree, o: NodeId, data: &[u8], p: usize, len: usize) 
             t.add(Some(o), "ip.opt.time_stamp_addr", "Address", Value::Ipv4(a), e, 4);
         }
         let ts_at = e.saturating_add(step - 4);
-        t.uint(o, "ip.opt.time_stamp", "Time stamp", u64::from(util::be32(data, ts_at).unwrap_or(0)), ts_at, 4);
+        t.uint(
+            o,
+            "ip.opt.time_stamp",
+            "Time stamp",
+            u64::from(util::be32(data, ts_at).unwrap_or(0)),
+            ts_at,
+            4,
+        );
         q += step;
     }
     if q < len {
         let e = p.saturating_add(q);
         let x = t.text(Some(o), "", "Suboption would go past end of option", e, len - q);
-        t.expert(x, Severity::Warning, "ip.subopt_too_long", "Suboption would go past end of option", e, len - q);
+        t.expert(
+            x,
+            Severity::Warning,
+            "ip.subopt_too_long",
+            "Suboption would go past end of option",
+            e,
+            len - q,
+        );
     }
 }
 
@@ -765,7 +1112,15 @@ fn prot_auth_flags(t: &mut Tree, o: NodeId, b: u8, at: usize) {
         ("ip.opt.sec_prot_auth_nsa", "NSA", 0x10),
         ("ip.opt.sec_prot_auth_doe", "DOE", 0x08),
     ];
-    let f = t.hex(o, "ip.opt.sec_prot_auth_flags", "Protection Authority Flags", u64::from(b), 2, at, 1);
+    let f = t.hex(
+        o,
+        "ip.opt.sec_prot_auth_flags",
+        "Protection Authority Flags",
+        u64::from(b),
+        2,
+        at,
+        1,
+    );
     let mut text = format!("0x{b:02x}");
     for (_, label, m) in BITS {
         if b & m != 0 {
@@ -779,13 +1134,35 @@ fn prot_auth_flags(t: &mut Tree, o: NodeId, b: u8, at: usize) {
         let n = t.bits(f, name, label, Value::Bool(set), 8, u64::from(m), at, 1);
         t.set_text(
             n,
-            if set { "Datagram protected in accordance with its rules" } else { "Datagram not protected in accordance with its rules" },
+            if set {
+                "Datagram protected in accordance with its rules"
+            } else {
+                "Datagram not protected in accordance with its rules"
+            },
         );
     }
-    let u = t.bits(f, "ip.opt.sec_prot_auth_unassigned", "Unassigned", Value::UInt(u64::from((b >> 1) & 3)), 8, 0x06, at, 1);
+    let u = t.bits(
+        f,
+        "ip.opt.sec_prot_auth_unassigned",
+        "Unassigned",
+        Value::UInt(u64::from((b >> 1) & 3)),
+        8,
+        0x06,
+        at,
+        1,
+    );
     t.set_text(u, format!("0x{:x}", (b >> 1) & 3));
     let fti = b & 1 != 0;
-    let n = t.bits(f, "ip.opt.sec_prot_auth_fti", "Field Termination Indicator", Value::Bool(fti), 8, 0x01, at, 1);
+    let n = t.bits(
+        f,
+        "ip.opt.sec_prot_auth_fti",
+        "Field Termination Indicator",
+        Value::Bool(fti),
+        8,
+        0x01,
+        at,
+        1,
+    );
     t.set_text(n, if fti { "Additional octet follows" } else { "Final octet" });
 }
 
@@ -802,8 +1179,14 @@ mod tests {
 
     /// A 20-byte header built by etherparse, followed by `payload`.
     fn packet(payload: &[u8], f: impl FnOnce(&mut etherparse::Ipv4Header)) -> Vec<u8> {
-        let mut h = etherparse::Ipv4Header::new(payload.len() as u16, 64, etherparse::IpNumber::UDP, [192, 168, 0, 1], [10, 0, 0, 2])
-            .unwrap();
+        let mut h = etherparse::Ipv4Header::new(
+            payload.len() as u16,
+            64,
+            etherparse::IpNumber::UDP,
+            [192, 168, 0, 1],
+            [10, 0, 0, 2],
+        )
+        .unwrap();
         h.identification = 0x1234;
         f(&mut h);
         h.header_checksum = h.calc_header_checksum();
@@ -813,8 +1196,14 @@ mod tests {
     }
 
     fn with_options(opts: &[u8], payload: &[u8]) -> Vec<u8> {
-        let mut h = etherparse::Ipv4Header::new(payload.len() as u16, 64, etherparse::IpNumber::ICMP, [10, 0, 0, 1], [10, 0, 0, 2])
-            .unwrap();
+        let mut h = etherparse::Ipv4Header::new(
+            payload.len() as u16,
+            64,
+            etherparse::IpNumber::ICMP,
+            [10, 0, 0, 1],
+            [10, 0, 0, 2],
+        )
+        .unwrap();
         h.options = opts.try_into().unwrap();
         h.total_len = (h.header_len() + payload.len()) as u16;
         h.header_checksum = h.calc_header_checksum();
@@ -882,7 +1271,10 @@ mod tests {
         ip.tree(&mut t, &padded);
         t.set_clip(None);
         assert_eq!(values(&t, &padded, "ip.ttl"), vec!["64"]);
-        assert_eq!(t.roots().next().unwrap().1.text.as_deref(), Some("Internet Protocol Version 4"));
+        assert_eq!(
+            t.roots().next().unwrap().1.text.as_deref(),
+            Some("Internet Protocol Version 4")
+        );
         assert!(values(&t, &padded, "ip.src").is_empty());
         assert!(values(&t, &padded, "ip.checksum").is_empty());
     }
@@ -897,7 +1289,10 @@ mod tests {
         let mut d = packet(b"x", |_| {});
         d[2..4].copy_from_slice(&10u16.to_be_bytes());
         let e = parse(&d, 0).unwrap_err();
-        assert_eq!((e.kind, e.offset), (ErrorKind::Malformed("bogus IP length (less than the header length)"), 2));
+        assert_eq!(
+            (e.kind, e.offset),
+            (ErrorKind::Malformed("bogus IP length (less than the header length)"), 2)
+        );
     }
 
     #[test]
@@ -938,14 +1333,20 @@ mod tests {
         // Total Length beyond the capture: the payload stops at the capture.
         let d = packet(&[7; 100], |_| {});
         let ip = parse(&d[..40], 0).unwrap();
-        assert_eq!((ip.payload.clone(), ip.wire_payload_len, ip.trailer.clone()), (20..40, 100, 40..40));
+        assert_eq!(
+            (ip.payload.clone(), ip.wire_payload_len, ip.trailer.clone()),
+            (20..40, 100, 40..40)
+        );
         // A snap length is no error; a frame shorter on the wire than Total Length is.
         let mut t = Tree::new();
         let root = ip.tree(&mut t, &d[..40]);
         assert!(!ip.check_wire_len(&mut t, root, 120));
         assert!(ip.check_wire_len(&mut t, root, 36));
         let e: Vec<_> = t.experts().map(|(_, e)| e.msg.clone()).collect();
-        assert_eq!(e, vec!["IPv4 total length exceeds packet length (36 bytes)".to_string()]);
+        assert_eq!(
+            e,
+            vec!["IPv4 total length exceeds packet length (36 bytes)".to_string()]
+        );
     }
 
     #[test]
@@ -958,11 +1359,17 @@ mod tests {
         let ip = parse(&d, 0).unwrap();
         assert!(ip.is_fragment());
         assert_eq!(ip.frag_byte_offset(), 800);
-        assert_eq!(ip.frag_info(), "Fragmented IP protocol (proto=UDP 17, off=800, ID=1234)");
+        assert_eq!(
+            ip.frag_info(),
+            "Fragmented IP protocol (proto=UDP 17, off=800, ID=1234)"
+        );
         let mut t = Tree::new();
         let root = ip.tree(&mut t, &d);
         let r = t.node(root).unwrap();
-        assert_eq!(r.text.as_deref(), Some("Internet Protocol Version 4, Src: 192.168.0.1, Dst: 10.0.0.2"));
+        assert_eq!(
+            r.text.as_deref(),
+            Some("Internet Protocol Version 4, Src: 192.168.0.1, Dst: 10.0.0.2")
+        );
         assert_eq!(r.span(), 0..20);
         let want = [
             ("ip.version", "4", 0..1),
@@ -991,7 +1398,10 @@ mod tests {
         let mut text = String::new();
         t.render_text(&mut text, &d);
         assert!(text.contains("    001. .... = Flags: 0x1, More fragments\n"), "{text}");
-        assert!(text.contains("    ...0 0000 0110 0100 = Fragment Offset: 800\n"), "{text}");
+        assert!(
+            text.contains("    ...0 0000 0110 0100 = Fragment Offset: 800\n"),
+            "{text}"
+        );
         assert!(text.contains("    Identification: 0x1234 (4660)\n"), "{text}");
         assert!(text.contains("    Protocol: UDP (17)\n"), "{text}");
         assert!(!text.contains("Source Host"));
@@ -1002,7 +1412,10 @@ mod tests {
         let opts = [7, 11, 8, 1, 2, 3, 4, 0, 0, 0, 0, 1, 148, 4, 0, 0, 0, 0, 0, 0];
         let d = with_options(&opts, b"");
         let ip = parse(&d, 0).unwrap();
-        assert_eq!(ip.options.iter().map(|o| (o.kind, o.len)).collect::<Vec<_>>(), vec![(7, 11), (1, 1), (148, 4), (0, 1)]);
+        assert_eq!(
+            ip.options.iter().map(|o| (o.kind, o.len)).collect::<Vec<_>>(),
+            vec![(7, 11), (1, 1), (148, 4), (0, 1)]
+        );
         let mut t = Tree::new();
         ip.tree(&mut t, &d);
         assert_eq!(values(&t, &d, "ip.rec_rt"), vec!["1.2.3.4"]);
@@ -1012,10 +1425,19 @@ mod tests {
         assert_eq!(values(&t, &d, "ip.opt.type.copy"), vec!["0", "0", "1", "0"]);
         let mut text = String::new();
         t.render_text(&mut text, &d);
-        assert!(text.contains("    Options: (20 bytes), Record Route, Router Alert\n"), "{text}");
-        assert!(text.contains("        IP Option - Router Alert (4 bytes): Router shall examine packet (0)\n"), "{text}");
+        assert!(
+            text.contains("    Options: (20 bytes), Record Route, Router Alert\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("        IP Option - Router Alert (4 bytes): Router shall examine packet (0)\n"),
+            "{text}"
+        );
         assert!(text.contains("            Empty Route: 0.0.0.0 <- (next)\n"), "{text}");
-        assert!(text.contains("                ...1 0100 = Number: Router Alert (20)\n"), "{text}");
+        assert!(
+            text.contains("                ...1 0100 = Number: Router Alert (20)\n"),
+            "{text}"
+        );
         assert_eq!(t.find("ip.options.routeralert").next().unwrap().1.span(), 32..36);
     }
 
@@ -1027,7 +1449,10 @@ mod tests {
         assert_eq!(ip.final_dst, Some(Ipv4Addr::new(5, 6, 7, 8)));
         let mut t = Tree::new();
         let root = ip.tree(&mut t, &d);
-        assert_eq!(t.node(root).unwrap().text.as_deref(), Some("Internet Protocol Version 4, Src: 10.0.0.1, Dst: 5.6.7.8, Via: 10.0.0.2"));
+        assert_eq!(
+            t.node(root).unwrap().text.as_deref(),
+            Some("Internet Protocol Version 4, Src: 10.0.0.1, Dst: 5.6.7.8, Via: 10.0.0.2")
+        );
         assert_eq!(values(&t, &d, "ip.dst"), vec!["5.6.7.8"]);
         assert_eq!(values(&t, &d, "ip.cur_rt"), vec!["10.0.0.2"]);
         assert_eq!(values(&t, &d, "ip.addr"), vec!["10.0.0.1", "5.6.7.8"]);
@@ -1051,10 +1476,19 @@ mod tests {
     #[test]
     fn bad_option_lengths_are_experts() {
         let cases: [(&[u8], &str); 5] = [
-            (&[0x99, 1, 0, 0], "Unknown (0x99) (with too-short option length = 1 byte)"),
+            (
+                &[0x99, 1, 0, 0],
+                "Unknown (0x99) (with too-short option length = 1 byte)",
+            ),
             (&[1, 1, 1, 0x99], "Unknown (0x99) (length byte past end of options)"),
-            (&[7, 40, 4, 0], "Record Route (option length = 40 bytes says option goes past end of options)"),
-            (&[148, 3, 0, 1], "Router Alert (with option length = 3 bytes; should be 4)"),
+            (
+                &[7, 40, 4, 0],
+                "Record Route (option length = 40 bytes says option goes past end of options)",
+            ),
+            (
+                &[148, 3, 0, 1],
+                "Router Alert (with option length = 3 bytes; should be 4)",
+            ),
             (&[1, 1, 1, 1], "4 NOP in a row - a router may have removed some options"),
         ];
         for (opts, msg) in cases {

@@ -117,7 +117,11 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv6, DissectError> {
     let dst = addr(dst);
     let start = off.saturating_add(HDR_LEN);
 
-    let jumbo = if plen == 0 && nxt == HOPOPTS { find_jumbo(data, start) } else { None };
+    let jumbo = if plen == 0 && nxt == HOPOPTS {
+        find_jumbo(data, start)
+    } else {
+        None
+    };
     let tso = plen == 0 && jumbo.is_none() && nxt != NO_NEXT;
     let declared = match jumbo {
         Some(j) => j as usize,
@@ -142,7 +146,12 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv6, DissectError> {
             (Some(_), Some(&l)) => usize::from(l),
             (Some(&hn), None) => {
                 error = Some(truncated(LAYER, data, p, min));
-                partial = Some(ExtHeader { kind: next, next: hn, off: p, len: min.max(8) });
+                partial = Some(ExtHeader {
+                    kind: next,
+                    next: hn,
+                    off: p,
+                    len: min.max(8),
+                });
                 break;
             }
             _ => {
@@ -158,20 +167,44 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv6, DissectError> {
         if p.saturating_add(len) > data.len() {
             error = Some(truncated(LAYER, data, p, len));
             let hn = data.get(p).copied().unwrap_or(NO_NEXT);
-            partial = Some(ExtHeader { kind: next, next: hn, off: p, len });
+            partial = Some(ExtHeader {
+                kind: next,
+                next: hn,
+                off: p,
+                len,
+            });
             break;
         }
         if p.saturating_add(len) > end {
-            error = Some(DissectError::malformed(LAYER, "extension header goes past the payload length", p));
+            error = Some(DissectError::malformed(
+                LAYER,
+                "extension header goes past the payload length",
+                p,
+            ));
             let hn = data.get(p).copied().unwrap_or(NO_NEXT);
-            partial = Some(ExtHeader { kind: next, next: hn, off: p, len });
+            partial = Some(ExtHeader {
+                kind: next,
+                next: hn,
+                off: p,
+                len,
+            });
             break;
         }
         let hn = data.get(p).copied().unwrap_or(NO_NEXT);
-        ext.push(ExtHeader { kind: next, next: hn, off: p, len });
+        ext.push(ExtHeader {
+            kind: next,
+            next: hn,
+            off: p,
+            len,
+        });
         p = p.saturating_add(len);
         next = hn;
-        if let Some(&ExtHeader { kind: FRAGMENT, off: fo, .. }) = ext.last() {
+        if let Some(&ExtHeader {
+            kind: FRAGMENT,
+            off: fo,
+            ..
+        }) = ext.last()
+        {
             let fl = util::be16(data, fo.saturating_add(2)).unwrap_or(0);
             let f = Ipv6Frag {
                 off: fo,
@@ -187,7 +220,11 @@ pub fn parse(data: &[u8], off: usize) -> Result<Ipv6, DissectError> {
         }
     }
     let pay_end = end.min(data.len()).max(p);
-    let trailer = if data.len() > end { end..data.len() } else { pay_end..pay_end };
+    let trailer = if data.len() > end {
+        end..data.len()
+    } else {
+        pay_end..pay_end
+    };
     Ok(Ipv6 {
         version,
         tclass: ((vtf >> 20) & 0xff) as u8,
@@ -315,7 +352,10 @@ fn proto_text(n: u8) -> String {
 impl Ipv6 {
     /// End of the extension headers that were walked (start of `payload`).
     pub fn headers_end(&self) -> usize {
-        self.ext.last().map(|e| e.off.saturating_add(e.len)).unwrap_or(self.off.saturating_add(HDR_LEN))
+        self.ext
+            .last()
+            .map(|e| e.off.saturating_add(e.len))
+            .unwrap_or(self.off.saturating_add(HDR_LEN))
     }
 
     /// The addresses of the upper-layer checksum pseudo-header (RFC 8200
@@ -378,7 +418,9 @@ impl Ipv6 {
         if start.saturating_add(declared) <= wire_end {
             return false;
         }
-        let Some(pl) = t.children(root).find(|(_, n)| n.name == "ipv6.plen").map(|(id, _)| id) else { return false };
+        let Some(pl) = t.children(root).find(|(_, n)| n.name == "ipv6.plen").map(|(id, _)| id) else {
+            return false;
+        };
         let have = wire_end.saturating_sub(start);
         t.expert(
             pl,
@@ -413,19 +455,88 @@ impl Ipv6 {
     pub fn tree(&self, t: &mut Tree, data: &[u8]) -> NodeId {
         let off = self.off;
         let at = |n: usize| off.saturating_add(n);
-        let root = group(t, None, "ipv6", "Internet Protocol Version 6", off, self.headers_end().saturating_sub(off));
-        t.bits(root, "ipv6.version", "Version", Value::UInt(u64::from(self.version)), 8, 0xf0, off, 1);
-        let v = t.bits(root, "ip.version", "Version", Value::UInt(u64::from(self.version)), 8, 0xf0, off, 1);
+        let root = group(
+            t,
+            None,
+            "ipv6",
+            "Internet Protocol Version 6",
+            off,
+            self.headers_end().saturating_sub(off),
+        );
+        t.bits(
+            root,
+            "ipv6.version",
+            "Version",
+            Value::UInt(u64::from(self.version)),
+            8,
+            0xf0,
+            off,
+            1,
+        );
+        let v = t.bits(
+            root,
+            "ip.version",
+            "Version",
+            Value::UInt(u64::from(self.version)),
+            8,
+            0xf0,
+            off,
+            1,
+        );
         t.set_hidden(v);
         let dscp = self.tclass >> 2;
         let ecn = self.tclass & 3;
-        let tc = t.bits(root, "ipv6.tclass", "Traffic Class", Value::UInt(u64::from(self.tclass)), 32, 0x0ff0_0000, off, 4);
-        t.set_text(tc, format!("0x{:02x} (DSCP: {}, ECN: {})", self.tclass, dscp_short(dscp), ecn_short(ecn)));
-        let d = t.bits(tc, "ipv6.tclass.dscp", "Differentiated Services Codepoint", Value::UInt(u64::from(dscp)), 32, 0x0fc0_0000, off, 4);
+        let tc = t.bits(
+            root,
+            "ipv6.tclass",
+            "Traffic Class",
+            Value::UInt(u64::from(self.tclass)),
+            32,
+            0x0ff0_0000,
+            off,
+            4,
+        );
+        t.set_text(
+            tc,
+            format!(
+                "0x{:02x} (DSCP: {}, ECN: {})",
+                self.tclass,
+                dscp_short(dscp),
+                ecn_short(ecn)
+            ),
+        );
+        let d = t.bits(
+            tc,
+            "ipv6.tclass.dscp",
+            "Differentiated Services Codepoint",
+            Value::UInt(u64::from(dscp)),
+            32,
+            0x0fc0_0000,
+            off,
+            4,
+        );
         t.set_text(d, dscp_text(dscp));
-        let e = t.bits(tc, "ipv6.tclass.ecn", "Explicit Congestion Notification", Value::UInt(u64::from(ecn)), 32, 0x0030_0000, off, 4);
+        let e = t.bits(
+            tc,
+            "ipv6.tclass.ecn",
+            "Explicit Congestion Notification",
+            Value::UInt(u64::from(ecn)),
+            32,
+            0x0030_0000,
+            off,
+            4,
+        );
         t.set_text(e, format!("{} ({})", ecn_name(ecn), ecn));
-        let fl = t.bits(root, "ipv6.flow", "Flow Label", Value::UInt(u64::from(self.flow)), 24, 0x0f_ffff, at(1), 3);
+        let fl = t.bits(
+            root,
+            "ipv6.flow",
+            "Flow Label",
+            Value::UInt(u64::from(self.flow)),
+            24,
+            0x0f_ffff,
+            at(1),
+            3,
+        );
         t.set_text(fl, format!("0x{:05x}", self.flow));
 
         let pl = t.uint(root, "ipv6.plen", "Payload Length", u64::from(self.plen), at(4), 2);
@@ -457,7 +568,10 @@ impl Ipv6 {
         let d = add_addr(t, root, false, self.dst, at(24));
         if s != SKIPPED && d != SKIPPED {
             // Like Wireshark, name the addresses only when they were captured.
-            t.set_text(root, format!("Internet Protocol Version 6, Src: {}, Dst: {}", self.src, self.dst));
+            t.set_text(
+                root,
+                format!("Internet Protocol Version 6, Src: {}, Dst: {}", self.src, self.dst),
+            );
         }
         embedded(t, root, true, self.src, at(8));
         embedded(t, root, false, self.dst, at(24));
@@ -493,12 +607,21 @@ pub fn parse_ah(data: &[u8], off: usize) -> Result<ExtHeader, DissectError> {
     let (_, (next, l)) = fixed.map_err(|_| truncated(LAYER_AH, data, off, 12))?;
     let len = (usize::from(l) + 2) * 4;
     if len < 12 {
-        return Err(DissectError::malformed(LAYER_AH, "AH length below 12 bytes", off.saturating_add(1)));
+        return Err(DissectError::malformed(
+            LAYER_AH,
+            "AH length below 12 bytes",
+            off.saturating_add(1),
+        ));
     }
     if data.len().saturating_sub(off) < len {
         return Err(truncated(LAYER_AH, data, off, len));
     }
-    Ok(ExtHeader { kind: AH, next, off, len })
+    Ok(ExtHeader {
+        kind: AH,
+        next,
+        off,
+        len,
+    })
 }
 
 pub const LAYER_AH: &str = "AH";
@@ -523,8 +646,24 @@ fn ext_tree(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
         FRAGMENT => frag_header(t, root, data, x),
         AH => ah_header(t, root, data, x),
         MOBILITY => mobility_header(t, root, data, x),
-        HIP => other_header(t, root, x, "hip", "Host Identity Protocol", ("hip.proto", "Payload Protocol"), ("hip.hdr_len", "Header Length")),
-        _ => other_header(t, root, x, "shim6", "Shim6 Protocol", ("shim6.nxt", "Next Header"), ("shim6.len", "Length")),
+        HIP => other_header(
+            t,
+            root,
+            x,
+            "hip",
+            "Host Identity Protocol",
+            ("hip.proto", "Payload Protocol"),
+            ("hip.hdr_len", "Header Length"),
+        ),
+        _ => other_header(
+            t,
+            root,
+            x,
+            "shim6",
+            "Shim6 Protocol",
+            ("shim6.nxt", "Next Header"),
+            ("shim6.len", "Length"),
+        ),
     }
 }
 
@@ -540,9 +679,25 @@ fn add_addr(t: &mut Tree, root: NodeId, src: bool, a: Ipv6Addr, off: usize) -> N
         ("ipv6.dst", "Destination Address", "ipv6.dst_host", "Destination Host")
     };
     let n = t.add(Some(root), name, label, Value::Ipv6(a), off, 16);
-    hidden(t, root, "ipv6.addr", "Source or Destination Address", Value::Ipv6(a), off, 16);
+    hidden(
+        t,
+        root,
+        "ipv6.addr",
+        "Source or Destination Address",
+        Value::Ipv6(a),
+        off,
+        16,
+    );
     hidden(t, root, hname, hlabel, Value::Str(a.to_string().into()), off, 16);
-    hidden(t, root, "ipv6.host", "Source or Destination Host", Value::Str(a.to_string().into()), off, 16);
+    hidden(
+        t,
+        root,
+        "ipv6.host",
+        "Source or Destination Host",
+        Value::Str(a.to_string().into()),
+        off,
+        16,
+    );
     n
 }
 
@@ -563,16 +718,58 @@ fn embedded(t: &mut Tree, root: NodeId, src: bool, a: Ipv6Addr, off: usize) {
     let pick = |s: &'static str, d: &'static str| if src { s } else { d };
     if o[0] == 0x20 && o[1] == 0x02 {
         let sla = u64::from(u16::from_be_bytes([o[6], o[7]]));
-        gen(t, pick("ipv6.src_6to4_gw_ipv4", "ipv6.dst_6to4_gw_ipv4"), pick("Source 6to4 Gateway IPv4", "Destination 6to4 Gateway IPv4"), v4(2), 2, 4, false);
-        gen(t, pick("ipv6.src_6to4_sla_id", "ipv6.dst_6to4_sla_id"), pick("Source 6to4 SLA ID", "Destination 6to4 SLA ID"), Value::UInt(sla), 6, 2, false);
+        gen(
+            t,
+            pick("ipv6.src_6to4_gw_ipv4", "ipv6.dst_6to4_gw_ipv4"),
+            pick("Source 6to4 Gateway IPv4", "Destination 6to4 Gateway IPv4"),
+            v4(2),
+            2,
+            4,
+            false,
+        );
+        gen(
+            t,
+            pick("ipv6.src_6to4_sla_id", "ipv6.dst_6to4_sla_id"),
+            pick("Source 6to4 SLA ID", "Destination 6to4 SLA ID"),
+            Value::UInt(sla),
+            6,
+            2,
+            false,
+        );
         gen(t, "ipv6.6to4_gw_ipv4", "6to4 Gateway IPv4", v4(2), 2, 4, true);
         gen(t, "ipv6.6to4_sla_id", "6to4 SLA ID", Value::UInt(sla), 6, 2, true);
     } else if o[0] == 0x20 && o[1] == 0x01 && o[2] == 0 && o[3] == 0 {
         let port = u64::from(!u16::from_be_bytes([o[10], o[11]]));
-        let client = Value::Ipv4(std::net::Ipv4Addr::from(!u32::from_be_bytes([o[12], o[13], o[14], o[15]])));
-        gen(t, pick("ipv6.src_ts_ipv4", "ipv6.dst_ts_ipv4"), pick("Source Teredo Server IPv4", "Destination Teredo Server IPv4"), v4(4), 4, 4, false);
-        gen(t, pick("ipv6.src_tc_port", "ipv6.dst_tc_port"), pick("Source Teredo Port", "Destination Teredo Port"), Value::UInt(port), 10, 2, false);
-        gen(t, pick("ipv6.src_tc_ipv4", "ipv6.dst_tc_ipv4"), pick("Source Teredo Client IPv4", "Destination Teredo Client IPv4"), client.clone(), 12, 4, false);
+        let client = Value::Ipv4(std::net::Ipv4Addr::from(!u32::from_be_bytes([
+            o[12], o[13], o[14], o[15],
+        ])));
+        gen(
+            t,
+            pick("ipv6.src_ts_ipv4", "ipv6.dst_ts_ipv4"),
+            pick("Source Teredo Server IPv4", "Destination Teredo Server IPv4"),
+            v4(4),
+            4,
+            4,
+            false,
+        );
+        gen(
+            t,
+            pick("ipv6.src_tc_port", "ipv6.dst_tc_port"),
+            pick("Source Teredo Port", "Destination Teredo Port"),
+            Value::UInt(port),
+            10,
+            2,
+            false,
+        );
+        gen(
+            t,
+            pick("ipv6.src_tc_ipv4", "ipv6.dst_tc_ipv4"),
+            pick("Source Teredo Client IPv4", "Destination Teredo Client IPv4"),
+            client.clone(),
+            12,
+            4,
+            false,
+        );
         gen(t, "ipv6.ts_ipv4", "Teredo Server IPv4", v4(4), 4, 4, true);
         gen(t, "ipv6.tc_port", "Teredo Port", Value::UInt(port), 10, 2, true);
         gen(t, "ipv6.tc_ipv4", "Teredo Client IPv4", client, 12, 4, true);
@@ -580,11 +777,27 @@ fn embedded(t: &mut Tree, root: NodeId, src: bool, a: Ipv6Addr, off: usize) {
     // Only a universally administered MAC (the EUI-64 "u" bit set), as Wireshark shows it.
     if o[11] == 0xff && o[12] == 0xfe && o[8] & 0x02 != 0 {
         let mac = Value::Mac([o[8] ^ 0x02, o[9], o[10], o[13], o[14], o[15]]);
-        gen(t, pick("ipv6.src_slaac_mac", "ipv6.dst_slaac_mac"), pick("Source SLAAC MAC", "Destination SLAAC MAC"), mac.clone(), 8, 8, false);
+        gen(
+            t,
+            pick("ipv6.src_slaac_mac", "ipv6.dst_slaac_mac"),
+            pick("Source SLAAC MAC", "Destination SLAAC MAC"),
+            mac.clone(),
+            8,
+            8,
+            false,
+        );
         gen(t, "ipv6.slaac_mac", "SLAAC MAC", mac, 8, 8, true);
     }
     if (o[8] | 0x02) == 0x02 && o[9] == 0 && o[10] == 0x5e && o[11] == 0xfe {
-        gen(t, pick("ipv6.src_isatap_ipv4", "ipv6.dst_isatap_ipv4"), pick("Source ISATAP IPv4", "Destination ISATAP IPv4"), v4(12), 12, 4, false);
+        gen(
+            t,
+            pick("ipv6.src_isatap_ipv4", "ipv6.dst_isatap_ipv4"),
+            pick("Source ISATAP IPv4", "Destination ISATAP IPv4"),
+            v4(12),
+            12,
+            4,
+            false,
+        );
         gen(t, "ipv6.isatap_ipv4", "ISATAP IPv4", v4(12), 12, 4, true);
     }
 }
@@ -604,9 +817,17 @@ fn common_fields(t: &mut Tree, g: NodeId, data: &[u8], x: &ExtHeader, names: [&'
 /// Hop-by-hop or destination options.
 fn opts_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     let (name, title, names) = if x.kind == HOPOPTS {
-        ("ipv6.hopopts", "IPv6 Hop-by-Hop Option", ["ipv6.hopopts.nxt", "ipv6.hopopts.len", "ipv6.hopopts.len_oct"])
+        (
+            "ipv6.hopopts",
+            "IPv6 Hop-by-Hop Option",
+            ["ipv6.hopopts.nxt", "ipv6.hopopts.len", "ipv6.hopopts.len_oct"],
+        )
     } else {
-        ("ipv6.dstopts", "Destination Options for IPv6", ["ipv6.dstopts.nxt", "ipv6.dstopts.len", "ipv6.dstopts.len_oct"])
+        (
+            "ipv6.dstopts",
+            "Destination Options for IPv6",
+            ["ipv6.dstopts.nxt", "ipv6.dstopts.len", "ipv6.dstopts.len_oct"],
+        )
     };
     let g = group(t, root, name, title, x.off, x.len);
     common_fields(t, g, data, x, names);
@@ -615,7 +836,9 @@ fn opts_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     while q < end {
         let ty = data.get(q).copied().unwrap_or(0);
         let known = opt_name(ty);
-        let oname = known.map(str::to_string).unwrap_or_else(|| format!("Unknown IPv6 Option ({ty})"));
+        let oname = known
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("Unknown IPv6 Option ({ty})"));
         if ty == 0 {
             let o = group(t, Some(g), "ipv6.opt", "Pad1", q, 1);
             opt_type(t, o, ty, q);
@@ -626,7 +849,14 @@ fn opts_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
         let l_at = q.saturating_add(1);
         let Some(&ol) = data.get(l_at).filter(|_| l_at < end) else {
             let x = t.text(Some(g), "", "Option length past end of header", q, 1);
-            t.expert(x, Severity::Error, "ipv6.opt.invalid_len", "Invalid IPv6 option length", q, 1);
+            t.expert(
+                x,
+                Severity::Error,
+                "ipv6.opt.invalid_len",
+                "Invalid IPv6 option length",
+                q,
+                1,
+            );
             break;
         };
         let ol = usize::from(ol);
@@ -635,7 +865,14 @@ fn opts_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
             let o = group(t, Some(g), "ipv6.opt", oname.clone(), q, end - q);
             opt_type(t, o, ty, q);
             let l = t.uint(o, "ipv6.opt.length", "Length", ol as u64, l_at, 1);
-            t.expert(l, Severity::Error, "ipv6.opt.invalid_len", "Invalid IPv6 option length", l_at, 1);
+            t.expert(
+                l,
+                Severity::Error,
+                "ipv6.opt.invalid_len",
+                "Invalid IPv6 option length",
+                l_at,
+                1,
+            );
             break;
         }
         let o = group(t, Some(g), "ipv6.opt", oname.clone(), q, total);
@@ -656,18 +893,46 @@ fn opts_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
                 t.set_text(n, format!("{} ({ra})", router_alert_name(ra)));
             }
             (0xc2, 4) => {
-                t.uint(o, "ipv6.opt.jumbo", "Payload Length", u64::from(util::be32(data, v).unwrap_or(0)), v, 4);
+                t.uint(
+                    o,
+                    "ipv6.opt.jumbo",
+                    "Payload Length",
+                    u64::from(util::be32(data, v).unwrap_or(0)),
+                    v,
+                    4,
+                );
             }
             (201, 16) => {
                 let a = util::ipv6_at(data, v).unwrap_or(Ipv6Addr::UNSPECIFIED);
-                t.add(Some(o), "ipv6.opt.mipv6.home_address", "MIPv6 Home Address", Value::Ipv6(a), v, 16);
+                t.add(
+                    Some(o),
+                    "ipv6.opt.mipv6.home_address",
+                    "MIPv6 Home Address",
+                    Value::Ipv6(a),
+                    v,
+                    16,
+                );
             }
             (4, 1) => {
-                t.uint(o, "ipv6.opt.tel", "Tunnel Encapsulation Limit", u64::from(data.get(v).copied().unwrap_or(0)), v, 1);
+                t.uint(
+                    o,
+                    "ipv6.opt.tel",
+                    "Tunnel Encapsulation Limit",
+                    u64::from(data.get(v).copied().unwrap_or(0)),
+                    v,
+                    1,
+                );
             }
             (5 | 0xc2 | 201 | 4, _) => {
                 // Like Wireshark, give up on the header's options at a wrong length.
-                t.expert(l, Severity::Error, "ipv6.opt.invalid_len", "Invalid IPv6 option length", l_at, 1);
+                t.expert(
+                    l,
+                    Severity::Error,
+                    "ipv6.opt.invalid_len",
+                    "Invalid IPv6 option length",
+                    l_at,
+                    1,
+                );
                 break;
             }
             (30 | 62 | 94 | 126 | 158 | 190 | 222 | 254, _) => {
@@ -678,13 +943,19 @@ fn opts_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
                 if ol == 0 {
                     t.set_text(n, "<MISSING>");
                 }
-                t.expert(n, Severity::Note, "ipv6.opt.unknown_data.expert", "Unknown Data (not interpreted)", v, ol);
+                t.expert(
+                    n,
+                    Severity::Note,
+                    "ipv6.opt.unknown_data.expert",
+                    "Unknown Data (not interpreted)",
+                    v,
+                    ol,
+                );
             }
         }
         q = q.saturating_add(total);
     }
 }
-
 
 /// `Type: Router Alert (0x05)` with its action / change / rest bits.
 fn opt_type(t: &mut Tree, o: NodeId, ty: u8, q: usize) {
@@ -694,12 +965,39 @@ fn opt_type(t: &mut Tree, o: NodeId, ty: u8, q: usize) {
         return;
     }
     let action = ty >> 6;
-    let a = t.bits(n, "ipv6.opt.type.action", "Action", Value::UInt(u64::from(action)), 8, 0xc0, q, 1);
+    let a = t.bits(
+        n,
+        "ipv6.opt.type.action",
+        "Action",
+        Value::UInt(u64::from(action)),
+        8,
+        0xc0,
+        q,
+        1,
+    );
     t.set_text(a, format!("{} ({action})", action_name(action)));
     let change = ty & 0x20 != 0;
-    let c = t.bits(n, "ipv6.opt.type.change", "May Change", Value::Bool(change), 8, 0x20, q, 1);
+    let c = t.bits(
+        n,
+        "ipv6.opt.type.change",
+        "May Change",
+        Value::Bool(change),
+        8,
+        0x20,
+        q,
+        1,
+    );
     t.set_text(c, if change { "Yes" } else { "No" });
-    let r = t.bits(n, "ipv6.opt.type.rest", "Low-Order Bits", Value::UInt(u64::from(ty & 0x1f)), 8, 0x1f, q, 1);
+    let r = t.bits(
+        n,
+        "ipv6.opt.type.rest",
+        "Low-Order Bits",
+        Value::UInt(u64::from(ty & 0x1f)),
+        8,
+        0x1f,
+        q,
+        1,
+    );
     t.set_text(r, format!("0x{:02x}", ty & 0x1f));
 }
 
@@ -711,11 +1009,24 @@ fn routing_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader
         None => "Routing Header for IPv6".to_string(),
     };
     let g = group(t, root, "ipv6.routing", title, x.off, x.len);
-    common_fields(t, g, data, x, ["ipv6.routing.nxt", "ipv6.routing.len", "ipv6.routing.len_oct"]);
+    common_fields(
+        t,
+        g,
+        data,
+        x,
+        ["ipv6.routing.nxt", "ipv6.routing.len", "ipv6.routing.len_oct"],
+    );
     let tn = t.uint(g, "ipv6.routing.type", "Type", u64::from(ty), at(2), 1);
     t.set_text(tn, format!("{} ({ty})", routing_type_name(ty)));
     if ty == 0 {
-        t.expert(tn, Severity::Note, "ipv6.routing.deprecated", "Routing header type is deprecated", at(2), 1);
+        t.expert(
+            tn,
+            Severity::Note,
+            "ipv6.routing.deprecated",
+            "Routing header type is deprecated",
+            at(2),
+            1,
+        );
     }
     let segleft = data.get(at(3)).copied().unwrap_or(0);
     t.uint(g, "ipv6.routing.segleft", "Segments Left", u64::from(segleft), at(3), 1);
@@ -738,7 +1049,14 @@ fn routing_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader
         }
         4 => {
             let last = data.get(at(4)).copied().unwrap_or(0);
-            t.uint(g, "ipv6.routing.srh.last_entry", "Last Entry", u64::from(last), at(4), 1);
+            t.uint(
+                g,
+                "ipv6.routing.srh.last_entry",
+                "Last Entry",
+                u64::from(last),
+                at(4),
+                1,
+            );
             let f = data.get(at(5)).copied().unwrap_or(0);
             let fl = t.hex(g, "ipv6.routing.srh.flags", "Flags", u64::from(f), 2, at(5), 1);
             t.set_text(fl, format!("0x{f:02x}"));
@@ -746,7 +1064,14 @@ fn routing_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader
             let mut i = 0;
             while i <= usize::from(last) && q.saturating_add(16) <= x.len {
                 let a = util::ipv6_at(data, at(q)).unwrap_or(Ipv6Addr::UNSPECIFIED);
-                t.add(Some(g), "ipv6.routing.srh.addr", indexed_label(i), Value::Ipv6(a), at(q), 16);
+                t.add(
+                    Some(g),
+                    "ipv6.routing.srh.addr",
+                    indexed_label(i),
+                    Value::Ipv6(a),
+                    at(q),
+                    16,
+                );
                 i += 1;
                 q += 16;
             }
@@ -756,7 +1081,15 @@ fn routing_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader
         }
     }
     if q < x.len {
-        hex_field(t, data, g, "ipv6.routing.unknown_data", "Type-Specific Data", at(q), x.len - q);
+        hex_field(
+            t,
+            data,
+            g,
+            "ipv6.routing.unknown_data",
+            "Type-Specific Data",
+            at(q),
+            x.len - q,
+        );
     }
 }
 
@@ -766,10 +1099,38 @@ fn indexed_label(i: usize) -> &'static str {
 
 /// `Address[0]` ... `Address[31]`: static labels for indexed addresses.
 const ADDRESS_LABELS: [&str; 32] = [
-    "Address[0]", "Address[1]", "Address[2]", "Address[3]", "Address[4]", "Address[5]", "Address[6]", "Address[7]",
-    "Address[8]", "Address[9]", "Address[10]", "Address[11]", "Address[12]", "Address[13]", "Address[14]", "Address[15]",
-    "Address[16]", "Address[17]", "Address[18]", "Address[19]", "Address[20]", "Address[21]", "Address[22]", "Address[23]",
-    "Address[24]", "Address[25]", "Address[26]", "Address[27]", "Address[28]", "Address[29]", "Address[30]", "Address[31]",
+    "Address[0]",
+    "Address[1]",
+    "Address[2]",
+    "Address[3]",
+    "Address[4]",
+    "Address[5]",
+    "Address[6]",
+    "Address[7]",
+    "Address[8]",
+    "Address[9]",
+    "Address[10]",
+    "Address[11]",
+    "Address[12]",
+    "Address[13]",
+    "Address[14]",
+    "Address[15]",
+    "Address[16]",
+    "Address[17]",
+    "Address[18]",
+    "Address[19]",
+    "Address[20]",
+    "Address[21]",
+    "Address[22]",
+    "Address[23]",
+    "Address[24]",
+    "Address[25]",
+    "Address[26]",
+    "Address[27]",
+    "Address[28]",
+    "Address[29]",
+    "Address[30]",
+    "Address[31]",
 ];
 
 fn frag_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
@@ -778,14 +1139,49 @@ fn frag_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     let n = t.uint(g, "ipv6.fraghdr.nxt", "Next header", u64::from(x.next), x.off, 1);
     t.set_text(n, proto_text(x.next));
     let r = data.get(at(1)).copied().unwrap_or(0);
-    t.hex(g, "ipv6.fraghdr.reserved_octet", "Reserved octet", u64::from(r), 2, at(1), 1);
+    t.hex(
+        g,
+        "ipv6.fraghdr.reserved_octet",
+        "Reserved octet",
+        u64::from(r),
+        2,
+        at(1),
+        1,
+    );
     let fl = util::be16(data, at(2)).unwrap_or(0);
     let units = fl >> 3;
-    let o = t.bits(g, "ipv6.fraghdr.offset", "Offset", Value::UInt(u64::from(units)), 16, 0xfff8, at(2), 2);
+    let o = t.bits(
+        g,
+        "ipv6.fraghdr.offset",
+        "Offset",
+        Value::UInt(u64::from(units)),
+        16,
+        0xfff8,
+        at(2),
+        2,
+    );
     t.set_text(o, format!("{units} ({} bytes)", usize::from(units) * 8));
-    t.bits(g, "ipv6.fraghdr.reserved_bits", "Reserved bits", Value::UInt(u64::from((fl >> 1) & 3)), 16, 0x0006, at(2), 2);
+    t.bits(
+        g,
+        "ipv6.fraghdr.reserved_bits",
+        "Reserved bits",
+        Value::UInt(u64::from((fl >> 1) & 3)),
+        16,
+        0x0006,
+        at(2),
+        2,
+    );
     let more = fl & 1 != 0;
-    let m = t.bits(g, "ipv6.fraghdr.more", "More Fragments", Value::Bool(more), 16, 0x0001, at(2), 2);
+    let m = t.bits(
+        g,
+        "ipv6.fraghdr.more",
+        "More Fragments",
+        Value::Bool(more),
+        16,
+        0x0001,
+        at(2),
+        2,
+    );
     t.set_text(m, if more { "Yes" } else { "No" });
     let id = util::be32(data, at(4)).unwrap_or(0);
     t.hex(g, "ipv6.fraghdr.ident", "Identification", u64::from(id), 8, at(4), 4);
@@ -800,7 +1196,15 @@ fn ah_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeader) {
     let ln = t.uint(g, "ah.length", "Length", u64::from(l), at(1), 1);
     t.set_text(ln, format!("{l} ({} bytes)", x.len));
     hex_field(t, data, g, "ah.reserved", "Reserved", at(2), 2);
-    let spi = t.hex(g, "ah.spi", "AH SPI", u64::from(util::be32(data, at(4)).unwrap_or(0)), 8, at(4), 4);
+    let spi = t.hex(
+        g,
+        "ah.spi",
+        "AH SPI",
+        u64::from(util::be32(data, at(4)).unwrap_or(0)),
+        8,
+        at(4),
+        4,
+    );
     let _ = spi;
     // Past a zero-length header (8 bytes) the sequence number is read from
     // the bytes after it, as Wireshark does, but only when they are there.
@@ -824,8 +1228,24 @@ fn mobility_header(t: &mut Tree, root: Option<NodeId>, data: &[u8], x: &ExtHeade
         let mh = data.get(at(2)).copied().unwrap_or(0);
         let n = t.uint(g, "mip6.mhtype", "Mobility Header Type", u64::from(mh), at(2), 1);
         t.set_text(n, format!("{} ({mh})", mobility_type_name(mh)));
-        t.hex(g, "mip6.reserved", "Reserved", u64::from(data.get(at(3)).copied().unwrap_or(0)), 2, at(3), 1);
-        t.hex(g, "mip6.csum", "Checksum", u64::from(util::be16(data, at(4)).unwrap_or(0)), 4, at(4), 2);
+        t.hex(
+            g,
+            "mip6.reserved",
+            "Reserved",
+            u64::from(data.get(at(3)).copied().unwrap_or(0)),
+            2,
+            at(3),
+            1,
+        );
+        t.hex(
+            g,
+            "mip6.csum",
+            "Checksum",
+            u64::from(util::be16(data, at(4)).unwrap_or(0)),
+            4,
+            at(4),
+            2,
+        );
     }
 }
 
@@ -901,7 +1321,10 @@ mod tests {
     fn plain_header() {
         let d = packet(17, b"12345678");
         let ip = parse(&d, 0).unwrap();
-        assert_eq!((ip.version, ip.tclass, ip.flow, ip.plen, ip.nxt, ip.hlim), (6, 0xb8, 0x12345, 8, 17, 64));
+        assert_eq!(
+            (ip.version, ip.tclass, ip.flow, ip.plen, ip.nxt, ip.hlim),
+            (6, 0xb8, 0x12345, 8, 17, 64)
+        );
         assert_eq!((ip.upper, ip.payload.clone(), ip.wire_payload_len), (17, 40..48, 8));
         assert!(ip.ext.is_empty() && ip.error.is_none() && ip.frag.is_none());
         let mut t = Tree::new();
@@ -924,8 +1347,16 @@ mod tests {
         assert_eq!(values(&t, &d, "ipv6.addr"), vec!["2001:db8::1", "2001:db8::2"]);
         let mut s = String::new();
         t.render_text(&mut s, &d);
-        assert!(s.contains("    .... 1011 1000 .... .... .... .... .... = Traffic Class: 0xb8 (DSCP: EF PHB, ECN: Not-ECT)\n"), "{s}");
-        assert!(s.contains("    .... 0001 0010 0011 0100 0101 = Flow Label: 0x12345\n"), "{s}");
+        assert!(
+            s.contains(
+                "    .... 1011 1000 .... .... .... .... .... = Traffic Class: 0xb8 (DSCP: EF PHB, ECN: Not-ECT)\n"
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains("    .... 0001 0010 0011 0100 0101 = Flow Label: 0x12345\n"),
+            "{s}"
+        );
         assert!(s.contains("    Next Header: UDP (17)\n"), "{s}");
     }
 
@@ -947,7 +1378,15 @@ mod tests {
                         assert_eq!(ip.partial.is_some(), n == 41);
                     } else if n < 48 {
                         assert_eq!(ip.error, Some(DissectError::truncated(LAYER, 40, 8, n - 40)));
-                        assert_eq!(ip.partial, Some(ExtHeader { kind: HOPOPTS, next: 17, off: 40, len: 8 }));
+                        assert_eq!(
+                            ip.partial,
+                            Some(ExtHeader {
+                                kind: HOPOPTS,
+                                next: 17,
+                                off: 40,
+                                len: 8
+                            })
+                        );
                         let mut t = Tree::new();
                         ip.tree(&mut t, &d[..n]);
                         assert_eq!(values(&t, &d[..n], "ipv6.hopopts.nxt"), vec!["17"]);
@@ -979,7 +1418,15 @@ mod tests {
         let kinds: Vec<(u8, usize, usize)> = ip.ext.iter().map(|e| (e.kind, e.off, e.len)).collect();
         assert_eq!(kinds, vec![(0, 40, 8), (60, 48, 24), (43, 72, 24), (44, 96, 8)]);
         assert_eq!(ip.upper, 58);
-        assert_eq!(ip.frag, Some(Ipv6Frag { off: 96, offset: 0, more: false, id: 0xdeadbeef }));
+        assert_eq!(
+            ip.frag,
+            Some(Ipv6Frag {
+                off: 96,
+                offset: 0,
+                more: false,
+                id: 0xdeadbeef
+            })
+        );
         assert!(!ip.is_fragment());
         assert_eq!((ip.payload.clone(), ip.wire_payload_len), (104..112, 8));
         let hoa: Ipv6Addr = "2001:db8::99".parse().unwrap();
@@ -1017,7 +1464,10 @@ mod tests {
         let f = ip.frag.clone().unwrap();
         assert_eq!((f.offset, f.byte_offset(), f.more, f.id), (167, 1336, true, 9));
         assert_eq!(ip.payload, 48..56);
-        assert_eq!(ip.frag_info().unwrap(), "IPv6 fragment (off=1336 more=y ident=0x00000009 nxt=17)");
+        assert_eq!(
+            ip.frag_info().unwrap(),
+            "IPv6 fragment (off=1336 more=y ident=0x00000009 nxt=17)"
+        );
     }
 
     #[test]
@@ -1027,7 +1477,15 @@ mod tests {
         pl.extend_from_slice(&[128, 0, 0, 0]);
         let d = packet(AH, &pl);
         let ip = parse(&d, 0).unwrap();
-        assert_eq!(ip.ext, vec![ExtHeader { kind: AH, next: 58, off: 40, len: 24 }]);
+        assert_eq!(
+            ip.ext,
+            vec![ExtHeader {
+                kind: AH,
+                next: 58,
+                off: 40,
+                len: 24
+            }]
+        );
         assert_eq!(ip.payload, 64..68);
         let mut t = Tree::new();
         ip.tree(&mut t, &d);
@@ -1044,7 +1502,15 @@ mod tests {
         // Found by the ipv6 fuzz target: `ah.sequence` spanned 4 bytes past the data.
         let d = packet(AH, &[NO_NEXT, 0, 0, 0, 0, 0, 1, 0]);
         let ip = parse(&d, 0).unwrap();
-        assert_eq!(ip.ext, vec![ExtHeader { kind: AH, next: NO_NEXT, off: 40, len: 8 }]);
+        assert_eq!(
+            ip.ext,
+            vec![ExtHeader {
+                kind: AH,
+                next: NO_NEXT,
+                off: 40,
+                len: 8
+            }]
+        );
         let mut t = Tree::new();
         ip.tree(&mut t, &d);
         assert!(t.iter().all(|(_, n)| n.span().end <= d.len()), "a field past the data");
@@ -1063,7 +1529,15 @@ mod tests {
         d.extend_from_slice(&[6, 4, 0, 0, 0, 0, 1, 0, 0, 0, 0, 5]);
         d.extend_from_slice(&[0xab; 12]);
         let x = parse_ah(&d, 20).unwrap();
-        assert_eq!(x, ExtHeader { kind: AH, next: 6, off: 20, len: 24 });
+        assert_eq!(
+            x,
+            ExtHeader {
+                kind: AH,
+                next: 6,
+                off: 20,
+                len: 24
+            }
+        );
         for n in 20..44 {
             let e = parse_ah(&d[..n], 20).unwrap_err();
             assert_eq!((e.offset, e.need, e.have), (20, if n < 22 { 12 } else { 24 }, n - 20));
@@ -1107,16 +1581,25 @@ mod tests {
         assert_eq!((ip.payload.clone(), ip.wire_payload_len), (40..48, 8));
         let mut t = Tree::new();
         ip.tree(&mut t, &d);
-        assert_eq!(t.experts().map(|(_, e)| e.code).collect::<Vec<_>>(), vec!["ipv6.plen_zero"]);
+        assert_eq!(
+            t.experts().map(|(_, e)| e.code).collect::<Vec<_>>(),
+            vec!["ipv6.plen_zero"]
+        );
 
         let d = packet(17, &[0; 100]);
         let ip = parse(&d[..60], 0).unwrap();
-        assert_eq!((ip.payload.clone(), ip.wire_payload_len, ip.trailer.clone()), (40..60, 100, 60..60));
+        assert_eq!(
+            (ip.payload.clone(), ip.wire_payload_len, ip.trailer.clone()),
+            (40..60, 100, 60..60)
+        );
         let mut t = Tree::new();
         let root = ip.tree(&mut t, &d[..60]);
         assert!(!ip.check_wire_len(&mut t, root, 140));
         assert!(ip.check_wire_len(&mut t, root, 52));
-        assert_eq!(t.experts().map(|(_, e)| e.msg.clone()).collect::<Vec<_>>(), vec!["IPv6 payload length exceeds framing length (12 bytes)"]);
+        assert_eq!(
+            t.experts().map(|(_, e)| e.msg.clone()).collect::<Vec<_>>(),
+            vec!["IPv6 payload length exceeds framing length (12 bytes)"]
+        );
         let mut d = packet(17, &[0; 8]);
         d.extend_from_slice(&[0; 6]);
         assert_eq!(parse(&d, 0).unwrap().trailer, 48..54);
@@ -1137,7 +1620,14 @@ mod tests {
         let d = packet(DSTOPTS, &pl);
         let ip = parse(&d, 0).unwrap();
         assert_eq!(ip.ext.len(), MAX_EXT_HEADERS);
-        assert_eq!(ip.error, Some(DissectError::malformed(LAYER, "too many extension headers", 40 + 8 * MAX_EXT_HEADERS)));
+        assert_eq!(
+            ip.error,
+            Some(DissectError::malformed(
+                LAYER,
+                "too many extension headers",
+                40 + 8 * MAX_EXT_HEADERS
+            ))
+        );
         let mut t = Tree::new();
         ip.tree(&mut t, &d);
         assert!(t.experts().any(|(_, e)| e.code == "ipv6.invalid_header"));

@@ -282,7 +282,14 @@ pub(crate) fn plural(n: usize) -> &'static str {
 ///
 /// The clip check of [`Tree::add`] is made on its first byte only, so that a
 /// header cut short still shows the fields that were captured under it.
-pub(crate) fn group(t: &mut Tree, parent: Option<NodeId>, name: &'static str, text: impl Into<Box<str>>, off: usize, len: usize) -> NodeId {
+pub(crate) fn group(
+    t: &mut Tree,
+    parent: Option<NodeId>,
+    name: &'static str,
+    text: impl Into<Box<str>>,
+    off: usize,
+    len: usize,
+) -> NodeId {
     let id = t.text(parent, name, text, off, len.min(1));
     t.set_len(id, len);
     id
@@ -290,7 +297,15 @@ pub(crate) fn group(t: &mut Tree, parent: Option<NodeId>, name: &'static str, te
 
 /// A bytes field written the way Wireshark writes plain byte fields: hex
 /// without separators (`Unused: 00000000`), the first 36 bytes then `…`.
-pub(crate) fn hex_field(t: &mut Tree, data: &[u8], parent: NodeId, name: &'static str, label: &'static str, off: usize, len: usize) -> NodeId {
+pub(crate) fn hex_field(
+    t: &mut Tree,
+    data: &[u8],
+    parent: NodeId,
+    name: &'static str,
+    label: &'static str,
+    off: usize,
+    len: usize,
+) -> NodeId {
     const SHOWN: usize = 36;
     let n = t.bytes(parent, name, label, off, len);
     if n != crate::tree::SKIPPED {
@@ -320,7 +335,15 @@ impl Bounded<'_> {
         off.saturating_add(len) <= self.end
     }
 
-    pub fn add(&mut self, parent: Option<NodeId>, name: &'static str, label: &'static str, v: crate::tree::Value, off: usize, len: usize) -> NodeId {
+    pub fn add(
+        &mut self,
+        parent: Option<NodeId>,
+        name: &'static str,
+        label: &'static str,
+        v: crate::tree::Value,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         if self.fits(off, len) {
             self.t.add(parent, name, label, v, off, len)
         } else {
@@ -328,17 +351,44 @@ impl Bounded<'_> {
         }
     }
 
-    pub fn uint(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: u64, off: usize, len: usize) -> NodeId {
+    pub fn uint(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        v: u64,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         self.add(Some(parent), name, label, crate::tree::Value::UInt(v), off, len)
     }
 
-    pub fn hex(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: u64, digits: u8, off: usize, len: usize) -> NodeId {
+    pub fn hex(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        v: u64,
+        digits: u8,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         let id = self.uint(parent, name, label, v, off, len);
         self.t.set_base(id, crate::tree::Base::Hex(digits));
         id
     }
 
-    pub fn bits(&mut self, parent: NodeId, name: &'static str, label: &'static str, v: crate::tree::Value, bits: u8, mask: u64, off: usize, len: usize) -> NodeId {
+    pub fn bits(
+        &mut self,
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        v: crate::tree::Value,
+        bits: u8,
+        mask: u64,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         if self.fits(off, len) {
             self.t.bits(parent, name, label, v, bits, mask, off, len)
         } else {
@@ -346,7 +396,14 @@ impl Bounded<'_> {
         }
     }
 
-    pub fn text(&mut self, parent: Option<NodeId>, name: &'static str, text: impl Into<Box<str>>, off: usize, len: usize) -> NodeId {
+    pub fn text(
+        &mut self,
+        parent: Option<NodeId>,
+        name: &'static str,
+        text: impl Into<Box<str>>,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         if self.fits(off, len) {
             self.t.text(parent, name, text, off, len)
         } else {
@@ -355,7 +412,14 @@ impl Bounded<'_> {
     }
 
     /// [`group`] whose first byte must lie before the end.
-    pub fn group(&mut self, parent: Option<NodeId>, name: &'static str, text: impl Into<Box<str>>, off: usize, len: usize) -> NodeId {
+    pub fn group(
+        &mut self,
+        parent: Option<NodeId>,
+        name: &'static str,
+        text: impl Into<Box<str>>,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         if self.fits(off, len.min(1)) {
             group(self.t, parent, name, text, off, len)
         } else {
@@ -363,7 +427,15 @@ impl Bounded<'_> {
         }
     }
 
-    pub fn hex_field(&mut self, data: &[u8], parent: NodeId, name: &'static str, label: &'static str, off: usize, len: usize) -> NodeId {
+    pub fn hex_field(
+        &mut self,
+        data: &[u8],
+        parent: NodeId,
+        name: &'static str,
+        label: &'static str,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         if self.fits(off, len) {
             hex_field(self.t, data, parent, name, label, off, len)
         } else {
@@ -383,7 +455,15 @@ impl Bounded<'_> {
         self.t.set_hidden(id);
     }
 
-    pub fn expert(&mut self, parent: NodeId, sev: crate::Severity, code: &'static str, msg: impl Into<String>, off: usize, len: usize) -> NodeId {
+    pub fn expert(
+        &mut self,
+        parent: NodeId,
+        sev: crate::Severity,
+        code: &'static str,
+        msg: impl Into<String>,
+        off: usize,
+        len: usize,
+    ) -> NodeId {
         if parent == crate::tree::SKIPPED {
             return parent;
         }

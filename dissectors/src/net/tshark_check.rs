@@ -27,7 +27,9 @@ fn corpus_root() -> Option<PathBuf> {
         return Some(PathBuf::from(p));
     }
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent()?;
-    [repo.join("../shared/corpus"), repo.join("../../shared/corpus")].into_iter().find(|p| p.join("MANIFEST.tsv").is_file())
+    [repo.join("../shared/corpus"), repo.join("../../shared/corpus")]
+        .into_iter()
+        .find(|p| p.join("MANIFEST.tsv").is_file())
 }
 
 /// (link type, capture time in ns, bytes, length on the wire)
@@ -35,12 +37,20 @@ type Record = (u32, i64, Vec<u8>, usize);
 
 fn u16_at(b: &[u8], o: usize, le: bool) -> Option<u16> {
     let a: [u8; 2] = b.get(o..o + 2)?.try_into().ok()?;
-    Some(if le { u16::from_le_bytes(a) } else { u16::from_be_bytes(a) })
+    Some(if le {
+        u16::from_le_bytes(a)
+    } else {
+        u16::from_be_bytes(a)
+    })
 }
 
 fn u32_at(b: &[u8], o: usize, le: bool) -> Option<u32> {
     let a: [u8; 4] = b.get(o..o + 4)?.try_into().ok()?;
-    Some(if le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
+    Some(if le {
+        u32::from_le_bytes(a)
+    } else {
+        u32::from_be_bytes(a)
+    })
 }
 
 /// A minimal pcap / pcapng record walk: good enough for test inputs.
@@ -55,7 +65,9 @@ fn read_capture(path: &Path) -> Option<Vec<Record>> {
             let lt = u32_at(&b, 20, le)? & 0x0fff_ffff;
             let mut p = 24;
             while let (Some(s), Some(f), Some(n)) = (u32_at(&b, p, le), u32_at(&b, p + 4, le), u32_at(&b, p + 8, le)) {
-                let Some(d) = b.get(p + 16..p + 16 + n as usize) else { break };
+                let Some(d) = b.get(p + 16..p + 16 + n as usize) else {
+                    break;
+                };
                 let ns = i64::from(s) * 1_000_000_000 + i64::from(f) * if nano { 1 } else { 1000 };
                 let orig = u32_at(&b, p + 12, le).unwrap_or(n) as usize;
                 out.push((lt, ns, d.to_vec(), orig));
@@ -89,7 +101,11 @@ fn read_capture(path: &Path) -> Option<Vec<Record>> {
                             }
                             if code == 9 && olen >= 1 {
                                 let r = *b.get(q + 4)?;
-                                div = if r & 0x80 == 0 { 10i64.pow(9u32.saturating_sub(u32::from(r))) } else { 1 };
+                                div = if r & 0x80 == 0 {
+                                    10i64.pow(9u32.saturating_sub(u32::from(r)))
+                                } else {
+                                    1
+                                };
                             }
                             q += 4 + olen.div_ceil(4) * 4;
                         }
@@ -199,7 +215,9 @@ fn dissect_ip(t: &mut Tree, data: &[u8], off: usize, v6: Option<bool>, depth: u3
     let is_v6 = v6.unwrap_or_else(|| data.get(off).is_some_and(|b| b >> 4 == 6));
     let clip_len = data.len();
     if !is_v6 {
-        let Some((mut ip, buf, cut)) = padded(data, |d| ipv4::parse(d, off)) else { return };
+        let Some((mut ip, buf, cut)) = padded(data, |d| ipv4::parse(d, off)) else {
+            return;
+        };
         if cut {
             ip.checksum_status = crate::util::ChecksumStatus::Unverified;
             t.set_clip(Some((0, clip_len)));
@@ -214,7 +232,12 @@ fn dissect_ip(t: &mut Tree, data: &[u8], off: usize, v6: Option<bool>, depth: u3
         }
         if ip.is_fragment() {
             if depth == 0 {
-                let key = FragKey { src: IpAddr::V4(ip.src), dst: IpAddr::V4(ip.dst), id: u32::from(ip.id), proto: ip.proto };
+                let key = FragKey {
+                    src: IpAddr::V4(ip.src),
+                    dst: IpAddr::V4(ip.dst),
+                    id: u32::from(ip.id),
+                    proto: ip.proto,
+                };
                 let pay = data.get(ip.payload.clone()).unwrap_or(&[]).to_vec();
                 out.frag = Some((key, ip.frag_byte_offset(), ip.mf(), pay));
             }
@@ -223,7 +246,9 @@ fn dissect_ip(t: &mut Tree, data: &[u8], off: usize, v6: Option<bool>, depth: u3
         let end = (ip.payload.start + ip.wire_payload_len).min(out.wire_end);
         upper(t, data, ip.proto, ip.payload.start, end, Some(ip.ttl), None, depth, out);
     } else {
-        let Some((ip, buf, cut)) = padded(data, |d| ipv6::parse(d, off)) else { return };
+        let Some((ip, buf, cut)) = padded(data, |d| ipv6::parse(d, off)) else {
+            return;
+        };
         if cut {
             t.set_clip(Some((0, clip_len)));
         }
@@ -238,7 +263,12 @@ fn dissect_ip(t: &mut Tree, data: &[u8], off: usize, v6: Option<bool>, depth: u3
         if ip.is_fragment() {
             if depth == 0 {
                 if let Some(f) = &ip.frag {
-                    let key = FragKey { src: IpAddr::V6(ip.src), dst: IpAddr::V6(ip.dst), id: f.id, proto: ip.upper };
+                    let key = FragKey {
+                        src: IpAddr::V6(ip.src),
+                        dst: IpAddr::V6(ip.dst),
+                        id: f.id,
+                        proto: ip.upper,
+                    };
                     let pay = data.get(ip.payload.clone()).unwrap_or(&[]).to_vec();
                     out.frag = Some((key, f.byte_offset(), f.more, pay));
                 }
@@ -247,7 +277,17 @@ fn dissect_ip(t: &mut Tree, data: &[u8], off: usize, v6: Option<bool>, depth: u3
         }
         let end = (ip.payload.start + ip.wire_payload_len).min(out.wire_end);
         let pseudo = ip.checksum_addrs(data);
-        upper(t, data, ip.upper, ip.payload.start, end, Some(ip.hlim), Some(pseudo), depth, out);
+        upper(
+            t,
+            data,
+            ip.upper,
+            ip.payload.start,
+            end,
+            Some(ip.hlim),
+            Some(pseudo),
+            depth,
+            out,
+        );
     }
 }
 
@@ -265,7 +305,9 @@ fn upper(
 ) {
     match proto {
         1 => {
-            let Some((mut m, buf, cut)) = padded(data, |d| icmp::parse(d, off, end)) else { return };
+            let Some((mut m, buf, cut)) = padded(data, |d| icmp::parse(d, off, end)) else {
+                return;
+            };
             if out.in_error {
                 // Wireshark does not verify the checksum of an invoking packet's ICMP.
                 m.checksum_status = crate::util::ChecksumStatus::Unverified;
@@ -321,7 +363,15 @@ fn upper(
 
 /// The invoking packet of an ICMP error, dissected on a copy cut at its captured end,
 /// its root moved under the ICMP node.
-fn embedded(t: &mut Tree, data: &[u8], r: std::ops::Range<usize>, parent: NodeId, v6: bool, depth: u32, out: &mut Frame) {
+fn embedded(
+    t: &mut Tree,
+    data: &[u8],
+    r: std::ops::Range<usize>,
+    parent: NodeId,
+    v6: bool,
+    depth: u32,
+    out: &mut Frame,
+) {
     let cut = data.get(..r.end).unwrap_or(data);
     let mut sub = Tree::new();
     let was = out.in_error;
@@ -332,7 +382,14 @@ fn embedded(t: &mut Tree, data: &[u8], r: std::ops::Range<usize>, parent: NodeId
     let mut map: HashMap<NodeId, NodeId> = HashMap::new();
     for (id, n) in sub.pre_order() {
         let p = n.parent().and_then(|p| map.get(&p).copied()).unwrap_or(parent);
-        let nid = t.add(Some(p), n.name, n.label, n.value.clone(), n.off as usize, n.len as usize);
+        let nid = t.add(
+            Some(p),
+            n.name,
+            n.label,
+            n.value.clone(),
+            n.off as usize,
+            n.len as usize,
+        );
         if let Some(x) = t.node_mut(nid) {
             x.text = n.text.clone();
             x.bits = n.bits;
@@ -348,7 +405,14 @@ fn embedded(t: &mut Tree, data: &[u8], r: std::ops::Range<usize>, parent: NodeId
 
 fn dissect_frame(lt: u32, d: &[u8], ts: i64, orig: usize) -> Option<Frame> {
     let (off, v6) = network_offset(lt, d)?;
-    let mut f = Frame { tree: Tree::new(), info: None, frag: None, ts, wire_end: orig.max(d.len()), in_error: false };
+    let mut f = Frame {
+        tree: Tree::new(),
+        info: None,
+        frag: None,
+        ts,
+        wire_end: orig.max(d.len()),
+        in_error: false,
+    };
     let mut t = Tree::new();
     dissect_ip(&mut t, d, off, v6, 0, &mut f);
     f.tree = t;
@@ -356,29 +420,139 @@ fn dissect_frame(lt: u32, d: &[u8], ts: i64, orig: usize) -> Option<Frame> {
 }
 
 const FIELDS: &[&str] = &[
-    "ip.version", "ip.hdr_len", "ip.dsfield", "ip.dsfield.dscp", "ip.dsfield.ecn", "ip.len", "ip.id", "ip.flags", "ip.flags.rb",
-    "ip.flags.df", "ip.flags.mf", "ip.frag_offset", "ip.ttl", "ip.proto", "ip.checksum", "ip.checksum.status",
-    "ip.checksum_calculated", "ip.src", "ip.dst", "ip.addr", "ip.src_host", "ip.dst_host", "ip.host", "ip.cur_rt", "ip.opt.type",
-    "ip.opt.type.copy", "ip.opt.type.class", "ip.opt.type.number", "ip.opt.len", "ip.opt.ptr", "ip.rec_rt", "ip.src_rt",
-    "ip.empty_rt", "ip.opt.ra", "ip.opt.sid", "ip.opt.time_stamp", "ip.opt.time_stamp_addr", "ip.opt.flag", "ip.opt.overflow",
-    "ipv6.version", "ipv6.tclass", "ipv6.tclass.dscp", "ipv6.tclass.ecn", "ipv6.flow", "ipv6.plen", "ipv6.nxt", "ipv6.hlim",
-    "ipv6.src", "ipv6.dst", "ipv6.addr", "ipv6.src_host", "ipv6.host", "ipv6.src_slaac_mac", "ipv6.dst_slaac_mac",
-    "ipv6.src_6to4_gw_ipv4", "ipv6.dst_ts_ipv4", "ipv6.dst_tc_port", "ipv6.hopopts.nxt", "ipv6.hopopts.len", "ipv6.hopopts.len_oct",
-    "ipv6.dstopts.nxt", "ipv6.dstopts.len", "ipv6.routing.nxt", "ipv6.routing.len", "ipv6.routing.type", "ipv6.routing.segleft",
-    "ipv6.routing.src.addr", "ipv6.fraghdr.nxt", "ipv6.fraghdr.offset", "ipv6.fraghdr.more", "ipv6.fraghdr.ident", "ipv6.opt.type",
-    "ipv6.opt.length", "ipv6.opt.router_alert", "ipv6.opt.jumbo", "ipv6.opt.padn", "ah.next_header", "ah.length", "ah.spi",
-    "ah.sequence", "icmp.type", "icmp.code", "icmp.checksum", "icmp.checksum.status", "icmp.ident", "icmp.ident_le", "icmp.seq",
-    "icmp.seq_le", "icmp.redir_gw", "icmp.mtu", "icmp.pointer", "icmp.originate_timestamp", "icmp.receive_timestamp",
-    "icmp.address_mask", "icmpv6.type", "icmpv6.code", "icmpv6.checksum", "icmpv6.checksum.status", "icmpv6.echo.identifier",
-    "icmpv6.echo.sequence_number", "icmpv6.mtu", "icmpv6.pointer", "icmpv6.nd.ns.target_address", "icmpv6.nd.na.target_address",
-    "icmpv6.nd.na.flag.r", "icmpv6.nd.na.flag.s", "icmpv6.nd.na.flag.o", "icmpv6.nd.ra.cur_hop_limit", "icmpv6.nd.ra.flag.m",
-    "icmpv6.nd.ra.router_lifetime", "icmpv6.nd.ra.reachable_time", "icmpv6.opt.type", "icmpv6.opt.length", "icmpv6.opt.linkaddr",
-    "icmpv6.opt.prefix", "icmpv6.opt.prefix.length", "icmpv6.opt.prefix.valid_lifetime", "icmpv6.opt.mtu", "icmpv6.opt.rdnss",
-    "icmpv6.mld.multicast_address", "icmpv6.mldr.nb_mcast_records", "icmpv6.mldr.mar.record_type",
+    "ip.version",
+    "ip.hdr_len",
+    "ip.dsfield",
+    "ip.dsfield.dscp",
+    "ip.dsfield.ecn",
+    "ip.len",
+    "ip.id",
+    "ip.flags",
+    "ip.flags.rb",
+    "ip.flags.df",
+    "ip.flags.mf",
+    "ip.frag_offset",
+    "ip.ttl",
+    "ip.proto",
+    "ip.checksum",
+    "ip.checksum.status",
+    "ip.checksum_calculated",
+    "ip.src",
+    "ip.dst",
+    "ip.addr",
+    "ip.src_host",
+    "ip.dst_host",
+    "ip.host",
+    "ip.cur_rt",
+    "ip.opt.type",
+    "ip.opt.type.copy",
+    "ip.opt.type.class",
+    "ip.opt.type.number",
+    "ip.opt.len",
+    "ip.opt.ptr",
+    "ip.rec_rt",
+    "ip.src_rt",
+    "ip.empty_rt",
+    "ip.opt.ra",
+    "ip.opt.sid",
+    "ip.opt.time_stamp",
+    "ip.opt.time_stamp_addr",
+    "ip.opt.flag",
+    "ip.opt.overflow",
+    "ipv6.version",
+    "ipv6.tclass",
+    "ipv6.tclass.dscp",
+    "ipv6.tclass.ecn",
+    "ipv6.flow",
+    "ipv6.plen",
+    "ipv6.nxt",
+    "ipv6.hlim",
+    "ipv6.src",
+    "ipv6.dst",
+    "ipv6.addr",
+    "ipv6.src_host",
+    "ipv6.host",
+    "ipv6.src_slaac_mac",
+    "ipv6.dst_slaac_mac",
+    "ipv6.src_6to4_gw_ipv4",
+    "ipv6.dst_ts_ipv4",
+    "ipv6.dst_tc_port",
+    "ipv6.hopopts.nxt",
+    "ipv6.hopopts.len",
+    "ipv6.hopopts.len_oct",
+    "ipv6.dstopts.nxt",
+    "ipv6.dstopts.len",
+    "ipv6.routing.nxt",
+    "ipv6.routing.len",
+    "ipv6.routing.type",
+    "ipv6.routing.segleft",
+    "ipv6.routing.src.addr",
+    "ipv6.fraghdr.nxt",
+    "ipv6.fraghdr.offset",
+    "ipv6.fraghdr.more",
+    "ipv6.fraghdr.ident",
+    "ipv6.opt.type",
+    "ipv6.opt.length",
+    "ipv6.opt.router_alert",
+    "ipv6.opt.jumbo",
+    "ipv6.opt.padn",
+    "ah.next_header",
+    "ah.length",
+    "ah.spi",
+    "ah.sequence",
+    "icmp.type",
+    "icmp.code",
+    "icmp.checksum",
+    "icmp.checksum.status",
+    "icmp.ident",
+    "icmp.ident_le",
+    "icmp.seq",
+    "icmp.seq_le",
+    "icmp.redir_gw",
+    "icmp.mtu",
+    "icmp.pointer",
+    "icmp.originate_timestamp",
+    "icmp.receive_timestamp",
+    "icmp.address_mask",
+    "icmpv6.type",
+    "icmpv6.code",
+    "icmpv6.checksum",
+    "icmpv6.checksum.status",
+    "icmpv6.echo.identifier",
+    "icmpv6.echo.sequence_number",
+    "icmpv6.mtu",
+    "icmpv6.pointer",
+    "icmpv6.nd.ns.target_address",
+    "icmpv6.nd.na.target_address",
+    "icmpv6.nd.na.flag.r",
+    "icmpv6.nd.na.flag.s",
+    "icmpv6.nd.na.flag.o",
+    "icmpv6.nd.ra.cur_hop_limit",
+    "icmpv6.nd.ra.flag.m",
+    "icmpv6.nd.ra.router_lifetime",
+    "icmpv6.nd.ra.reachable_time",
+    "icmpv6.opt.type",
+    "icmpv6.opt.length",
+    "icmpv6.opt.linkaddr",
+    "icmpv6.opt.prefix",
+    "icmpv6.opt.prefix.length",
+    "icmpv6.opt.prefix.valid_lifetime",
+    "icmpv6.opt.mtu",
+    "icmpv6.opt.rdnss",
+    "icmpv6.mld.multicast_address",
+    "icmpv6.mldr.nb_mcast_records",
+    "icmpv6.mldr.mar.record_type",
     "icmpv6.mldr.mar.multicast_address",
 ];
 
-const PREFS: &[&str] = &["-o", "ip.check_checksum:TRUE", "-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE"];
+const PREFS: &[&str] = &[
+    "-o",
+    "ip.check_checksum:TRUE",
+    "-o",
+    "ip.defragment:FALSE",
+    "-o",
+    "ipv6.defragment:FALSE",
+];
 
 /// tshark prints hex fields as `0x..`: compare numbers as numbers.
 fn norm(v: &str) -> String {
@@ -386,18 +560,22 @@ fn norm(v: &str) -> String {
         return String::new();
     }
     v.split(',')
-        .map(|x| match x.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok()) {
-            Some(n) => n.to_string(),
-            None if x == "<none>" => String::new(),
-            None => x.to_string(),
-        })
+        .map(
+            |x| match x.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok()) {
+                Some(n) => n.to_string(),
+                None if x == "<none>" => String::new(),
+                None => x.to_string(),
+            },
+        )
         .collect::<Vec<_>>()
         .join(",")
 }
 
 fn tshark(args: &[&str]) -> Option<String> {
     let o = Command::new("tshark").args(args).output().ok()?;
-    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).into_owned())
+    o.status
+        .success()
+        .then(|| String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
 fn corpus_files() -> Vec<PathBuf> {
@@ -408,13 +586,19 @@ fn corpus_files() -> Vec<PathBuf> {
         eprintln!("corpus not found: ../shared/corpus is absent (set WIRELENS_CORPUS, or WIRELENS_PCAPS to compare other files)");
         return Vec::new();
     };
-    let Ok(m) = std::fs::read_to_string(root.join("MANIFEST.tsv")) else { return Vec::new() };
+    let Ok(m) = std::fs::read_to_string(root.join("MANIFEST.tsv")) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for line in m.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let (Some(path), Some(protos), Some(note)) = (cols.first(), cols.get(7), cols.get(8)) else { continue };
+        let (Some(path), Some(protos), Some(note)) = (cols.first(), cols.get(7), cols.get(8)) else {
+            continue;
+        };
         let ps: Vec<&str> = protos.split(',').collect();
-        let interesting = ps.iter().any(|p| matches!(*p, "icmp" | "icmpv6" | "ah") || p.starts_with("ipv6."))
+        let interesting = ps
+            .iter()
+            .any(|p| matches!(*p, "icmp" | "icmpv6" | "ah") || p.starts_with("ipv6."))
             || note.contains("IPv4 options")
             || note.contains("fragments")
             || (ps.contains(&"ipv6") && ps.len() <= 6)
@@ -454,7 +638,18 @@ fn tshark_field_agreement() {
         let path = f.to_string_lossy();
         let mut args: Vec<&str> = vec!["-n", "-r", &path];
         args.extend_from_slice(PREFS);
-        args.extend_from_slice(&["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "frame.protocols", "-e", "_ws.col.Protocol"]);
+        args.extend_from_slice(&[
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-E",
+            "aggregator=,",
+            "-e",
+            "frame.protocols",
+            "-e",
+            "_ws.col.Protocol",
+        ]);
         for fl in FIELDS {
             args.push("-e");
             args.push(fl);
@@ -467,20 +662,33 @@ fn tshark_field_agreement() {
         files_done += 1;
         let lines: Vec<&str> = out.lines().collect();
         if lines.len() != records.len() {
-            eprintln!("{path}: {} records, tshark {} lines: skipped", records.len(), lines.len());
+            eprintln!(
+                "{path}: {} records, tshark {} lines: skipped",
+                records.len(),
+                lines.len()
+            );
             continue;
         }
         for (i, ((lt, ts, d, orig), line)) in records.iter().zip(lines).enumerate() {
             frames += 1;
             let cols: Vec<&str> = line.split('\t').collect();
-            let Some(fr) = dissect_frame(*lt, d, *ts, *orig) else { continue };
+            let Some(fr) = dissect_frame(*lt, d, *ts, *orig) else {
+                continue;
+            };
             if fr.tree.is_empty() {
                 continue;
             }
             compared_frames += 1;
             let protos = cols.first().copied().unwrap_or("");
-            let layers = protos.split(':').filter(|p| matches!(*p, "ip" | "ipv6" | "icmp" | "icmpv6")).count();
-            let ours_layers = fr.tree.iter().filter(|(_, n)| matches!(n.name, "ip" | "ipv6" | "icmp" | "icmpv6")).count();
+            let layers = protos
+                .split(':')
+                .filter(|p| matches!(*p, "ip" | "ipv6" | "icmp" | "icmpv6"))
+                .count();
+            let ours_layers = fr
+                .tree
+                .iter()
+                .filter(|(_, n)| matches!(n.name, "ip" | "ipv6" | "icmp" | "icmpv6"))
+                .count();
             let tunneled = layers > ours_layers;
             if tunneled {
                 extra_layers += 1;
@@ -491,7 +699,11 @@ fn tshark_field_agreement() {
                 let ours = ours.join(",");
                 // With tunnels tshark shows more layers: compare our prefix.
                 let theirs_cmp = if tunneled && theirs.len() > ours.len() && !ours.is_empty() {
-                    theirs.split(',').take(ours.split(',').count()).collect::<Vec<_>>().join(",")
+                    theirs
+                        .split(',')
+                        .take(ours.split(',').count())
+                        .collect::<Vec<_>>()
+                        .join(",")
                 } else {
                     theirs.clone()
                 };
@@ -543,13 +755,19 @@ fn tshark_field_agreement() {
         a += t.agree;
         b += t.differ + t.only_ours + t.only_theirs;
         if t.differ + t.only_ours + t.only_theirs > 0 || std::env::var("WIRELENS_ALL").is_ok() {
-            println!("{name:40} agree {:6} differ {:4} only-ours {:4} only-tshark {:4}", t.agree, t.differ, t.only_ours, t.only_theirs);
+            println!(
+                "{name:40} agree {:6} differ {:4} only-ours {:4} only-tshark {:4}",
+                t.agree, t.differ, t.only_ours, t.only_theirs
+            );
             for e in examples.get(name).into_iter().flatten() {
                 println!("      {e}");
             }
         }
     }
-    println!("field values: {a} agree, {b} disagree ({:.3}%)", 100.0 * a as f64 / (a + b).max(1) as f64);
+    println!(
+        "field values: {a} agree, {b} disagree ({:.3}%)",
+        100.0 * a as f64 / (a + b).max(1) as f64
+    );
     println!("ICMP/ICMPv6 Info: {info_ok} agree, {info_bad} differ");
     for e in info_examples {
         println!("      {e}");
@@ -586,7 +804,9 @@ fn tshark_tree_lines() {
             continue;
         }
         for (i, ((lt, ts, d, orig), theirs)) in records.iter().zip(&vf).enumerate() {
-            let Some(fr) = dissect_frame(*lt, d, *ts, *orig) else { continue };
+            let Some(fr) = dissect_frame(*lt, d, *ts, *orig) else {
+                continue;
+            };
             let theirs: std::collections::HashSet<&str> = theirs.iter().map(String::as_str).collect();
             for (_, n) in fr.tree.pre_order() {
                 if n.hidden || n.src != 0 || n.expert.is_some() {
@@ -598,14 +818,26 @@ fn tshark_tree_lines() {
                     found += 1;
                 } else {
                     // Group by the line with digits blanked, keep one example.
-                    let key: String = line.chars().map(|c| if c.is_ascii_hexdigit() && !c.is_alphabetic() { '#' } else { c }).collect();
+                    let key: String = line
+                        .chars()
+                        .map(|c| {
+                            if c.is_ascii_hexdigit() && !c.is_alphabetic() {
+                                '#'
+                            } else {
+                                c
+                            }
+                        })
+                        .collect();
                     let e = missing.entry(key).or_insert((0, format!("{path} #{}: {line}", i + 1)));
                     e.0 += 1;
                 }
             }
         }
     }
-    println!("tree lines: {found} of {total} found verbatim in tshark -V ({:.2}%)", 100.0 * found as f64 / total.max(1) as f64);
+    println!(
+        "tree lines: {found} of {total} found verbatim in tshark -V ({:.2}%)",
+        100.0 * found as f64 / total.max(1) as f64
+    );
     let mut v: Vec<_> = missing.into_iter().collect();
     v.sort_by_key(|e| std::cmp::Reverse(e.1 .0));
     for (_, (n, ex)) in v.iter().take(60) {
@@ -623,9 +855,31 @@ fn tshark_reassembly_agreement() {
         let Some(records) = read_capture(f) else { continue };
         let path = f.to_string_lossy();
         let out = match tshark(&[
-            "-n", "-r", &path, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,", "-e", "ip.fragment", "-e",
-            "ip.reassembled.length", "-e", "ipv6.fragment", "-e", "ipv6.reassembled.length", "-e", "ip.fragment.overlap.conflict",
-            "-e", "ipv6.fragment.overlap.conflict", "-e", "ip.fragment.error", "-e", "ipv6.fragment.error",
+            "-n",
+            "-r",
+            &path,
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-E",
+            "aggregator=,",
+            "-e",
+            "ip.fragment",
+            "-e",
+            "ip.reassembled.length",
+            "-e",
+            "ipv6.fragment",
+            "-e",
+            "ipv6.reassembled.length",
+            "-e",
+            "ip.fragment.overlap.conflict",
+            "-e",
+            "ipv6.fragment.overlap.conflict",
+            "-e",
+            "ip.fragment.error",
+            "-e",
+            "ipv6.fragment.error",
         ]) {
             Some(o) => o,
             None => continue,
@@ -634,17 +888,36 @@ fn tshark_reassembly_agreement() {
         if lines.len() != records.len() || !lines.iter().any(|l| l.chars().any(|c| c.is_ascii_digit())) {
             continue;
         }
-        let mut r = Reassembler::new(FragLimits { timeout_ns: i64::MAX, ..FragLimits::default() });
+        let mut r = Reassembler::new(FragLimits {
+            timeout_ns: i64::MAX,
+            ..FragLimits::default()
+        });
         for (i, ((lt, ts, d, orig), line)) in records.iter().zip(&lines).enumerate() {
             let cols: Vec<&str> = line.split('\t').collect();
-            let join = |a: &str, b: &str| [a, b].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(",");
+            let join = |a: &str, b: &str| {
+                [a, b]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
             let col = |i: usize| cols.get(i).copied().unwrap_or("");
             let v4 = join(col(0), col(6));
             let v6 = join(col(2), col(7));
-            let theirs = if v4.is_empty() { (v6.as_str(), col(3)) } else { (v4.as_str(), col(1)) };
-            let theirs_conflict = !cols.get(4).copied().unwrap_or("").is_empty() || !cols.get(5).copied().unwrap_or("").is_empty();
+            let theirs = if v4.is_empty() {
+                (v6.as_str(), col(3))
+            } else {
+                (v4.as_str(), col(1))
+            };
+            let theirs_conflict =
+                !cols.get(4).copied().unwrap_or("").is_empty() || !cols.get(5).copied().unwrap_or("").is_empty();
             let mut ours = (String::new(), String::new(), false);
-            if let Some(Frame { frag: Some((key, off, more, pay)), .. }) = dissect_frame(*lt, d, *ts, *orig) {
+            if let Some(Frame {
+                frag: Some((key, off, more, pay)),
+                ..
+            }) = dissect_frame(*lt, d, *ts, *orig)
+            {
                 if let FragOutcome::Complete(re) = r.push(key, off, more, &pay, i as u64 + 1, *ts) {
                     let fr: Vec<String> = re.frames.iter().map(|f| f.2.to_string()).collect();
                     ours = (fr.join(","), re.data.len().to_string(), re.overlap_conflict);
@@ -655,8 +928,16 @@ fn tshark_reassembly_agreement() {
             if ours.0.is_empty() && !theirs_here {
                 continue;
             }
-            let theirs_frames = if theirs_here { theirs.0.to_string() } else { String::new() };
-            let theirs_len = if theirs_here { theirs.1.to_string() } else { String::new() };
+            let theirs_frames = if theirs_here {
+                theirs.0.to_string()
+            } else {
+                String::new()
+            };
+            let theirs_len = if theirs_here {
+                theirs.1.to_string()
+            } else {
+                String::new()
+            };
             let mut ours_sorted: Vec<&str> = ours.0.split(',').collect();
             ours_sorted.sort();
             let mut theirs_sorted: Vec<&str> = theirs_frames.split(',').collect();
@@ -666,7 +947,10 @@ fn tshark_reassembly_agreement() {
             } else {
                 differ += 1;
                 if examples.len() < 20 {
-                    examples.push(format!("{path} #{}: ours {ours:?} tshark ({theirs_frames}, {theirs_len}, {theirs_conflict})", i + 1));
+                    examples.push(format!(
+                        "{path} #{}: ours {ours:?} tshark ({theirs_frames}, {theirs_len}, {theirs_conflict})",
+                        i + 1
+                    ));
                 }
             }
         }
@@ -715,10 +999,15 @@ fn capture_reader_and_link_layers() {
 #[ignore]
 fn dump_frame() {
     let files = corpus_files();
-    let n: usize = std::env::var("WIRELENS_FRAME").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let n: usize = std::env::var("WIRELENS_FRAME")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let Some(f) = files.first() else { return };
     let Some(recs) = read_capture(f) else { return };
-    let Some((lt, ts, d, orig)) = recs.get(n - 1) else { return };
+    let Some((lt, ts, d, orig)) = recs.get(n - 1) else {
+        return;
+    };
     if let Some(fr) = dissect_frame(*lt, d, *ts, *orig) {
         let mut s = String::new();
         fr.tree.render_text(&mut s, d);
@@ -734,16 +1023,22 @@ fn corpus_never_panics() {
         eprintln!("corpus_never_panics: ../shared/corpus is absent, nothing to check");
         return;
     };
-    let Ok(m) = std::fs::read_to_string(root.join("MANIFEST.tsv")) else { return };
+    let Ok(m) = std::fs::read_to_string(root.join("MANIFEST.tsv")) else {
+        return;
+    };
     let (mut files, mut frames, mut with_ip) = (0, 0, 0);
     let mut r = Reassembler::new(FragLimits::default());
     for line in m.lines().skip(1) {
         let Some(path) = line.split('\t').next() else { continue };
-        let Some(records) = read_capture(&root.join(path)) else { continue };
+        let Some(records) = read_capture(&root.join(path)) else {
+            continue;
+        };
         files += 1;
         for (i, (lt, ts, d, orig)) in records.iter().enumerate() {
             frames += 1;
-            let Some(fr) = dissect_frame(*lt, d, *ts, *orig) else { continue };
+            let Some(fr) = dissect_frame(*lt, d, *ts, *orig) else {
+                continue;
+            };
             if !fr.tree.is_empty() {
                 with_ip += 1;
             }

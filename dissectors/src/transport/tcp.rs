@@ -164,11 +164,19 @@ pub fn parse(data: &[u8], off: usize, end: usize, wire_end: usize) -> Result<Tcp
     let hdr_len = usize::from(off_flags >> 12) * 4;
     let doff_at = off.saturating_add(12);
     if hdr_len < MIN_HEADER_LEN {
-        return Err(DissectError::malformed(LAYER, "bogus TCP header length (must be at least 20)", doff_at));
+        return Err(DissectError::malformed(
+            LAYER,
+            "bogus TCP header length (must be at least 20)",
+            doff_at,
+        ));
     }
     let seg_len = wire_end.max(cap_end).saturating_sub(off);
     if hdr_len > seg_len {
-        return Err(DissectError::malformed(LAYER, "TCP header length exceeds the segment length", doff_at));
+        return Err(DissectError::malformed(
+            LAYER,
+            "TCP header length exceeds the segment length",
+            doff_at,
+        ));
     }
     if hdr_len > have {
         return Err(DissectError::truncated(LAYER, off, hdr_len, have));
@@ -220,19 +228,30 @@ fn parse_options(data: &[u8], start: usize, end: usize) -> Vec<TcpOpt> {
         // After an End of Option List only zero bytes may follow; each shows
         // as another EOL, and the first non-zero byte ends the walk.
         if after_eol && kind != 0 {
-            let kind = TcpOptKind::Malformed { kind: 0, why: why::NONZERO_PADDING };
+            let kind = TcpOptKind::Malformed {
+                kind: 0,
+                why: why::NONZERO_PADDING,
+            };
             v.push(TcpOpt { kind, off: o, len: rem });
             break;
         }
         match kind {
             0 => {
-                v.push(TcpOpt { kind: TcpOptKind::Eol, off: o, len: 1 });
+                v.push(TcpOpt {
+                    kind: TcpOptKind::Eol,
+                    off: o,
+                    len: 1,
+                });
                 after_eol = true;
                 o += 1;
                 continue;
             }
             1 => {
-                v.push(TcpOpt { kind: TcpOptKind::Nop, off: o, len: 1 });
+                v.push(TcpOpt {
+                    kind: TcpOptKind::Nop,
+                    off: o,
+                    len: 1,
+                });
                 o += 1;
                 continue;
             }
@@ -240,16 +259,28 @@ fn parse_options(data: &[u8], start: usize, end: usize) -> Vec<TcpOpt> {
         }
         let bad = |why| TcpOptKind::Malformed { kind, why };
         let Some(len) = u8_at(data, o + 1).filter(|_| rem >= 2) else {
-            v.push(TcpOpt { kind: bad(why::LEN_BYTE_PAST_END), off: o, len: 1 });
+            v.push(TcpOpt {
+                kind: bad(why::LEN_BYTE_PAST_END),
+                off: o,
+                len: 1,
+            });
             break;
         };
         let len = usize::from(len);
         if len < 2 {
-            v.push(TcpOpt { kind: bad(why::TOO_SHORT), off: o, len: 2 });
+            v.push(TcpOpt {
+                kind: bad(why::TOO_SHORT),
+                off: o,
+                len: 2,
+            });
             break;
         }
         if len > rem {
-            v.push(TcpOpt { kind: bad(why::PAST_END), off: o, len: rem });
+            v.push(TcpOpt {
+                kind: bad(why::PAST_END),
+                off: o,
+                len: rem,
+            });
             break;
         }
         let body = o + 2;
@@ -324,7 +355,11 @@ fn flag_names(f: u16) -> String {
 /// The 12-character flag string of `tcp.flags.str`: `·······A··S·`.
 pub fn flag_chars(f: u16) -> String {
     const CHARS: &[u8; 12] = b"RRRACEUAPRSF";
-    CHARS.iter().enumerate().map(|(i, &c)| if f & (0x800 >> i) != 0 { char::from(c) } else { '\u{b7}' }).collect()
+    CHARS
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| if f & (0x800 >> i) != 0 { char::from(c) } else { '\u{b7}' })
+        .collect()
 }
 
 /// `Header Length` labels carrying the data offset nibble as Wireshark shows it.
@@ -408,7 +443,11 @@ pub fn kind_name(kind: u8) -> &'static str {
 /// option kind Wireshark has a dissector for.
 fn opt_names(kind: u8) -> Option<(&'static str, &'static str, &'static str)> {
     Some(match kind {
-        0 => ("tcp.options.eol", "End of Option List (EOL)", "End of Option List (EOL)"),
+        0 => (
+            "tcp.options.eol",
+            "End of Option List (EOL)",
+            "End of Option List (EOL)",
+        ),
         1 => ("tcp.options.nop", "No-Operation (NOP)", "No-Operation (NOP)"),
         2 => ("tcp.options.mss", "Maximum segment size", "Maximum segment size"),
         3 => ("tcp.options.wscale", "Window scale", "Window scale"),
@@ -422,16 +461,28 @@ fn opt_names(kind: u8) -> Option<(&'static str, &'static str, &'static str)> {
         13 => ("tcp.options.cc", "CC", "CC.ECHO"),
         19 => ("tcp.options.md5", "TCP MD5 signature", "TCP MD5 signature"),
         20 => ("tcp.options.scps", "SCPS capabilities", "SCPS capabilities"),
-        21 => ("tcp.options.snack", "Selective Negative Acknowledgment", "Selective Negative Acknowledgment"),
+        21 => (
+            "tcp.options.snack",
+            "Selective Negative Acknowledgment",
+            "Selective Negative Acknowledgment",
+        ),
         22 => ("tcp.options.scpsrec", "SCPS record boundary", "SCPS record boundary"),
-        23 => ("tcp.options.scpscor", "SCPS corruption experienced", "SCPS corruption experienced"),
+        23 => (
+            "tcp.options.scpscor",
+            "SCPS corruption experienced",
+            "SCPS corruption experienced",
+        ),
         27 => ("tcp.options.qs", "Quick-Start", "Quick-Start"),
         28 => ("tcp.options.user_to", "User Timeout", "User Timeout"),
         29 => ("tcp.options.ao", "TCP AO", "TCP AO"),
         30 => ("mptcp", "Multipath TCP", "MPTCP"),
         34 => ("tcp.options.tfo", "TCP Fast Open", "TCP Fast Open"),
         76 => ("tcp.options.rvbd.probe", "Riverbed Probe", "Riverbed Probe"),
-        78 => ("tcp.options.rvbd.trpy", "Riverbed Transparency", "Riverbed Transparency"),
+        78 => (
+            "tcp.options.rvbd.trpy",
+            "Riverbed Transparency",
+            "Riverbed Transparency",
+        ),
         172 | 174 => ("tcp.options.acc_ecn", "Accurate ECN", "Accurate ECN"),
         253 | 254 => ("tcp.options.experimental", "Experimental", "Experimental"),
         _ => return None,
@@ -581,7 +632,9 @@ impl Tcp {
         if self.payload.end != seg_end {
             return ChecksumStatus::Unverified;
         }
-        let Some(seg) = data.get(self.off..seg_end) else { return ChecksumStatus::Unverified };
+        let Some(seg) = data.get(self.off..seg_end) else {
+            return ChecksumStatus::Unverified;
+        };
         if fold(sum_words(pseudo_sum, seg)) == 0 {
             return ChecksumStatus::Good;
         }
@@ -607,7 +660,14 @@ impl Tcp {
         // The root's length is set once the header fields are in: under a
         // clip (truncated header) it covers only the fields that were added.
         let root = t.text(None, "tcp", title, o, 0);
-        add_ports(t, root, ("tcp.srcport", "tcp.dstport", "tcp.port"), o, self.sport, self.dport);
+        add_ports(
+            t,
+            root,
+            ("tcp.srcport", "tcp.dstport", "tcp.port"),
+            o,
+            self.sport,
+            self.dport,
+        );
 
         if let Some(s) = cx.stream {
             let n = t.uint(root, "tcp.stream", "Stream index", s, o, 0);
@@ -625,7 +685,14 @@ impl Tcp {
         if rel {
             t.set_text(n, format!("{seq}    (relative sequence number)"));
         }
-        let n = t.uint(root, "tcp.seq_raw", "Sequence Number (raw)", u64::from(self.seq), at(4), 4);
+        let n = t.uint(
+            root,
+            "tcp.seq_raw",
+            "Sequence Number (raw)",
+            u64::from(self.seq),
+            at(4),
+            4,
+        );
         if !rel {
             t.set_hidden(n);
         }
@@ -652,7 +719,14 @@ impl Tcp {
                 0,
             );
         }
-        let n = t.uint(root, "tcp.ack_raw", "Acknowledgment number (raw)", u64::from(self.ack), at(8), 4);
+        let n = t.uint(
+            root,
+            "tcp.ack_raw",
+            "Acknowledgment number (raw)",
+            u64::from(self.ack),
+            at(8),
+            4,
+        );
         if self.ack_flag() && !ack_rel {
             t.set_hidden(n);
         }
@@ -666,7 +740,14 @@ impl Tcp {
 
         let win = u64::from(self.window);
         t.uint(root, "tcp.window_size_value", "Window", win, at(14), 2);
-        let n = t.uint(root, "tcp.window_size", "Calculated window size", self.scaled_window(cx.win_scale), at(14), 2);
+        let n = t.uint(
+            root,
+            "tcp.window_size",
+            "Calculated window size",
+            self.scaled_window(cx.win_scale),
+            at(14),
+            2,
+        );
         t.set_generated(n);
         if !self.syn() {
             let (v, text) = match cx.win_scale {
@@ -690,7 +771,14 @@ impl Tcp {
 
         self.checksum_tree(t, root, cx.checksum, at(16));
 
-        let n = t.uint(root, "tcp.urgent_pointer", "Urgent Pointer", u64::from(self.urgent), at(18), 2);
+        let n = t.uint(
+            root,
+            "tcp.urgent_pointer",
+            "Urgent Pointer",
+            u64::from(self.urgent),
+            at(18),
+            2,
+        );
         if !self.urg() && self.urgent != 0 {
             t.expert(
                 n,
@@ -743,7 +831,14 @@ impl Tcp {
             }
             match bit {
                 flags::RST => {
-                    t.expert(n, Severity::Warning, "tcp.connection.rst", "Connection reset (RST)", b, 0);
+                    t.expert(
+                        n,
+                        Severity::Warning,
+                        "tcp.connection.rst",
+                        "Connection reset (RST)",
+                        b,
+                        0,
+                    );
                 }
                 flags::SYN if self.ack_flag() => {
                     let msg = format!("Connection establish acknowledge (SYN+ACK): server port {}", self.sport);
@@ -795,7 +890,15 @@ impl Tcp {
         t.set_text(n, status.label());
         t.set_generated(n);
         if let Some(c) = calc {
-            let n = t.hex(root, "tcp.checksum_calculated", "Calculated Checksum", u64::from(c), 4, at, 2);
+            let n = t.hex(
+                root,
+                "tcp.checksum_calculated",
+                "Calculated Checksum",
+                u64::from(c),
+                4,
+                at,
+                2,
+            );
             t.set_generated(n);
         }
     }
@@ -824,10 +927,25 @@ impl Tcp {
             );
         }
         t.set_text(opts, clip_label("Options: ", summary));
-        let covered =
-            t.children(opts).map(|(_, n)| (n.off as usize).saturating_add(n.len as usize)).max().unwrap_or(start);
-        let expected = self.options.iter().map(|o| o.off.saturating_add(o.len)).max().unwrap_or(start);
-        t.set_len(opts, if covered >= expected { olen } else { covered.saturating_sub(start) });
+        let covered = t
+            .children(opts)
+            .map(|(_, n)| (n.off as usize).saturating_add(n.len as usize))
+            .max()
+            .unwrap_or(start);
+        let expected = self
+            .options
+            .iter()
+            .map(|o| o.off.saturating_add(o.len))
+            .max()
+            .unwrap_or(start);
+        t.set_len(
+            opts,
+            if covered >= expected {
+                olen
+            } else {
+                covered.saturating_sub(start)
+            },
+        );
     }
 
     /// Adds one option; returns its name for the Options summary (None when
@@ -863,9 +981,9 @@ impl Tcp {
                     "{name} (with too-short option length = {})",
                     plural(usize::from(len_byte), "byte", "bytes")
                 )),
-                why::PAST_END => {
-                    Some(format!("{name} (option length = {len_byte} bytes says option goes past end of options)"))
-                }
+                why::PAST_END => Some(format!(
+                    "{name} (option length = {len_byte} bytes says option goes past end of options)"
+                )),
                 _ => None,
             };
             if let Some(msg) = msg {
@@ -945,8 +1063,22 @@ impl Tcp {
                 t.set_generated(n);
             }
             TcpOptKind::Timestamps { tsval, tsecr } => {
-                t.uint(node, "tcp.options.timestamp.tsval", "Timestamp value", u64::from(*tsval), body, 4);
-                t.uint(node, "tcp.options.timestamp.tsecr", "Timestamp echo reply", u64::from(*tsecr), at(6), 4);
+                t.uint(
+                    node,
+                    "tcp.options.timestamp.tsval",
+                    "Timestamp value",
+                    u64::from(*tsval),
+                    body,
+                    4,
+                );
+                t.uint(
+                    node,
+                    "tcp.options.timestamp.tsecr",
+                    "Timestamp echo reply",
+                    u64::from(*tsecr),
+                    at(6),
+                    4,
+                );
             }
             TcpOptKind::Sack(blocks) => {
                 let rel = if cx.ack_base.is_some() { " (relative)" } else { "" };
@@ -955,21 +1087,56 @@ impl Tcp {
                     let (ls, rs) = (self.sack_shown(l, cx), self.sack_shown(r, cx));
                     let n = t.uint(node, "tcp.options.sack_le", "left edge", u64::from(ls), bo, 4);
                     t.set_text(n, format!("{ls}{rel}"));
-                    let n = t.uint(node, "tcp.options.sack_re", "right edge", u64::from(rs), bo.saturating_add(4), 4);
+                    let n = t.uint(
+                        node,
+                        "tcp.options.sack_re",
+                        "right edge",
+                        u64::from(rs),
+                        bo.saturating_add(4),
+                        4,
+                    );
                     t.set_text(n, format!("{rs}{rel}"));
                 }
-                let n = t.uint(node, "tcp.options.sack.count", "TCP SACK Count", blocks.len() as u64, o, 0);
+                let n = t.uint(
+                    node,
+                    "tcp.options.sack.count",
+                    "TCP SACK Count",
+                    blocks.len() as u64,
+                    o,
+                    0,
+                );
                 t.set_generated(n);
                 if let Some(&(l, r)) = blocks.first() {
                     if self.ack_flag() && seq_lt(l, self.ack) {
                         let (ls, rs) = (self.sack_shown(l, cx), self.sack_shown(r, cx));
-                        let n = t.uint(node, "tcp.options.sack.dsack_le", "D-SACK Left Edge", u64::from(ls), body, 4);
+                        let n = t.uint(
+                            node,
+                            "tcp.options.sack.dsack_le",
+                            "D-SACK Left Edge",
+                            u64::from(ls),
+                            body,
+                            4,
+                        );
                         t.set_generated(n);
                         t.set_text(n, format!("{ls}{rel}"));
-                        let n = t.uint(node, "tcp.options.sack.dsack_re", "D-SACK Right Edge", u64::from(rs), at(6), 4);
+                        let n = t.uint(
+                            node,
+                            "tcp.options.sack.dsack_re",
+                            "D-SACK Right Edge",
+                            u64::from(rs),
+                            at(6),
+                            4,
+                        );
                         t.set_generated(n);
                         t.set_text(n, format!("{rs}{rel}"));
-                        t.expert(node, Severity::Warning, "tcp.options.sack.dsack", "D-SACK Sequence", o, 0);
+                        t.expert(
+                            node,
+                            Severity::Warning,
+                            "tcp.options.sack.dsack",
+                            "D-SACK Sequence",
+                            o,
+                            0,
+                        );
                     }
                 }
                 let partial = body_len % 8;
@@ -1002,8 +1169,16 @@ impl Tcp {
             28 if body_len == 2 => {
                 let v = u16_at(data, body).unwrap_or(0);
                 let g = v & 0x8000 != 0;
-                let n =
-                    t.bits(node, "tcp.options.user_to_granularity", "Granularity", Value::Bool(g), 16, 0x8000, body, 2);
+                let n = t.bits(
+                    node,
+                    "tcp.options.user_to_granularity",
+                    "Granularity",
+                    Value::Bool(g),
+                    16,
+                    0x8000,
+                    body,
+                    2,
+                );
                 t.set_text(n, if g { "Minutes" } else { "Seconds" });
                 t.bits(
                     node,
@@ -1019,8 +1194,15 @@ impl Tcp {
             34 => self.tfo_body(t, node, data, body, body_len),
             253 | 254 if body_len >= 2 => {
                 let exid = u16_at(data, body).unwrap_or(0);
-                let n =
-                    t.hex(node, "tcp.options.experimental.exid", "Experiment Identifier", u64::from(exid), 4, body, 2);
+                let n = t.hex(
+                    node,
+                    "tcp.options.experimental.exid",
+                    "Experiment Identifier",
+                    u64::from(exid),
+                    4,
+                    body,
+                    2,
+                );
                 let name = if exid == 0xf989 { "Fast Open" } else { "Unknown" };
                 t.set_text(n, format!("{name} (0x{exid:04x})"));
                 let rest = body.saturating_add(2);
@@ -1041,7 +1223,13 @@ impl Tcp {
 
     fn tfo_body(&self, t: &mut Tree, node: NodeId, data: &[u8], body: usize, body_len: usize) {
         if body_len == 0 {
-            t.text(Some(node), "tcp.options.tfo.request", "Fast Open Cookie Request", body.saturating_sub(2), 2);
+            t.text(
+                Some(node),
+                "tcp.options.tfo.request",
+                "Fast Open Cookie Request",
+                body.saturating_sub(2),
+                2,
+            );
         } else {
             let n = t.bytes(node, "tcp.options.tfo.cookie", "Fast Open Cookie", body, body_len);
             t.set_text(n, plain_hex(data, body..body.saturating_add(body_len)));
@@ -1055,7 +1243,13 @@ impl Tcp {
     /// tshark's Info column for the segment:
     /// `80 → 51514 [SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0 MSS=1460 SACK_PERM ...`.
     pub fn info(&self, cx: &TcpCtx) -> String {
-        let mut s = format!("{} \u{2192} {} {} Seq={}", self.sport, self.dport, self.flags_str(), self.seq_shown(cx));
+        let mut s = format!(
+            "{} \u{2192} {} {} Seq={}",
+            self.sport,
+            self.dport,
+            self.flags_str(),
+            self.seq_shown(cx)
+        );
         if self.ack_flag() {
             let _ = write!(s, " Ack={}", self.ack_shown(cx));
         }
@@ -1091,7 +1285,10 @@ impl Tcp {
                 // Wireshark appends this one without a space.
                 TcpOptKind::Unknown { kind: 29 } => s.push_str("TCP AO"),
                 // SACK permitted is announced whatever its length says.
-                TcpOptKind::Malformed { kind: 4, why: why::LEN_SHOULD_BE_2 } => s.push_str(" SACK_PERM"),
+                TcpOptKind::Malformed {
+                    kind: 4,
+                    why: why::LEN_SHOULD_BE_2,
+                } => s.push_str(" SACK_PERM"),
                 _ => {}
             }
         }
@@ -1100,7 +1297,10 @@ impl Tcp {
 }
 
 fn mss_malformed() -> TcpOptKind {
-    TcpOptKind::Malformed { kind: 2, why: why::LEN_SHOULD_BE_4 }
+    TcpOptKind::Malformed {
+        kind: 2,
+        why: why::LEN_SHOULD_BE_4,
+    }
 }
 
 #[cfg(test)]
@@ -1177,14 +1377,21 @@ mod tests {
         let offs: Vec<(usize, usize)> = t.options.iter().map(|o| (o.off, o.len)).collect();
         assert_eq!(offs, vec![(40, 4), (44, 2), (46, 10), (56, 1), (57, 3)]);
         assert_eq!(t.flags_str(), "[SYN, ACK]");
-        assert_eq!(flag_chars(t.flags), "\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}A\u{b7}\u{b7}S\u{b7}");
+        assert_eq!(
+            flag_chars(t.flags),
+            "\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}\u{b7}A\u{b7}\u{b7}S\u{b7}"
+        );
     }
 
     #[test]
     fn info_matches_tshark() {
         let d = syn_ack();
         let t = parse_all(&d, 20);
-        let cx = TcpCtx { seq_base: Some(951427083), ack_base: Some(3365067071), ..Default::default() };
+        let cx = TcpCtx {
+            seq_base: Some(951427083),
+            ack_base: Some(3365067071),
+            ..Default::default()
+        };
         assert_eq!(
             t.info(&cx),
             "80 \u{2192} 61450 [SYN, ACK] Seq=0 Ack=1 Win=14480 Len=0 MSS=1460 SACK_PERM TSval=1037500244 TSecr=2867677005 WS=128"
@@ -1195,11 +1402,18 @@ mod tests {
             "80 \u{2192} 61450 [SYN, ACK] Seq=951427083 Ack=3365067072 Win=14480 Len=0 MSS=1460 SACK_PERM TSval=1037500244 TSecr=2867677005 WS=128"
         );
         // A SYN window is never scaled.
-        let cx = TcpCtx { win_scale: WinScale::Shift(7), ..cx };
+        let cx = TcpCtx {
+            win_scale: WinScale::Shift(7),
+            ..cx
+        };
         assert!(t.info(&cx).contains(" Win=14480 "));
 
         // Data segment with scaling, URG and a bad checksum.
-        let b = PacketBuilder::ipv4(DST4, SRC4, 64).tcp(61450, 80, 3365067072, 8235).ack(951427084).psh().urg(3);
+        let b = PacketBuilder::ipv4(DST4, SRC4, 64)
+            .tcp(61450, 80, 3365067072, 8235)
+            .ack(951427084)
+            .psh()
+            .urg(3);
         let d = v4(b, b"GET");
         let t = parse_all(&d, 20);
         let cx = TcpCtx {
@@ -1216,14 +1430,20 @@ mod tests {
         // No flags at all, ACK number without the flag: no Ack=.
         let d = raw_tcp(&[], 0);
         let t = parse_all(&d, 20);
-        assert_eq!(t.info(&TcpCtx::default()), "8080 \u{2192} 80 [<None>] Seq=100 Win=1024 Len=0");
+        assert_eq!(
+            t.info(&TcpCtx::default()),
+            "8080 \u{2192} 80 [<None>] Seq=100 Win=1024 Len=0"
+        );
         let d = raw_tcp(&[], 0xfff);
         let t = parse_all(&d, 20);
         assert_eq!(t.flags_str(), "[FIN, SYN, RST, PSH, ACK, URG, ECE, CWR, AE, Reserved]");
         assert_eq!(flag_chars(t.flags), "RRRACEUAPRSF");
         assert_eq!(
             t.info(&TcpCtx::default()),
-            format!("8080 \u{2192} 80 {} Seq=100 Ack=200 Win=1024 Urg=0 Len=0", t.flags_str())
+            format!(
+                "8080 \u{2192} 80 {} Seq=100 Ack=200 Win=1024 Urg=0 Len=0",
+                t.flags_str()
+            )
         );
     }
 
@@ -1272,11 +1492,17 @@ mod tests {
         let mut d = raw_tcp(&[], flags::ACK);
         d[32] = 0x40; // data offset 4 words = 16 bytes
         let e = parse_all_err(&d);
-        assert_eq!(e.kind, ErrorKind::Malformed("bogus TCP header length (must be at least 20)"));
+        assert_eq!(
+            e.kind,
+            ErrorKind::Malformed("bogus TCP header length (must be at least 20)")
+        );
         assert_eq!(e.offset, 32);
         d[32] = 0xf0; // 60 bytes, segment is 20
         let e = parse_all_err(&d);
-        assert_eq!(e.kind, ErrorKind::Malformed("TCP header length exceeds the segment length"));
+        assert_eq!(
+            e.kind,
+            ErrorKind::Malformed("TCP header length exceeds the segment length")
+        );
         assert_eq!(e.offset, 32);
         // Same header, but the wire has the bytes and the capture does not: truncated.
         let e = parse(&d, 20, d.len(), 100).unwrap_err();
@@ -1290,8 +1516,13 @@ mod tests {
     #[test]
     fn every_option_kind() {
         let opts = [1, 0, 0, 0];
-        assert_eq!(kinds(&raw_tcp(&opts, 0)), vec![TcpOptKind::Nop, TcpOptKind::Eol, TcpOptKind::Eol, TcpOptKind::Eol]);
-        let opts = [2, 4, 0x05, 0xb4, 3, 3, 14, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 99, 3, 7, 1, 1];
+        assert_eq!(
+            kinds(&raw_tcp(&opts, 0)),
+            vec![TcpOptKind::Nop, TcpOptKind::Eol, TcpOptKind::Eol, TcpOptKind::Eol]
+        );
+        let opts = [
+            2, 4, 0x05, 0xb4, 3, 3, 14, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 99, 3, 7, 1, 1,
+        ];
         assert_eq!(
             kinds(&raw_tcp(&opts, flags::SYN)),
             vec![
@@ -1318,8 +1549,13 @@ mod tests {
             let d = raw_tcp(&o, flags::ACK);
             let t = parse_all(&d, 20);
             assert_eq!(t.sack_blocks().collect::<Vec<_>>(), blocks);
-            let cx = TcpCtx { ack_base: Some(5000), ..Default::default() };
-            let want: String = (0..n).map(|i| format!(" SLE={} SRE={}", 1 + 100 * i, 51 + 100 * i)).collect();
+            let cx = TcpCtx {
+                ack_base: Some(5000),
+                ..Default::default()
+            };
+            let want: String = (0..n)
+                .map(|i| format!(" SLE={} SRE={}", 1 + 100 * i, 51 + 100 * i))
+                .collect();
             assert!(t.info(&cx).ends_with(&want), "{}", t.info(&cx));
             let mut tr = Tree::new();
             t.tree(&mut tr, &d, &cx);
@@ -1342,7 +1578,12 @@ mod tests {
         assert_eq!(t.sack_blocks().collect::<Vec<_>>(), vec![(1, 2)]);
         let mut tr = Tree::new();
         t.tree(&mut tr, &d, &TcpCtx::default());
-        assert_eq!(tr.experts().filter(|(_, e)| e.code == "tcp.suboption_malformed").count(), 1);
+        assert_eq!(
+            tr.experts()
+                .filter(|(_, e)| e.code == "tcp.suboption_malformed")
+                .count(),
+            1
+        );
     }
 
     fn malformed(d: &[u8]) -> Vec<(u8, &'static str, usize, usize)> {
@@ -1360,7 +1601,10 @@ mod tests {
         let t = parse_all(d, 20);
         let mut tr = Tree::new();
         t.tree(&mut tr, d, &TcpCtx::default());
-        tr.experts().filter(|(_, e)| e.code != "tcp.connection.syn").map(|(_, e)| e.msg.clone()).collect()
+        tr.experts()
+            .filter(|(_, e)| e.code != "tcp.connection.syn")
+            .map(|(_, e)| e.msg.clone())
+            .collect()
     }
 
     #[test]
@@ -1369,10 +1613,16 @@ mod tests {
         let d = raw_tcp(&[2, 0, 1, 1], flags::ACK);
         assert_eq!(malformed(&d), vec![(2, why::TOO_SHORT, 40, 2)]);
         assert_eq!(parse_all(&d, 20).options.len(), 1);
-        assert_eq!(option_experts(&d), vec!["Maximum segment size (with too-short option length = 0 bytes)"]);
+        assert_eq!(
+            option_experts(&d),
+            vec!["Maximum segment size (with too-short option length = 0 bytes)"]
+        );
         let d = raw_tcp(&[1, 2, 1, 1], flags::ACK);
         assert_eq!(malformed(&d), vec![(2, why::TOO_SHORT, 41, 2)]);
-        assert_eq!(option_experts(&d), vec!["Maximum segment size (with too-short option length = 1 byte)"]);
+        assert_eq!(
+            option_experts(&d),
+            vec!["Maximum segment size (with too-short option length = 1 byte)"]
+        );
         // Past the end of the header.
         let d = raw_tcp(&[1, 8, 10, 1, 2, 3, 4, 5], flags::ACK);
         assert_eq!(malformed(&d), vec![(8, why::PAST_END, 41, 7)]);
@@ -1383,14 +1633,20 @@ mod tests {
         // Only the kind byte left.
         let d = raw_tcp(&[1, 1, 1, 99], flags::ACK);
         assert_eq!(malformed(&d), vec![(99, why::LEN_BYTE_PAST_END, 43, 1)]);
-        assert_eq!(option_experts(&d), vec!["Unknown (0x63) (length byte past end of options)"]);
+        assert_eq!(
+            option_experts(&d),
+            vec!["Unknown (0x63) (length byte past end of options)"]
+        );
         // A fixed-length option with another length: flagged, the walk goes on.
         let d = raw_tcp(&[2, 5, 1, 2, 3, 1, 1, 1], flags::ACK);
         assert_eq!(malformed(&d), vec![(2, why::LEN_SHOULD_BE_4, 40, 5)]);
         assert_eq!(parse_all(&d, 20).options.len(), 4);
         assert_eq!(
             option_experts(&d),
-            vec!["The non-SYN packet does contain a MSS option", "option length should be 4"]
+            vec![
+                "The non-SYN packet does contain a MSS option",
+                "option length should be 4"
+            ]
         );
         for (o, w) in [
             ([3u8, 4, 1, 0], why::LEN_SHOULD_BE_3),
@@ -1403,7 +1659,10 @@ mod tests {
         // Non-zero bytes after End of Option List.
         let d = raw_tcp(&[3, 3, 15, 1, 0, 1, 0, 0], flags::ACK);
         assert_eq!(malformed(&d), vec![(0, why::NONZERO_PADDING, 45, 3)]);
-        assert_eq!(option_experts(&d), vec!["Window scale shift exceeds 14", "Non-zero header padding"]);
+        assert_eq!(
+            option_experts(&d),
+            vec!["Window scale shift exceeds 14", "Non-zero header padding"]
+        );
         // Shift 15 counts as 14.
         let t = parse_all(&d, 20);
         assert!(t.info(&TcpCtx::default()).ends_with(" WS=16384"));
@@ -1468,7 +1727,10 @@ mod tests {
 
         // Tree text and expert for a bad checksum.
         let mut tr = Tree::new();
-        let cx = TcpCtx { checksum: ChecksumStatus::Bad(good), ..Default::default() };
+        let cx = TcpCtx {
+            checksum: ChecksumStatus::Bad(good),
+            ..Default::default()
+        };
         t.tree(&mut tr, &d, &cx);
         let (_, ck) = tr.find("tcp.checksum").next().unwrap();
         assert_eq!(
@@ -1483,20 +1745,29 @@ mod tests {
         assert_eq!(e.msg, format!("Bad checksum [should be 0x{good:04x}]"));
         let (_, st) = tr.find("tcp.checksum.status").next().unwrap();
         assert_eq!((st.value.clone(), st.off, st.len), (Value::UInt(0), 56, 0));
-        assert_eq!(tr.find("tcp.checksum_calculated").next().unwrap().1.value, Value::UInt(u64::from(good)));
+        assert_eq!(
+            tr.find("tcp.checksum_calculated").next().unwrap().1.value,
+            Value::UInt(u64::from(good))
+        );
     }
 
     /// (name, off, len, line) of every node, hidden ones included.
     fn dump(tr: &Tree, d: &[u8]) -> Vec<(String, u32, u32, String)> {
-        tr.pre_order().map(|(_, n)| (n.name.to_string(), n.off, n.len, tr.line(n, d))).collect()
+        tr.pre_order()
+            .map(|(_, n)| (n.name.to_string(), n.off, n.len, tr.line(n, d)))
+            .collect()
     }
 
     #[test]
     fn tree_matches_tshark_for_a_syn_ack() {
         let d = syn_ack();
         let t = parse_all(&d, 20);
-        let cx =
-            TcpCtx { stream: Some(0), seq_base: Some(951427083), ack_base: Some(3365067071), ..Default::default() };
+        let cx = TcpCtx {
+            stream: Some(0),
+            seq_base: Some(951427083),
+            ack_base: Some(3365067071),
+            ..Default::default()
+        };
         let mut tr = Tree::new();
         let root = t.tree(&mut tr, &d, &cx);
         let got = dump(&tr, &d);
@@ -1586,7 +1857,14 @@ mod tests {
         let d = raw_tcp(&[], flags::PSH);
         let t = parse_all(&d, 20);
         let mut tr = Tree::new();
-        t.tree(&mut tr, &d, &TcpCtx { win_scale: WinScale::NoScaling, ..Default::default() });
+        t.tree(
+            &mut tr,
+            &d,
+            &TcpCtx {
+                win_scale: WinScale::NoScaling,
+                ..Default::default()
+            },
+        );
         let line = |name: &str| {
             let (_, n) = tr.find(name).next().unwrap();
             (tr.line(n, &d), n.hidden)
@@ -1595,10 +1873,16 @@ mod tests {
         assert_eq!(line("tcp.seq_raw"), ("Sequence Number (raw): 100".to_string(), true));
         assert_eq!(line("tcp.nxtseq"), ("[Next Sequence Number: 100]".to_string(), false));
         assert_eq!(line("tcp.ack"), ("Acknowledgment Number: 200".to_string(), false));
-        assert_eq!(line("tcp.ack_raw"), ("Acknowledgment number (raw): 200".to_string(), false));
+        assert_eq!(
+            line("tcp.ack_raw"),
+            ("Acknowledgment number (raw): 200".to_string(), false)
+        );
         assert_eq!(
             line("tcp.window_size_scalefactor"),
-            ("[Window size scaling factor: -2 (no window scaling used)]".to_string(), false)
+            (
+                "[Window size scaling factor: -2 (no window scaling used)]".to_string(),
+                false
+            )
         );
         let (_, e) = tr.experts().next().unwrap();
         assert_eq!(e.code, "tcp.ack.nonzero");
@@ -1611,17 +1895,32 @@ mod tests {
             let mut tr = Tree::new();
             let d = raw_tcp(&[], flags::ACK);
             let t = parse_all(&d, 20);
-            t.tree(&mut tr, &d, &TcpCtx { win_scale: ws, ..Default::default() });
+            t.tree(
+                &mut tr,
+                &d,
+                &TcpCtx {
+                    win_scale: ws,
+                    ..Default::default()
+                },
+            );
             assert_eq!(tr.find("tcp.window_size").next().unwrap().1.value, Value::UInt(win));
             let (_, f) = tr.find("tcp.window_size_scalefactor").next().unwrap();
             assert_eq!(tr.line(f, &d), format!("[Window size scaling factor: {factor}]"));
-            assert!(t.info(&TcpCtx { win_scale: ws, ..Default::default() }).contains(&format!(" Win={win} ")));
+            assert!(t
+                .info(&TcpCtx {
+                    win_scale: ws,
+                    ..Default::default()
+                })
+                .contains(&format!(" Win={win} ")));
         }
     }
 
     #[test]
     fn next_sequence_counts_syn_and_fin_once() {
-        let cx = TcpCtx { seq_base: Some(99), ..Default::default() };
+        let cx = TcpCtx {
+            seq_base: Some(99),
+            ..Default::default()
+        };
         for (f, want) in [(0, 1), (flags::SYN, 2), (flags::FIN, 2), (flags::SYN | flags::FIN, 2)] {
             let d = raw_tcp(&[], f);
             let t = parse_all(&d, 20);
@@ -1653,7 +1952,10 @@ mod tests {
         assert_eq!((n.off, n.len), (20, 26));
         let (_, o) = tr.find("tcp.options").next().unwrap();
         assert_eq!((o.off, o.len), (40, 6));
-        assert_eq!(tr.line(o, &padded), "Options: (20 bytes), Maximum segment size, SACK permitted");
+        assert_eq!(
+            tr.line(o, &padded),
+            "Options: (20 bytes), Maximum segment size, SACK permitted"
+        );
         assert_eq!(tr.find("tcp.options.timestamp").count(), 0);
         assert!(tr.iter().all(|(_, n)| n.off + n.len <= 50));
     }
@@ -1673,7 +1975,10 @@ mod tests {
         assert_eq!((u.off, u.len), (40, 4));
         let (_, p) = tr.find("tcp.options.unknown.payload").next().unwrap();
         assert_eq!(tr.line(p, &d), "Payload: aabb");
-        assert_eq!(tr.field_string(tr.find("tcp.options.unknown.payload").next().unwrap().0, &d), "aabb");
+        assert_eq!(
+            tr.field_string(tr.find("tcp.options.unknown.payload").next().unwrap().0, &d),
+            "aabb"
+        );
         assert_eq!(tr.find("tcp.options.tfo.request").count(), 1);
         assert_eq!(
             tr.experts().map(|(_, e)| e.code).collect::<Vec<_>>(),

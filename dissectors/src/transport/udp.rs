@@ -64,14 +64,27 @@ pub fn parse(data: &[u8], off: usize, end: usize) -> Result<Udp, DissectError> {
     }
     need(LAYER, data, off, HEADER_LEN)?;
     let input = data.get(off..cap_end).unwrap_or(&[]);
-    let (_, (sport, dport, length, checksum)) =
-        (be_u16, be_u16, be_u16, be_u16).parse(input).map_err(|e| nom_err(LAYER, off, input.len(), e))?;
+    let (_, (sport, dport, length, checksum)) = (be_u16, be_u16, be_u16, be_u16)
+        .parse(input)
+        .map_err(|e| nom_err(LAYER, off, input.len(), e))?;
     let ip_len = end.saturating_sub(off);
     let start = off.saturating_add(HEADER_LEN);
     let len = usize::from(length);
-    let payload_end = if len >= HEADER_LEN { off.saturating_add(len.min(ip_len)) } else { start };
+    let payload_end = if len >= HEADER_LEN {
+        off.saturating_add(len.min(ip_len))
+    } else {
+        start
+    };
     let payload = start..payload_end.min(cap_end).max(start);
-    Ok(Udp { sport, dport, length, checksum, off, payload, ip_len })
+    Ok(Udp {
+        sport,
+        dport,
+        length,
+        checksum,
+        off,
+        payload,
+        ip_len,
+    })
 }
 
 impl Udp {
@@ -137,11 +150,21 @@ impl Udp {
         let root = t.text(
             None,
             "udp",
-            format!("User Datagram Protocol, Src Port: {}, Dst Port: {}", self.sport, self.dport),
+            format!(
+                "User Datagram Protocol, Src Port: {}, Dst Port: {}",
+                self.sport, self.dport
+            ),
             o,
             0,
         );
-        add_ports(t, root, ("udp.srcport", "udp.dstport", "udp.port"), o, self.sport, self.dport);
+        add_ports(
+            t,
+            root,
+            ("udp.srcport", "udp.dstport", "udp.port"),
+            o,
+            self.sport,
+            self.dport,
+        );
 
         let len = t.uint(root, "udp.length", "Length", u64::from(self.length), at(4), 2);
         if self.length_too_short() {
@@ -195,13 +218,28 @@ impl Udp {
             }
             ChecksumStatus::Bad(_) if v == 0 => {
                 t.set_text(ck, "0x0000 [zero-value illegal]");
-                t.expert(ck, Severity::Error, EXPERT_CHECKSUM_ZERO, "Illegal checksum value (0)", o, 0);
+                t.expert(
+                    ck,
+                    Severity::Error,
+                    EXPERT_CHECKSUM_ZERO,
+                    "Illegal checksum value (0)",
+                    o,
+                    0,
+                );
                 let s = t.uint(ck, "udp.checksum.status", "Checksum Status", 4, o, 2);
                 t.set_text(s, "Illegal");
             }
             ChecksumStatus::Good => {
                 t.set_text(ck, format!("0x{v:04x} [correct]"));
-                t.hex(ck, "udp.checksum_calculated", "Calculated Checksum", u64::from(v), 4, o, 2);
+                t.hex(
+                    ck,
+                    "udp.checksum_calculated",
+                    "Calculated Checksum",
+                    u64::from(v),
+                    4,
+                    o,
+                    2,
+                );
                 status_node(t, root, status, o);
             }
             ChecksumStatus::Bad(c) => {
@@ -209,8 +247,23 @@ impl Udp {
                     ck,
                     format!("0x{v:04x} incorrect, should be 0x{c:04x} (maybe caused by \"UDP checksum offload\"?)"),
                 );
-                t.expert(ck, Severity::Error, EXPERT_CHECKSUM_BAD, format!("Bad checksum [should be 0x{c:04x}]"), o, 0);
-                t.hex(ck, "udp.checksum_calculated", "Calculated Checksum", u64::from(c), 4, o, 2);
+                t.expert(
+                    ck,
+                    Severity::Error,
+                    EXPERT_CHECKSUM_BAD,
+                    format!("Bad checksum [should be 0x{c:04x}]"),
+                    o,
+                    0,
+                );
+                t.hex(
+                    ck,
+                    "udp.checksum_calculated",
+                    "Calculated Checksum",
+                    u64::from(c),
+                    4,
+                    o,
+                    2,
+                );
                 status_node(t, root, status, o);
             }
             ChecksumStatus::Unverified => {
@@ -226,7 +279,11 @@ impl Udp {
         if self.length_too_short() {
             format!("{s} \u{2192} {d} [BAD UDP LENGTH {} < 8]", self.length)
         } else if self.length_too_long() {
-            format!("{s} \u{2192} {d} [BAD UDP LENGTH {} > IP PAYLOAD LENGTH] Len={}", self.length, self.data_len())
+            format!(
+                "{s} \u{2192} {d} [BAD UDP LENGTH {} > IP PAYLOAD LENGTH] Len={}",
+                self.length,
+                self.data_len()
+            )
         } else {
             format!("{s} \u{2192} {d} Len={}", self.data_len())
         }
@@ -240,14 +297,25 @@ impl Udp {
             return s;
         }
         if let ChecksumStatus::Bad(_) = cx.checksum {
-            s.push_str(if self.checksum == 0 { " [ILLEGAL CHECKSUM (0)]" } else { " [UDP CHECKSUM INCORRECT]" });
+            s.push_str(if self.checksum == 0 {
+                " [ILLEGAL CHECKSUM (0)]"
+            } else {
+                " [UDP CHECKSUM INCORRECT]"
+            });
         }
         s
     }
 }
 
 fn status_node(t: &mut Tree, parent: NodeId, status: ChecksumStatus, off: usize) {
-    let s = t.add(Some(parent), "udp.checksum.status", "Checksum Status", Value::UInt(status.code()), off, 0);
+    let s = t.add(
+        Some(parent),
+        "udp.checksum.status",
+        "Checksum Status",
+        Value::UInt(status.code()),
+        off,
+        0,
+    );
     t.set_text(s, status.label());
 }
 
@@ -264,7 +332,10 @@ mod tests {
     /// IPv4 + UDP with a 22-byte payload: UDP at 20, length 30.
     fn v4() -> Vec<u8> {
         let mut d = Vec::new();
-        PacketBuilder::ipv4(S4, D4, 64).udp(51514, 53).write(&mut d, &[0x78; 22]).unwrap();
+        PacketBuilder::ipv4(S4, D4, 64)
+            .udp(51514, 53)
+            .write(&mut d, &[0x78; 22])
+            .unwrap();
         d
     }
 
@@ -273,7 +344,9 @@ mod tests {
     }
 
     fn dump(tr: &Tree, d: &[u8]) -> Vec<(String, u32, u32, String, bool)> {
-        tr.pre_order().map(|(_, n)| (n.name.to_string(), n.off, n.len, tr.line(n, d), n.hidden)).collect()
+        tr.pre_order()
+            .map(|(_, n)| (n.name.to_string(), n.off, n.len, tr.line(n, d), n.hidden))
+            .collect()
     }
 
     #[test]
@@ -287,24 +360,45 @@ mod tests {
         let good = u.checksum_status(&d, ps4(30), false);
         assert_eq!(good, ChecksumStatus::Good);
         let mut tr = Tree::new();
-        let root = u.tree(&mut tr, &d, &UdpCtx { stream: Some(3), checksum: good });
+        let root = u.tree(
+            &mut tr,
+            &d,
+            &UdpCtx {
+                stream: Some(3),
+                checksum: good,
+            },
+        );
         let ck = u.checksum;
         let want = vec![
-            ("udp", 20, 8, "User Datagram Protocol, Src Port: 51514, Dst Port: 53".to_string(), false),
+            (
+                "udp",
+                20,
+                8,
+                "User Datagram Protocol, Src Port: 51514, Dst Port: 53".to_string(),
+                false,
+            ),
             ("udp.srcport", 20, 2, "Source Port: 51514".into(), false),
             ("udp.dstport", 22, 2, "Destination Port: 53".into(), false),
             ("udp.port", 20, 2, "Source or Destination Port: 51514".into(), true),
             ("udp.port", 22, 2, "Source or Destination Port: 53".into(), true),
             ("udp.length", 24, 2, "Length: 30".into(), false),
             ("udp.checksum", 26, 2, format!("Checksum: 0x{ck:04x} [correct]"), false),
-            ("udp.checksum_calculated", 26, 2, format!("Calculated Checksum: 0x{ck:04x}"), false),
+            (
+                "udp.checksum_calculated",
+                26,
+                2,
+                format!("Calculated Checksum: 0x{ck:04x}"),
+                false,
+            ),
             ("udp.checksum.status", 26, 0, "Checksum Status: Good".into(), false),
             ("udp.stream", 28, 0, "[Stream index: 3]".into(), false),
             ("udp.payload", 28, 22, "UDP payload: (22 bytes)".into(), false),
         ];
         let got = dump(&tr, &d);
-        let got: Vec<(&str, u32, u32, String, bool)> =
-            got.iter().map(|(a, b, c, e, f)| (a.as_str(), *b, *c, e.clone(), *f)).collect();
+        let got: Vec<(&str, u32, u32, String, bool)> = got
+            .iter()
+            .map(|(a, b, c, e, f)| (a.as_str(), *b, *c, e.clone(), *f))
+            .collect();
         assert_eq!(got, want);
         assert_eq!(tr.node(root).unwrap().parent(), None);
         let (id, _) = tr.find("udp.payload").next().unwrap();
@@ -325,11 +419,18 @@ mod tests {
                 assert_eq!(u.payload, 28..n, "prefix {n}");
                 assert_eq!(u.info(), "51514 \u{2192} 53 Len=22");
                 // Not all captured: cannot be verified.
-                let want = if n == d.len() { ChecksumStatus::Good } else { ChecksumStatus::Unverified };
+                let want = if n == d.len() {
+                    ChecksumStatus::Good
+                } else {
+                    ChecksumStatus::Unverified
+                };
                 assert_eq!(u.checksum_status(cut, ps4(30), false), want);
             }
         }
-        assert_eq!(parse(&d, usize::MAX, usize::MAX), Err(DissectError::truncated("UDP", usize::MAX, 8, 0)));
+        assert_eq!(
+            parse(&d, usize::MAX, usize::MAX),
+            Err(DissectError::truncated("UDP", usize::MAX, 8, 0))
+        );
         // The IP payload ends before the UDP header does.
         assert_eq!(parse(&d, 20, 25), Err(DissectError::truncated("UDP", 20, 8, 5)));
     }
@@ -352,7 +453,10 @@ mod tests {
         let d = with_length(40);
         let u = parse(&d, 20, d.len()).unwrap();
         assert_eq!(u.payload, 28..50);
-        assert_eq!(u.info(), "51514 \u{2192} 53 [BAD UDP LENGTH 40 > IP PAYLOAD LENGTH] Len=32");
+        assert_eq!(
+            u.info(),
+            "51514 \u{2192} 53 [BAD UDP LENGTH 40 > IP PAYLOAD LENGTH] Len=32"
+        );
         assert_eq!(u.checksum_status(&d, ps4(40), false), ChecksumStatus::Unverified);
         assert_eq!(
             experts(&u, &d, &UdpCtx::default()),
@@ -368,7 +472,13 @@ mod tests {
         let u = parse(&d, 20, d.len()).unwrap();
         assert_eq!(u.payload, 28..28);
         assert_eq!(u.info(), "51514 \u{2192} 53 [BAD UDP LENGTH 4 < 8]");
-        assert_eq!(u.info_with(&UdpCtx { stream: None, checksum: ChecksumStatus::Bad(1) }), u.info());
+        assert_eq!(
+            u.info_with(&UdpCtx {
+                stream: None,
+                checksum: ChecksumStatus::Bad(1)
+            }),
+            u.info()
+        );
         let mut tr = Tree::new();
         let root = u.tree(&mut tr, &d, &UdpCtx::default());
         assert_eq!(tr.node(root).unwrap().len, 8);
@@ -409,7 +519,10 @@ mod tests {
         bad[26..28].copy_from_slice(&(good ^ 0x1111).to_be_bytes());
         let ub = parse(&bad, 20, bad.len()).unwrap();
         assert_eq!(ub.checksum_status(&bad, ps4(30), false), ChecksumStatus::Bad(good));
-        let cx = UdpCtx { stream: None, checksum: ChecksumStatus::Bad(good) };
+        let cx = UdpCtx {
+            stream: None,
+            checksum: ChecksumStatus::Bad(good),
+        };
         assert_eq!(ub.info_with(&cx), "51514 \u{2192} 53 Len=22 [UDP CHECKSUM INCORRECT]");
         let mut tr = Tree::new();
         ub.tree(&mut tr, &bad, &cx);
@@ -424,7 +537,11 @@ mod tests {
         let (_, e) = tr.experts().next().unwrap();
         assert_eq!(
             (e.code, e.severity, e.msg.as_str()),
-            (EXPERT_CHECKSUM_BAD, Severity::Error, &*format!("Bad checksum [should be 0x{good:04x}]"))
+            (
+                EXPERT_CHECKSUM_BAD,
+                Severity::Error,
+                &*format!("Bad checksum [should be 0x{good:04x}]")
+            )
         );
         assert_eq!(tr.find("udp.checksum.status").next().unwrap().1.value, Value::UInt(0));
 
@@ -448,7 +565,10 @@ mod tests {
         let s6 = Ipv6Addr::LOCALHOST.octets();
         let d6 = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1).octets();
         let mut d = Vec::new();
-        PacketBuilder::ipv6(s6, d6, 64).udp(5353, 5353).write(&mut d, b"question").unwrap();
+        PacketBuilder::ipv6(s6, d6, 64)
+            .udp(5353, 5353)
+            .write(&mut d, b"question")
+            .unwrap();
         let ps = pseudo_v6(Ipv6Addr::from(s6), Ipv6Addr::from(d6), 17, 16);
         let u = parse(&d, 40, d.len()).unwrap();
         assert_eq!(u.checksum_status(&d, ps, true), ChecksumStatus::Good);
@@ -461,13 +581,22 @@ mod tests {
         let u = parse(&d, 40, d.len()).unwrap();
         let st = u.checksum_status(&d, ps, true);
         assert_eq!(st, ChecksumStatus::Bad(good));
-        let cx = UdpCtx { stream: None, checksum: st };
+        let cx = UdpCtx {
+            stream: None,
+            checksum: st,
+        };
         assert_eq!(u.info_with(&cx), "5353 \u{2192} 5353 Len=8 [ILLEGAL CHECKSUM (0)]");
-        assert_eq!(experts(&u, &d, &cx), vec![(EXPERT_CHECKSUM_ZERO, "Illegal checksum value (0)".to_string())]);
+        assert_eq!(
+            experts(&u, &d, &cx),
+            vec![(EXPERT_CHECKSUM_ZERO, "Illegal checksum value (0)".to_string())]
+        );
         let mut tr = Tree::new();
         u.tree(&mut tr, &d, &cx);
         let (_, s) = tr.find("udp.checksum.status").next().unwrap();
-        assert_eq!((s.value.clone(), tr.line(s, &d)), (Value::UInt(4), "Checksum Status: Illegal".to_string()));
+        assert_eq!(
+            (s.value.clone(), tr.line(s, &d)),
+            (Value::UInt(4), "Checksum Status: Illegal".to_string())
+        );
     }
 
     #[test]

@@ -104,7 +104,9 @@ impl Gre {
         let mut need = 4usize;
         if g.has_checksum() || (g.version() == 0 && g.has_routing()) {
             need += 4;
-            let (Some(c), Some(o)) = (be16(data, p), be16(data, p.saturating_add(2))) else { return Err(trunc(need)) };
+            let (Some(c), Some(o)) = (be16(data, p), be16(data, p.saturating_add(2))) else {
+                return Err(trunc(need));
+            };
             g.checksum = Some((c, o));
             p = p.saturating_add(4);
         }
@@ -126,11 +128,19 @@ impl Gre {
         if g.version() == 0 && g.has_routing() {
             loop {
                 need += 4;
-                let (Some(af), Some(so), Some(len)) = (be16(data, p), data.get(p.saturating_add(2)), data.get(p.saturating_add(3)))
-                else {
+                let (Some(af), Some(so), Some(len)) = (
+                    be16(data, p),
+                    data.get(p.saturating_add(2)),
+                    data.get(p.saturating_add(3)),
+                ) else {
                     return Err(trunc(need));
                 };
-                let sre = Sre { af, sre_off: *so, len: *len, off: p };
+                let sre = Sre {
+                    af,
+                    sre_off: *so,
+                    len: *len,
+                    off: p,
+                };
                 p = p.saturating_add(4).saturating_add(usize::from(*len));
                 need += usize::from(*len);
                 if af == 0 && *len == 0 {
@@ -175,19 +185,44 @@ impl Gre {
     pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
         let o = self.off;
         let pname = proto_name(self.proto);
-        let r = e.root("gre", format!("Generic Routing Encapsulation ({})", pname.unwrap_or("Unknown")), o, self.hdr_len);
+        let r = e.root(
+            "gre",
+            format!("Generic Routing Encapsulation ({})", pname.unwrap_or("Unknown")),
+            o,
+            self.hdr_len,
+        );
         let fv = u64::from(self.flags_ver);
         let f = e.hex(r, "gre.flags_and_version", "Flags and Version", fv, 4, o, 2, None);
         let yes_no = |b: bool| Some(if b { "Yes" } else { "No" }.to_string());
         let flag = |e: &mut Emit<'_>, name: &'static str, label: &'static str, m: u64| {
-            e.bits(f, name, label, Value::Bool(fv & m != 0), 16, m, o, 2, yes_no(fv & m != 0));
+            e.bits(
+                f,
+                name,
+                label,
+                Value::Bool(fv & m != 0),
+                16,
+                m,
+                o,
+                2,
+                yes_no(fv & m != 0),
+            );
         };
         flag(e, "gre.flags.checksum", "Checksum Bit", 0x8000);
         flag(e, "gre.flags.routing", "Routing Bit", 0x4000);
         flag(e, "gre.flags.key", "Key Bit", 0x2000);
         flag(e, "gre.flags.sequence_number", "Sequence Number Bit", 0x1000);
         flag(e, "gre.flags.strict_source_route", "Strict Source Route Bit", 0x0800);
-        e.bits(f, "gre.flags.recursion_control", "Recursion control", Value::UInt((fv >> 8) & 7), 16, 0x0700, o, 2, None);
+        e.bits(
+            f,
+            "gre.flags.recursion_control",
+            "Recursion control",
+            Value::UInt((fv >> 8) & 7),
+            16,
+            0x0700,
+            o,
+            2,
+            None,
+        );
         let ver_text = match self.version() {
             0 => "GRE (0)".to_string(),
             1 => "Enhanced GRE (1)".to_string(),
@@ -195,13 +230,52 @@ impl Gre {
         };
         if self.version() == 1 {
             flag(e, "gre.flags.ack", "Acknowledgment", 0x0080);
-            e.bits(f, "gre.flags.reserved", "Flags (Reserved)", Value::UInt((fv >> 3) & 0x0f), 16, 0x0078, o, 2, None);
+            e.bits(
+                f,
+                "gre.flags.reserved",
+                "Flags (Reserved)",
+                Value::UInt((fv >> 3) & 0x0f),
+                16,
+                0x0078,
+                o,
+                2,
+                None,
+            );
         } else {
-            e.bits(f, "gre.flags.reserved", "Flags (Reserved)", Value::UInt((fv >> 3) & 0x1f), 16, 0x00f8, o, 2, None);
+            e.bits(
+                f,
+                "gre.flags.reserved",
+                "Flags (Reserved)",
+                Value::UInt((fv >> 3) & 0x1f),
+                16,
+                0x00f8,
+                o,
+                2,
+                None,
+            );
         }
-        e.bits(f, "gre.flags.version", "Version", Value::UInt(fv & 7), 16, 0x0007, o, 2, Some(ver_text));
+        e.bits(
+            f,
+            "gre.flags.version",
+            "Version",
+            Value::UInt(fv & 7),
+            16,
+            0x0007,
+            o,
+            2,
+            Some(ver_text),
+        );
         let p = self.proto;
-        e.hex(r, "gre.proto", "Protocol Type", u64::from(p), 4, o + 2, 2, Some(format!("{} (0x{p:04x})", pname.unwrap_or("Unknown"))));
+        e.hex(
+            r,
+            "gre.proto",
+            "Protocol Type",
+            u64::from(p),
+            4,
+            o + 2,
+            2,
+            Some(format!("{} (0x{p:04x})", pname.unwrap_or("Unknown"))),
+        );
         let mut at = o.saturating_add(4);
         if let Some((c, off)) = self.checksum {
             if self.has_checksum() {
@@ -212,7 +286,13 @@ impl Gre {
                 };
                 let id = e.hex(r, "gre.checksum", "Checksum", u64::from(c), 4, at, 2, Some(text));
                 if let ChecksumStatus::Bad(want) = self.checksum_status {
-                    e.expert(id, Severity::Warning, "gre.checksum.incorrect", format!("Incorrect GRE Checksum [should be 0x{want:04x}]"), at);
+                    e.expert(
+                        id,
+                        Severity::Warning,
+                        "gre.checksum.incorrect",
+                        format!("Incorrect GRE Checksum [should be 0x{want:04x}]"),
+                        at,
+                    );
                 }
                 let st = e.with_text(
                     r,
@@ -252,26 +332,112 @@ impl Gre {
             }
             let b0 = u64::from(w >> 24);
             let tf = |b: bool| Some(if b { "True" } else { "False" }.to_string());
-            e.bits(rh, "gre.wccp.dynamic_service", "Dynamic Service", Value::Bool(b0 & 1 != 0), 8, 0x01, at, 1, tf(b0 & 1 != 0));
-            e.bits(rh, "gre.wccp.alternative_bucket_used", "Alternative bucket used", Value::Bool(b0 & 2 != 0), 8, 0x02, at, 1, tf(b0 & 2 != 0));
-            e.bits(rh, "gre.wccp.redirect_header_valid", "WCCP Redirect header is valid", Value::Bool(b0 & 4 != 0), 8, 0x04, at, 1, tf(b0 & 4 != 0));
-            e.uint(rh, "gre.wccp.service_id", "Service ID", u64::from((w >> 16) & 0xff), at + 1, 1);
-            e.uint(rh, "gre.wccp.alternative_bucket", "Alternative Bucket", u64::from((w >> 8) & 0xff), at + 2, 1);
-            e.uint(rh, "gre.wccp.primary_bucket", "Primary Bucket", u64::from(w & 0xff), at + 3, 1);
+            e.bits(
+                rh,
+                "gre.wccp.dynamic_service",
+                "Dynamic Service",
+                Value::Bool(b0 & 1 != 0),
+                8,
+                0x01,
+                at,
+                1,
+                tf(b0 & 1 != 0),
+            );
+            e.bits(
+                rh,
+                "gre.wccp.alternative_bucket_used",
+                "Alternative bucket used",
+                Value::Bool(b0 & 2 != 0),
+                8,
+                0x02,
+                at,
+                1,
+                tf(b0 & 2 != 0),
+            );
+            e.bits(
+                rh,
+                "gre.wccp.redirect_header_valid",
+                "WCCP Redirect header is valid",
+                Value::Bool(b0 & 4 != 0),
+                8,
+                0x04,
+                at,
+                1,
+                tf(b0 & 4 != 0),
+            );
+            e.uint(
+                rh,
+                "gre.wccp.service_id",
+                "Service ID",
+                u64::from((w >> 16) & 0xff),
+                at + 1,
+                1,
+            );
+            e.uint(
+                rh,
+                "gre.wccp.alternative_bucket",
+                "Alternative Bucket",
+                u64::from((w >> 8) & 0xff),
+                at + 2,
+                1,
+            );
+            e.uint(
+                rh,
+                "gre.wccp.primary_bucket",
+                "Primary Bucket",
+                u64::from(w & 0xff),
+                at + 3,
+                1,
+            );
         }
         if !self.routing.is_empty() {
             let start = self.routing.first().map(|s| s.off).unwrap_or(at);
             let end = self.off.saturating_add(self.hdr_len);
-            let rt = e.add(r, "gre.routing", "Routing", Value::None, start, end.saturating_sub(start));
+            let rt = e.add(
+                r,
+                "gre.routing",
+                "Routing",
+                Value::None,
+                start,
+                end.saturating_sub(start),
+            );
             if rt != crate::tree::SKIPPED {
                 e.t.set_text(rt, "Routing");
             }
             for s in &self.routing {
-                e.uint(rt, "gre.routing.address_family", "Address Family", u64::from(s.af), s.off, 2);
-                e.uint(rt, "gre.routing.sre_offset", "SRE Offset", u64::from(s.sre_off), s.off + 2, 1);
-                e.uint(rt, "gre.routing.src_length", "SRE Length", u64::from(s.len), s.off + 3, 1);
+                e.uint(
+                    rt,
+                    "gre.routing.address_family",
+                    "Address Family",
+                    u64::from(s.af),
+                    s.off,
+                    2,
+                );
+                e.uint(
+                    rt,
+                    "gre.routing.sre_offset",
+                    "SRE Offset",
+                    u64::from(s.sre_off),
+                    s.off + 2,
+                    1,
+                );
+                e.uint(
+                    rt,
+                    "gre.routing.src_length",
+                    "SRE Length",
+                    u64::from(s.len),
+                    s.off + 3,
+                    1,
+                );
                 if s.len > 0 {
-                    e.bytes(rt, "gre.routing.information", "Routing Information", data, s.off + 4, usize::from(s.len));
+                    e.bytes(
+                        rt,
+                        "gre.routing.information",
+                        "Routing Information",
+                        data,
+                        s.off + 4,
+                        usize::from(s.len),
+                    );
                 }
             }
         }
@@ -324,17 +490,34 @@ pub struct Erspan {
 
 impl Erspan {
     pub fn type1(off: usize) -> Erspan {
-        Erspan { off, ..Erspan::default() }
+        Erspan {
+            off,
+            ..Erspan::default()
+        }
     }
 
     /// Parses a type II (`three` false) or III header at `off`.
     pub fn parse(data: &[u8], off: usize, three: bool) -> Result<Erspan, DissectError> {
         let need = if three { 12 } else { 8 };
         let trunc = |n: usize| DissectError::truncated(ERSPAN_LAYER, off, n, data.len().saturating_sub(off));
-        let (Some(w0), Some(w1), Some(w2)) = (be16(data, off), be16(data, off.saturating_add(2)), be32(data, off.saturating_add(4))) else {
+        let (Some(w0), Some(w1), Some(w2)) = (
+            be16(data, off),
+            be16(data, off.saturating_add(2)),
+            be32(data, off.saturating_add(4)),
+        ) else {
             return Err(trunc(need));
         };
-        let mut s = Erspan { off, version: u8::try_from(w0 >> 12).unwrap_or(0), w0, w1, w2, sgt: 0, w3: 0, sub: None, hdr_len: need };
+        let mut s = Erspan {
+            off,
+            version: u8::try_from(w0 >> 12).unwrap_or(0),
+            w0,
+            w1,
+            w2,
+            sgt: 0,
+            w3: 0,
+            sub: None,
+            hdr_len: need,
+        };
         if three {
             let (Some(sgt), Some(w3)) = (be16(data, off.saturating_add(8)), be16(data, off.saturating_add(10))) else {
                 return Err(trunc(need));
@@ -380,8 +563,28 @@ impl Erspan {
             2 => "Type III (2)".to_string(),
             v => format!("Unknown ({v})"),
         };
-        e.bits(r, "erspan.version", "Version", Value::UInt(w0 >> 12), 16, 0xf000, o, 2, Some(ver_text));
-        e.bits(r, "erspan.vlan", "Vlan", Value::UInt(w0 & 0x0fff), 16, 0x0fff, o, 2, None);
+        e.bits(
+            r,
+            "erspan.version",
+            "Version",
+            Value::UInt(w0 >> 12),
+            16,
+            0xf000,
+            o,
+            2,
+            Some(ver_text),
+        );
+        e.bits(
+            r,
+            "erspan.vlan",
+            "Vlan",
+            Value::UInt(w0 & 0x0fff),
+            16,
+            0x0fff,
+            o,
+            2,
+            None,
+        );
         let o1 = o + 2;
         e.bits(r, "erspan.cos", "COS", Value::UInt(w1 >> 13), 16, 0xe000, o1, 2, None);
         let en = (w1 >> 11) & 3;
@@ -392,7 +595,17 @@ impl Erspan {
                 2 => "802.1Q encapsulated",
                 _ => "VLAN tag preserved in frame",
             };
-            e.bits(r, "erspan.encap", "Encap", Value::UInt(en), 16, 0x1800, o1, 2, Some(format!("{t} ({en})")));
+            e.bits(
+                r,
+                "erspan.encap",
+                "Encap",
+                Value::UInt(en),
+                16,
+                0x1800,
+                o1,
+                2,
+                Some(format!("{t} ({en})")),
+            );
         } else {
             let t = match en {
                 0 => "Good or unknown integrity",
@@ -400,34 +613,124 @@ impl Erspan {
                 2 => "Some or all 802.1Q encapsulated",
                 _ => "Bad Frame CRC or Alignment Error",
             };
-            e.bits(r, "erspan.bso", "Bad/Short/Oversized", Value::UInt(en), 16, 0x1800, o1, 2, Some(format!("{t} ({en})")));
+            e.bits(
+                r,
+                "erspan.bso",
+                "Bad/Short/Oversized",
+                Value::UInt(en),
+                16,
+                0x1800,
+                o1,
+                2,
+                Some(format!("{t} ({en})")),
+            );
         }
         let tr = (w1 >> 10) & 1;
         let tt = if tr == 1 { "Truncated (1)" } else { "Not truncated (0)" };
-        e.bits(r, "erspan.truncated", "Truncated", Value::UInt(tr), 16, 0x0400, o1, 2, Some(tt.into()));
-        e.bits(r, "erspan.spanid", "SpanID", Value::UInt(w1 & 0x03ff), 16, 0x03ff, o1, 2, None);
+        e.bits(
+            r,
+            "erspan.truncated",
+            "Truncated",
+            Value::UInt(tr),
+            16,
+            0x0400,
+            o1,
+            2,
+            Some(tt.into()),
+        );
+        e.bits(
+            r,
+            "erspan.spanid",
+            "SpanID",
+            Value::UInt(w1 & 0x03ff),
+            16,
+            0x03ff,
+            o1,
+            2,
+            None,
+        );
         let w2 = u64::from(self.w2);
         let o2 = o + 4;
         if self.version == 1 {
-            e.bits(r, "erspan.reserved", "Reserved", Value::UInt(w2 >> 20), 32, 0xfff0_0000, o2, 4, None);
-            e.bits(r, "erspan.index", "Index", Value::UInt(w2 & 0xfffff), 32, 0x000f_ffff, o2, 4, None);
+            e.bits(
+                r,
+                "erspan.reserved",
+                "Reserved",
+                Value::UInt(w2 >> 20),
+                32,
+                0xfff0_0000,
+                o2,
+                4,
+                None,
+            );
+            e.bits(
+                r,
+                "erspan.index",
+                "Index",
+                Value::UInt(w2 & 0xfffff),
+                32,
+                0x000f_ffff,
+                o2,
+                4,
+                None,
+            );
             return r;
         }
         e.uint(r, "erspan.timestamp", "Timestamp", w2, o2, 4);
         e.uint(r, "erspan.sgt", "Security Group Tag", u64::from(self.sgt), o + 8, 2);
         let w3 = u64::from(self.w3);
         let o3 = o + 10;
-        e.bits(r, "erspan.p", "Has Ethernet PDU", Value::UInt(w3 >> 15), 16, 0x8000, o3, 2, None);
+        e.bits(
+            r,
+            "erspan.p",
+            "Has Ethernet PDU",
+            Value::UInt(w3 >> 15),
+            16,
+            0x8000,
+            o3,
+            2,
+            None,
+        );
         let ft = (w3 >> 10) & 0x1f;
         let ftt = match ft {
             0 => "Ethernet (0)".to_string(),
             2 => "IP (2)".to_string(),
             v => format!("Unknown ({v})"),
         };
-        e.bits(r, "erspan.ft", "Frame Type", Value::UInt(ft), 16, 0x7c00, o3, 2, Some(ftt));
-        e.bits(r, "erspan.hw", "Hardware ID", Value::UInt((w3 >> 4) & 0x3f), 16, 0x03f0, o3, 2, None);
+        e.bits(
+            r,
+            "erspan.ft",
+            "Frame Type",
+            Value::UInt(ft),
+            16,
+            0x7c00,
+            o3,
+            2,
+            Some(ftt),
+        );
+        e.bits(
+            r,
+            "erspan.hw",
+            "Hardware ID",
+            Value::UInt((w3 >> 4) & 0x3f),
+            16,
+            0x03f0,
+            o3,
+            2,
+            None,
+        );
         let d = w3 & 8 != 0;
-        e.bits(r, "erspan.direction", "Direction", Value::Bool(d), 16, 0x0008, o3, 2, Some(if d { "Egress" } else { "Ingress" }.into()));
+        e.bits(
+            r,
+            "erspan.direction",
+            "Direction",
+            Value::Bool(d),
+            16,
+            0x0008,
+            o3,
+            2,
+            Some(if d { "Egress" } else { "Ingress" }.into()),
+        );
         let gra = (w3 >> 1) & 3;
         let grat = match gra {
             0 => "100 microseconds granularity",
@@ -435,12 +738,42 @@ impl Erspan {
             2 => "IEEE 1588 granularity",
             _ => "Custom granularity",
         };
-        e.bits(r, "erspan.gra", "Timestamp granularity", Value::UInt(gra), 16, 0x0006, o3, 2, Some(format!("{grat} ({gra})")));
-        e.bits(r, "erspan.o", "Optional Sub headers", Value::UInt(w3 & 1), 16, 0x0001, o3, 2, None);
+        e.bits(
+            r,
+            "erspan.gra",
+            "Timestamp granularity",
+            Value::UInt(gra),
+            16,
+            0x0006,
+            o3,
+            2,
+            Some(format!("{grat} ({gra})")),
+        );
+        e.bits(
+            r,
+            "erspan.o",
+            "Optional Sub headers",
+            Value::UInt(w3 & 1),
+            16,
+            0x0001,
+            o3,
+            2,
+            None,
+        );
         if let Some(sub) = self.sub {
             let so = o + 12;
             let platid = (sub >> 58) & 0x3f;
-            let id = e.bits(r, "erspan.platid", "Platform ID", Value::UInt(platid), 32, 0xfc00_0000, so, 4, None);
+            let id = e.bits(
+                r,
+                "erspan.platid",
+                "Platform ID",
+                Value::UInt(platid),
+                32,
+                0xfc00_0000,
+                so,
+                4,
+                None,
+            );
             let _ = id;
             e.uint(r, "erspan.pid.rsvd", "Reserved", sub & 0x03ff_ffff_ffff_ffff, so, 8);
         }
@@ -466,12 +799,30 @@ impl CiscoMeta {
 
     pub fn parse(data: &[u8], off: usize, type_first: bool) -> Result<CiscoMeta, DissectError> {
         let t = || DissectError::truncated(CMD_LAYER, off, Self::LEN, data.len().saturating_sub(off));
-        let (vo, to) = if type_first { (off.saturating_add(2), off) } else { (off, off.saturating_add(6)) };
-        let (Some(version), Some(length)) = (data.get(vo).copied(), data.get(vo.saturating_add(1)).copied()) else { return Err(t()) };
-        let (Some(options), Some(sgt), Some(etype)) = (be16(data, vo.saturating_add(2)), be16(data, vo.saturating_add(4)), be16(data, to)) else {
+        let (vo, to) = if type_first {
+            (off.saturating_add(2), off)
+        } else {
+            (off, off.saturating_add(6))
+        };
+        let (Some(version), Some(length)) = (data.get(vo).copied(), data.get(vo.saturating_add(1)).copied()) else {
             return Err(t());
         };
-        Ok(CiscoMeta { off, version, length, options, sgt, etype, type_first })
+        let (Some(options), Some(sgt), Some(etype)) = (
+            be16(data, vo.saturating_add(2)),
+            be16(data, vo.saturating_add(4)),
+            be16(data, to),
+        ) else {
+            return Err(t());
+        };
+        Ok(CiscoMeta {
+            off,
+            version,
+            length,
+            options,
+            sgt,
+            etype,
+            type_first,
+        })
     }
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
@@ -479,7 +830,16 @@ impl CiscoMeta {
         let r = e.root("cmd", "Cisco MetaData", o, Self::LEN);
         let (vo, to) = if self.type_first { (o + 2, o) } else { (o, o + 6) };
         let et = self.etype;
-        e.hex(r, "cmd.type", "Type", u64::from(et), 4, to, 2, Some(format!("{} (0x{et:04x})", ethertype_name(et).unwrap_or("Unknown"))));
+        e.hex(
+            r,
+            "cmd.type",
+            "Type",
+            u64::from(et),
+            4,
+            to,
+            2,
+            Some(format!("{} (0x{et:04x})", ethertype_name(et).unwrap_or("Unknown"))),
+        );
         e.uint(r, "cmd.version", "Version", u64::from(self.version), vo, 1);
         e.uint(r, "cmd.length", "Length", u64::from(self.length), vo + 1, 1);
         e.hex(r, "cmd.options", "Options", u64::from(self.options), 4, vo + 2, 2, None);

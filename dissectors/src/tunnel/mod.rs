@@ -96,8 +96,24 @@ pub struct Layer {
 /// The tree of [`Encap::Ipv4Version6`].
 pub(crate) fn ipv4_version6_tree(e: &mut crate::link::Emit<'_>, off: usize) {
     let r = e.root("ip", "Internet Protocol Version 4", off, 1);
-    let v = e.bits(r, "ip.version", "Version", crate::tree::Value::UInt(6), 8, 0xf0, off, 1, None);
-    e.expert(v, crate::error::Severity::Error, "ip.bogus_ip_version", "Bogus IPv4 version", off);
+    let v = e.bits(
+        r,
+        "ip.version",
+        "Version",
+        crate::tree::Value::UInt(6),
+        8,
+        0xf0,
+        off,
+        1,
+        None,
+    );
+    e.expert(
+        v,
+        crate::error::Severity::Error,
+        "ip.bogus_ip_version",
+        "Bogus IPv4 version",
+        off,
+    );
 }
 
 impl Encap {
@@ -186,7 +202,18 @@ impl Encap {
 /// keeps its own dissector.
 pub fn udp_tunnel(sport: u16, dport: u16) -> Option<u16> {
     let (lo, hi) = if sport <= dport { (sport, dport) } else { (dport, sport) };
-    let is_tunnel = |p: u16| matches!(p, VXLAN_PORT | vxlan::VXLAN_GPE_PORT | GENEVE_PORT | L2TP_PORT | ipip::TEREDO_PORT | ipip::MPLS_UDP_PORT | ipip::GTPU_PORT);
+    let is_tunnel = |p: u16| {
+        matches!(
+            p,
+            VXLAN_PORT
+                | vxlan::VXLAN_GPE_PORT
+                | GENEVE_PORT
+                | L2TP_PORT
+                | ipip::TEREDO_PORT
+                | ipip::MPLS_UDP_PORT
+                | ipip::GTPU_PORT
+        )
+    };
     if is_tunnel(lo) {
         Some(lo)
     } else if is_tunnel(hi) && lo >= 1024 {

@@ -51,7 +51,10 @@ impl Mpls {
                 return (Mpls { labels }, None);
             }
             if labels.len() >= MAX_LABELS {
-                return (Mpls { labels }, Some(DissectError::malformed(LAYER, "too many labels in the stack", p)));
+                return (
+                    Mpls { labels },
+                    Some(DissectError::malformed(LAYER, "too many labels in the stack", p)),
+                );
             }
         }
     }
@@ -77,7 +80,13 @@ impl Mpls {
         for l in &self.labels {
             let r = e.root(
                 "mpls",
-                format!("MultiProtocol Label Switching Header, Label: {}, Exp: {}, S: {}, TTL: {}", label_text(l.label), l.exp, u8::from(l.bottom), l.ttl),
+                format!(
+                    "MultiProtocol Label Switching Header, Label: {}, Exp: {}, S: {}, TTL: {}",
+                    label_text(l.label),
+                    l.exp,
+                    u8::from(l.bottom),
+                    l.ttl
+                ),
                 l.off,
                 4,
             );
@@ -88,10 +97,50 @@ impl Mpls {
                 Some(n) => format!("{n} ({})", l.label),
                 None => format!("{} (0x{:05x})", l.label, l.label),
             };
-            e.bits(r, "mpls.label", "MPLS Label", Value::UInt(u64::from(l.label)), 32, 0xffff_f000, l.off, 4, Some(ltext));
-            e.bits(r, "mpls.exp", "MPLS Experimental Bits", Value::UInt(u64::from(l.exp)), 32, 0x0e00, l.off, 4, None);
-            e.bits(r, "mpls.bottom", "MPLS Bottom Of Label Stack", Value::UInt(u64::from(l.bottom)), 32, 0x0100, l.off, 4, None);
-            e.bits(r, "mpls.ttl", "MPLS TTL", Value::UInt(u64::from(l.ttl)), 32, 0x00ff, l.off, 4, None);
+            e.bits(
+                r,
+                "mpls.label",
+                "MPLS Label",
+                Value::UInt(u64::from(l.label)),
+                32,
+                0xffff_f000,
+                l.off,
+                4,
+                Some(ltext),
+            );
+            e.bits(
+                r,
+                "mpls.exp",
+                "MPLS Experimental Bits",
+                Value::UInt(u64::from(l.exp)),
+                32,
+                0x0e00,
+                l.off,
+                4,
+                None,
+            );
+            e.bits(
+                r,
+                "mpls.bottom",
+                "MPLS Bottom Of Label Stack",
+                Value::UInt(u64::from(l.bottom)),
+                32,
+                0x0100,
+                l.off,
+                4,
+                None,
+            );
+            e.bits(
+                r,
+                "mpls.ttl",
+                "MPLS TTL",
+                Value::UInt(u64::from(l.ttl)),
+                32,
+                0x00ff,
+                l.off,
+                4,
+                None,
+            );
         }
         first
     }
@@ -136,14 +185,22 @@ impl PwEthCw {
     pub const LEN: usize = 4;
 
     pub fn parse(data: &[u8], off: usize) -> Result<PwEthCw, DissectError> {
-        let seq = be16(data, off.saturating_add(2))
-            .ok_or_else(|| DissectError::truncated("PW Ethernet Control Word", off, 4, data.len().saturating_sub(off)))?;
+        let seq = be16(data, off.saturating_add(2)).ok_or_else(|| {
+            DissectError::truncated("PW Ethernet Control Word", off, 4, data.len().saturating_sub(off))
+        })?;
         Ok(PwEthCw { off, seq })
     }
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
         let r = e.root("pwethcw", "PW Ethernet Control Word", self.off, Self::LEN);
-        e.uint(r, "pweth.cw.sequence_number", "Sequence Number", u64::from(self.seq), self.off + 2, 2);
+        e.uint(
+            r,
+            "pweth.cw.sequence_number",
+            "Sequence Number",
+            u64::from(self.seq),
+            self.off + 2,
+            2,
+        );
         r
     }
 }

@@ -42,17 +42,33 @@ impl Pppoe {
 
     pub fn parse(data: &[u8], off: usize, discovery: bool) -> Result<Pppoe, DissectError> {
         let t = || DissectError::truncated(PPPOE_LAYER, off, Self::LEN, data.len().saturating_sub(off));
-        let (Some(vt), Some(code), Some(session), Some(length)) =
-            (data.get(off).copied(), data.get(off.saturating_add(1)).copied(), be16(data, off.saturating_add(2)), be16(data, off.saturating_add(4)))
-        else {
+        let (Some(vt), Some(code), Some(session), Some(length)) = (
+            data.get(off).copied(),
+            data.get(off.saturating_add(1)).copied(),
+            be16(data, off.saturating_add(2)),
+            be16(data, off.saturating_add(4)),
+        ) else {
             return Err(t());
         };
-        let mut p = Pppoe { off, ver_type: vt, code, session, length, discovery, tags: Vec::new() };
+        let mut p = Pppoe {
+            off,
+            ver_type: vt,
+            code,
+            session,
+            length,
+            discovery,
+            tags: Vec::new(),
+        };
         if discovery {
-            let end = off.saturating_add(Self::LEN).saturating_add(usize::from(length)).min(data.len());
+            let end = off
+                .saturating_add(Self::LEN)
+                .saturating_add(usize::from(length))
+                .min(data.len());
             let mut q = off.saturating_add(Self::LEN);
             while q.saturating_add(4) <= end && p.tags.len() < 256 {
-                let (Some(kind), Some(len)) = (be16(data, q), be16(data, q.saturating_add(2))) else { break };
+                let (Some(kind), Some(len)) = (be16(data, q), be16(data, q.saturating_add(2))) else {
+                    break;
+                };
                 p.tags.push(Tag { kind, len, off: q });
                 q = q.saturating_add(4).saturating_add(usize::from(len));
                 if kind == 0 {
@@ -65,7 +81,10 @@ impl Pppoe {
 
     /// Where the payload ends by the length field, clamped to `end`.
     pub fn payload_end(&self, end: usize) -> usize {
-        self.off.saturating_add(Self::LEN).saturating_add(usize::from(self.length)).min(end)
+        self.off
+            .saturating_add(Self::LEN)
+            .saturating_add(usize::from(self.length))
+            .min(end)
     }
 
     pub fn code_name(&self) -> &'static str {
@@ -85,7 +104,9 @@ impl Pppoe {
         let mut s = self.code_name().to_string();
         for t in &self.tags {
             if t.kind == 0x0102 {
-                let b = data.get(t.off.saturating_add(4)..t.off.saturating_add(4).saturating_add(usize::from(t.len))).unwrap_or(&[]);
+                let b = data
+                    .get(t.off.saturating_add(4)..t.off.saturating_add(4).saturating_add(usize::from(t.len)))
+                    .unwrap_or(&[]);
                 s.push_str(&format!(" AC-Name='{}'", String::from_utf8_lossy(b)));
             }
         }
@@ -94,18 +115,54 @@ impl Pppoe {
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
         let o = self.off;
-        let title = if self.discovery { "PPP-over-Ethernet Discovery" } else { "PPP-over-Ethernet Session" };
+        let title = if self.discovery {
+            "PPP-over-Ethernet Discovery"
+        } else {
+            "PPP-over-Ethernet Session"
+        };
         let r = e.root(if self.discovery { "pppoed" } else { "pppoes" }, title, o, Self::LEN);
         let vt = u64::from(self.ver_type);
         e.bits(r, "pppoe.version", "Version", Value::UInt(vt >> 4), 8, 0xf0, o, 1, None);
         e.bits(r, "pppoe.type", "Type", Value::UInt(vt & 0x0f), 8, 0x0f, o, 1, None);
         let c = self.code;
-        e.hex(r, "pppoe.code", "Code", u64::from(c), 2, o + 1, 1, Some(format!("{} (0x{c:02x})", self.code_name())));
-        e.hex(r, "pppoe.session_id", "Session ID", u64::from(self.session), 4, o + 2, 2, None);
-        e.uint(r, "pppoe.payload_length", "Payload Length", u64::from(self.length), o + 4, 2);
+        e.hex(
+            r,
+            "pppoe.code",
+            "Code",
+            u64::from(c),
+            2,
+            o + 1,
+            1,
+            Some(format!("{} (0x{c:02x})", self.code_name())),
+        );
+        e.hex(
+            r,
+            "pppoe.session_id",
+            "Session ID",
+            u64::from(self.session),
+            4,
+            o + 2,
+            2,
+            None,
+        );
+        e.uint(
+            r,
+            "pppoe.payload_length",
+            "Payload Length",
+            u64::from(self.length),
+            o + 4,
+            2,
+        );
         if self.discovery {
             let start = o.saturating_add(Self::LEN);
-            let tg = e.add(r, "pppoed.tags", "PPPoE Tags", Value::None, start, usize::from(self.length).min(data.len().saturating_sub(start)));
+            let tg = e.add(
+                r,
+                "pppoed.tags",
+                "PPPoE Tags",
+                Value::None,
+                start,
+                usize::from(self.length).min(data.len().saturating_sub(start)),
+            );
             if tg != SKIPPED {
                 e.t.set_text(tg, "PPPoE Tags");
             }
@@ -116,7 +173,14 @@ impl Pppoe {
                 let s = || String::from_utf8_lossy(b).into_owned();
                 match t.kind {
                     0x0101 => {
-                        e.add(tg, "pppoed.tags.service_name", "Service-Name", Value::Str(s().into()), vo, len);
+                        e.add(
+                            tg,
+                            "pppoed.tags.service_name",
+                            "Service-Name",
+                            Value::Str(s().into()),
+                            vo,
+                            len,
+                        );
                     }
                     0x0102 => {
                         e.add(tg, "pppoed.tags.ac_name", "AC-Name", Value::Str(s().into()), vo, len);
@@ -163,8 +227,16 @@ impl Ppp {
         // An address byte of 0xff starts HDLC-like framing (no protocol
         // number has an odd high byte).
         let framed = data.get(off) == Some(&0xff);
-        let control = if framed { *data.get(off.saturating_add(1)).ok_or_else(|| t(4))? } else { 0 };
-        let (address, p) = if framed { (0xff, off.saturating_add(2)) } else { (0, off) };
+        let control = if framed {
+            *data.get(off.saturating_add(1)).ok_or_else(|| t(4))?
+        } else {
+            0
+        };
+        let (address, p) = if framed {
+            (0xff, off.saturating_add(2))
+        } else {
+            (0, off)
+        };
         let base = if framed { 2 } else { 0 };
         let first = *data.get(p).ok_or_else(|| t(base + 2))?;
         let (proto, proto_len) = if first & 1 == 1 {
@@ -172,7 +244,14 @@ impl Ppp {
         } else {
             (be16(data, p).ok_or_else(|| t(base + 2))?, 2)
         };
-        Ok(Ppp { off, framed, address, control, proto, proto_len })
+        Ok(Ppp {
+            off,
+            framed,
+            address,
+            control,
+            proto,
+            proto_len,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -226,7 +305,16 @@ impl Ppp {
             p = o + 2;
         }
         let pr = self.proto;
-        e.hex(r, "ppp.protocol", "Protocol", u64::from(pr), 4, p, self.proto_len, Some(format!("{} (0x{pr:04x})", proto_name(pr).unwrap_or("Unknown"))));
+        e.hex(
+            r,
+            "ppp.protocol",
+            "Protocol",
+            u64::from(pr),
+            4,
+            p,
+            self.proto_len,
+            Some(format!("{} (0x{pr:04x})", proto_name(pr).unwrap_or("Unknown"))),
+        );
         r
     }
 }
@@ -289,9 +377,22 @@ impl L2tp {
         };
         if flags & 0x0f != 2 {
             // Only version 2 is dissected (version 3 over UDP has another header).
-            return Ok(L2tp { off, flags, length: None, tunnel: 0, session: 0, ns_nr: None, offset: None, hdr_len: 2 });
+            return Ok(L2tp {
+                off,
+                flags,
+                length: None,
+                tunnel: 0,
+                session: 0,
+                ns_nr: None,
+                offset: None,
+                hdr_len: 2,
+            });
         }
-        let length = if flags & 0x4000 != 0 { Some(rd(&mut need, &mut p)?) } else { None };
+        let length = if flags & 0x4000 != 0 {
+            Some(rd(&mut need, &mut p)?)
+        } else {
+            None
+        };
         let tunnel = rd(&mut need, &mut p)?;
         let session = rd(&mut need, &mut p)?;
         let ns_nr = if flags & 0x0800 != 0 {
@@ -301,9 +402,22 @@ impl L2tp {
         } else {
             None
         };
-        let offset = if flags & 0x0200 != 0 { Some(rd(&mut need, &mut p)?) } else { None };
+        let offset = if flags & 0x0200 != 0 {
+            Some(rd(&mut need, &mut p)?)
+        } else {
+            None
+        };
         let hdr_len = p.saturating_sub(off).saturating_add(usize::from(offset.unwrap_or(0)));
-        Ok(L2tp { off, flags, length, tunnel, session, ns_nr, offset, hdr_len })
+        Ok(L2tp {
+            off,
+            flags,
+            length,
+            tunnel,
+            session,
+            ns_nr,
+            offset,
+            hdr_len,
+        })
     }
 
     /// Data messages of version 2 carry PPP.
@@ -315,22 +429,111 @@ impl L2tp {
         let o = self.off;
         let r = e.root("l2tp", "Layer 2 Tunneling Protocol", o, self.hdr_len);
         let f = u64::from(self.flags);
-        let mut text = format!("0x{:04x}, Type: {}", self.flags, if self.is_control() { "Control Message" } else { "Data Message" });
-        for (m, n) in [(0x4000, "Length Bit"), (0x0800, "Sequence Bit"), (0x0200, "Offset bit"), (0x0100, "Priority")] {
+        let mut text = format!(
+            "0x{:04x}, Type: {}",
+            self.flags,
+            if self.is_control() {
+                "Control Message"
+            } else {
+                "Data Message"
+            }
+        );
+        for (m, n) in [
+            (0x4000, "Length Bit"),
+            (0x0800, "Sequence Bit"),
+            (0x0200, "Offset bit"),
+            (0x0100, "Priority"),
+        ] {
             if f & m != 0 {
                 text.push_str(", ");
                 text.push_str(n);
             }
         }
         let fl = e.hex(r, "l2tp.flags", "Flags", f, 4, o, 2, Some(text));
-        let ty = if self.is_control() { "Control Message (1)" } else { "Data Message (0)" };
-        e.bits(fl, "l2tp.type", "Type", Value::UInt(f >> 15), 16, 0x8000, o, 2, Some(ty.into()));
+        let ty = if self.is_control() {
+            "Control Message (1)"
+        } else {
+            "Data Message (0)"
+        };
+        e.bits(
+            fl,
+            "l2tp.type",
+            "Type",
+            Value::UInt(f >> 15),
+            16,
+            0x8000,
+            o,
+            2,
+            Some(ty.into()),
+        );
         let b = |v: bool, y: &str, n: &str| Some(if v { y.to_string() } else { n.to_string() });
-        e.bits(fl, "l2tp.length_bit", "Length Bit", Value::Bool(f & 0x4000 != 0), 16, 0x4000, o, 2, b(f & 0x4000 != 0, "Length field is present", "Length field is not present"));
-        e.bits(fl, "l2tp.seq_bit", "Sequence Bit", Value::Bool(f & 0x0800 != 0), 16, 0x0800, o, 2, b(f & 0x0800 != 0, "Ns and Nr fields are present", "Ns and Nr fields are not present"));
-        e.bits(fl, "l2tp.offset_bit", "Offset bit", Value::Bool(f & 0x0200 != 0), 16, 0x0200, o, 2, b(f & 0x0200 != 0, "Offset Size field is present", "Offset size field is not present"));
-        e.bits(fl, "l2tp.priority", "Priority", Value::Bool(f & 0x0100 != 0), 16, 0x0100, o, 2, b(f & 0x0100 != 0, "This data message has priority", "No priority"));
-        e.bits(fl, "l2tp.version", "Version", Value::UInt(f & 0x0f), 16, 0x000f, o, 2, None);
+        e.bits(
+            fl,
+            "l2tp.length_bit",
+            "Length Bit",
+            Value::Bool(f & 0x4000 != 0),
+            16,
+            0x4000,
+            o,
+            2,
+            b(
+                f & 0x4000 != 0,
+                "Length field is present",
+                "Length field is not present",
+            ),
+        );
+        e.bits(
+            fl,
+            "l2tp.seq_bit",
+            "Sequence Bit",
+            Value::Bool(f & 0x0800 != 0),
+            16,
+            0x0800,
+            o,
+            2,
+            b(
+                f & 0x0800 != 0,
+                "Ns and Nr fields are present",
+                "Ns and Nr fields are not present",
+            ),
+        );
+        e.bits(
+            fl,
+            "l2tp.offset_bit",
+            "Offset bit",
+            Value::Bool(f & 0x0200 != 0),
+            16,
+            0x0200,
+            o,
+            2,
+            b(
+                f & 0x0200 != 0,
+                "Offset Size field is present",
+                "Offset size field is not present",
+            ),
+        );
+        e.bits(
+            fl,
+            "l2tp.priority",
+            "Priority",
+            Value::Bool(f & 0x0100 != 0),
+            16,
+            0x0100,
+            o,
+            2,
+            b(f & 0x0100 != 0, "This data message has priority", "No priority"),
+        );
+        e.bits(
+            fl,
+            "l2tp.version",
+            "Version",
+            Value::UInt(f & 0x0f),
+            16,
+            0x000f,
+            o,
+            2,
+            None,
+        );
         if self.version() != 2 {
             return r;
         }

@@ -116,7 +116,13 @@ fn mpls(label: u32, bottom: bool, ttl: u8) -> [u8; 4] {
 
 fn meta(lt: u32, len: usize) -> FrameMeta {
     let l = u32::try_from(len).unwrap();
-    FrameMeta { number: 1, caplen: l, origlen: l, linktype: lt, ..FrameMeta::default() }
+    FrameMeta {
+        number: 1,
+        caplen: l,
+        origlen: l,
+        linktype: lt,
+        ..FrameMeta::default()
+    }
 }
 
 struct Out {
@@ -189,7 +195,11 @@ fn decode_lt(lt: u32, data: &[u8]) -> Out {
     let d = Decoder::default().decode(&m, data);
     let mut t = Tree::new();
     build_tree(&d, &m, data, &Annotations::default(), &mut t);
-    Out { d, t, data: data.to_vec() }
+    Out {
+        d,
+        t,
+        data: data.to_vec(),
+    }
 }
 
 fn decode(data: &[u8]) -> Out {
@@ -214,7 +224,13 @@ fn sweep(lt: u32, data: &[u8], headers: usize, ok: &[usize]) {
         t.render_text(&mut s, cut);
         for (_, node) in t.iter() {
             if node.value != Value::None && node.src == 0 && node.len > 0 {
-                assert!(node.off as usize + node.len as usize <= n, "field {} {}+{} past the data ({n})", node.name, node.off, node.len);
+                assert!(
+                    node.off as usize + node.len as usize <= n,
+                    "field {} {}+{} past the data ({n})",
+                    node.name,
+                    node.off,
+                    node.len
+                );
             }
         }
         if n < headers && !ok.contains(&n) {
@@ -246,13 +262,21 @@ fn gre_carries_ipv4_and_keeps_the_inner_ip_as_the_network_layer() {
     assert_eq!(o.one("gre.proto"), "0x0800");
     assert_eq!(o.one("gre.flags.version"), "0");
     let c = o.cols();
-    assert_eq!((c.src.as_str(), c.dst.as_str(), c.proto.as_str()), ("192.168.1.1", "192.168.1.2", "ICMP"));
+    assert_eq!(
+        (c.src.as_str(), c.dst.as_str(), c.proto.as_str()),
+        ("192.168.1.1", "192.168.1.2", "ICMP")
+    );
     sweep(linktype::ETHERNET, &f, 14 + 20 + 4 + 20 + 8, &[]);
 }
 
 #[test]
 fn gre_checksum_key_and_sequence() {
-    let mut g = gre(0xb000, 0x0800, &[0, 0, 0, 0, 0, 0, 0x12, 0x34, 0, 0, 0, 5], &inner_ping());
+    let mut g = gre(
+        0xb000,
+        0x0800,
+        &[0, 0, 0, 0, 0, 0, 0x12, 0x34, 0, 0, 0, 5],
+        &inner_ping(),
+    );
     let c = csum(&g);
     g[4..6].copy_from_slice(&c.to_be_bytes());
     let f = eth(0x0800, &ip4(47, O1, O2, &g));
@@ -336,7 +360,9 @@ fn erspan_types_one_two_and_three() {
     assert_eq!(o.one("erspan.timestamp"), "2740542463");
     assert_eq!(o.one("erspan.gra"), "3");
     assert!(o.d.ip.is_some());
-    let mut e3o = vec![0x20, 0x14, 0x00, 0x00, 0xa3, 0x59, 0x5b, 0xff, 0, 0, 0x00, 0x07, 1, 2, 3, 4, 5, 6, 7, 8];
+    let mut e3o = vec![
+        0x20, 0x14, 0x00, 0x00, 0xa3, 0x59, 0x5b, 0xff, 0, 0, 0x00, 0x07, 1, 2, 3, 4, 5, 6, 7, 8,
+    ];
     e3o.extend(&inner);
     let o = decode(&eth(0x0800, &ip4(47, O1, O2, &gre(0, 0x22eb, &[], &e3o))));
     assert_eq!(o.values("eth.src").len(), 2);
@@ -464,7 +490,11 @@ fn nesting_deeper_than_the_limit_is_flagged() {
     let f = eth(0x0800, &p);
     let o = decode(&f);
     assert_eq!(o.d.encap.len(), MAX_DEPTH);
-    assert!(o.d.errors.iter().any(|e| matches!(e.kind, crate::error::ErrorKind::Malformed(m) if m.contains("nested"))));
+    assert!(o
+        .d
+        .errors
+        .iter()
+        .any(|e| matches!(e.kind, crate::error::ErrorKind::Malformed(m) if m.contains("nested"))));
     assert!(o.t.find("_ws.malformed").count() >= 1);
 }
 
@@ -582,7 +612,10 @@ fn mpls_pseudowire_with_control_word() {
     m.extend(eth_of(M3, M4, 0x0800, &inner_ping()));
     let f = eth(0x8847, &m);
     let o = decode(&f);
-    assert_eq!(o.protos(), "eth:ethertype:mpls:pwethheuristic:pwethcw:eth:ethertype:ip:icmp");
+    assert_eq!(
+        o.protos(),
+        "eth:ethertype:mpls:pwethheuristic:pwethcw:eth:ethertype:ip:icmp"
+    );
     assert_eq!(o.one("pweth.cw.sequence_number"), "5");
     assert_eq!(o.values("eth.dst"), ["00:11:22:33:44:55", "02:02:02:02:02:02"]);
     // IPv6 by its first nibble.
@@ -724,14 +757,18 @@ fn capture_header_link_types() {
     assert_eq!(o.one("ipoib.dgid"), "fe80::10:e000:664a:b451");
     sweep(linktype::IPOIB, &ib, 44 + 28, &[]);
 
-    let mut ipn = vec![1, 2, 0, 0, 0, 0, 0, 28, 0, 0, 0, 2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
+    let mut ipn = vec![
+        1, 2, 0, 0, 0, 0, 0, 28, 0, 0, 0, 2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0,
+    ];
     ipn.extend(inner_ping());
     let o = decode_lt(linktype::IPNET, &ipn);
     assert_eq!(o.protos(), "ipnet:ip:icmp");
     assert_eq!(o.one("ipnet.zsrc"), "4294967295");
     sweep(linktype::IPNET, &ipn, 24 + 28, &[]);
 
-    let mut fd = vec![0x50, 0xaa, 0x00, 0x04, 0x00, 0x83, 0xa7, 0xaa, 0x00, 0x04, 0x00, 0x82, 0xa7];
+    let mut fd = vec![
+        0x50, 0xaa, 0x00, 0x04, 0x00, 0x83, 0xa7, 0xaa, 0x00, 0x04, 0x00, 0x82, 0xa7,
+    ];
     fd.extend([0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00]);
     fd.extend(inner_ping());
     let o = decode_lt(linktype::FDDI, &fd);
@@ -785,7 +822,9 @@ fn garbage_after_every_tunnel_never_panics() {
 
 #[test]
 fn arista_timestamp_header() {
-    let mut a = vec![0x00, 0x01, 0x00, 0x10, 0x5c, 0xee, 0xed, 0x57, 0x38, 0x4f, 0x0c, 0xc8, 0x81, 0x00, 0x00, 0x64, 0x88, 0x47];
+    let mut a = vec![
+        0x00, 0x01, 0x00, 0x10, 0x5c, 0xee, 0xed, 0x57, 0x38, 0x4f, 0x0c, 0xc8, 0x81, 0x00, 0x00, 0x64, 0x88, 0x47,
+    ];
     a.extend(mpls(1024, true, 64));
     a.extend(inner_ping());
     let f = eth(0xd28b, &a);
@@ -836,7 +875,9 @@ fn an_ipv4_ethertype_with_an_ipv6_packet_goes_on_to_ipv6() {
 
 #[test]
 fn macsec_integrity_only_and_encrypted() {
-    let mut m = vec![0x20, 0x00, 0, 0, 0, 0x44, 0x2e, 0xb7, 0x3f, 0x39, 0x95, 0xc3, 0, 1, 0x08, 0x00];
+    let mut m = vec![
+        0x20, 0x00, 0, 0, 0, 0x44, 0x2e, 0xb7, 0x3f, 0x39, 0x95, 0xc3, 0, 1, 0x08, 0x00,
+    ];
     m.extend(inner_ping());
     m.extend([0xde; 16]);
     let f = eth(0x88e5, &m);
@@ -895,7 +936,15 @@ fn gtp_user_plane_carries_ip() {
     assert_eq!(o.one("gtp.seq_number"), "7");
     assert_eq!(o.values("ip.src"), ["10.0.0.1", "192.168.1.1"]);
     // An echo request carries no user packet.
-    let o = decode(&eth(0x0800, &ip4(17, O1, O2, &udp(2152, 2152, &[0x32, 0x01, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0]))));
+    let o = decode(&eth(
+        0x0800,
+        &ip4(
+            17,
+            O1,
+            O2,
+            &udp(2152, 2152, &[0x32, 0x01, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0]),
+        ),
+    ));
     assert_eq!(o.protos(), "eth:ethertype:ip:udp:gtp");
 }
 

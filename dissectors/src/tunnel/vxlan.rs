@@ -27,10 +27,25 @@ impl Vxlan {
     pub const LEN: usize = 8;
 
     pub fn parse(data: &[u8], off: usize) -> Result<Vxlan, DissectError> {
-        let (Some(flags), Some(gbp), Some(w)) = (be16(data, off), be16(data, off.saturating_add(2)), be32(data, off.saturating_add(4))) else {
-            return Err(DissectError::truncated(VXLAN_LAYER, off, Self::LEN, data.len().saturating_sub(off)));
+        let (Some(flags), Some(gbp), Some(w)) = (
+            be16(data, off),
+            be16(data, off.saturating_add(2)),
+            be32(data, off.saturating_add(4)),
+        ) else {
+            return Err(DissectError::truncated(
+                VXLAN_LAYER,
+                off,
+                Self::LEN,
+                data.len().saturating_sub(off),
+            ));
         };
-        Ok(Vxlan { off, flags, gbp, vni: w >> 8, reserved: u8::try_from(w & 0xff).unwrap_or(0) })
+        Ok(Vxlan {
+            off,
+            flags,
+            gbp,
+            vni: w >> 8,
+            reserved: u8::try_from(w & 0xff).unwrap_or(0),
+        })
     }
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
@@ -53,14 +68,71 @@ impl Vxlan {
         let fl = e.hex(r, "vxlan.flags", "Flags", f, 4, o, 2, Some(text));
         let tf = |b: bool| Some(if b { "True" } else { "False" }.to_string());
         let gdef = if f & 0x8000 != 0 { "Defined" } else { "Not defined" };
-        e.bits(fl, "vxlan.flag_g", "GBP Extension", Value::Bool(f & 0x8000 != 0), 16, 0x8000, o, 2, Some(gdef.into()));
-        e.bits(fl, "vxlan.flag_i", "VXLAN Network ID (VNI)", Value::Bool(f & 0x0800 != 0), 16, 0x0800, o, 2, tf(f & 0x0800 != 0));
-        e.bits(fl, "vxlan.flag_d", "Don't Learn", Value::Bool(f & 0x0040 != 0), 16, 0x0040, o, 2, tf(f & 0x0040 != 0));
-        e.bits(fl, "vxlan.flag_a", "Policy Applied", Value::Bool(f & 0x0008 != 0), 16, 0x0008, o, 2, tf(f & 0x0008 != 0));
-        let b = e.bits(fl, "vxlan.flags_reserved", "Reserved(R)", Value::UInt(f & 0x77b7), 16, 0x77b7, o, 2, Some(format!("0x{:04x}", f & 0x77b7)));
+        e.bits(
+            fl,
+            "vxlan.flag_g",
+            "GBP Extension",
+            Value::Bool(f & 0x8000 != 0),
+            16,
+            0x8000,
+            o,
+            2,
+            Some(gdef.into()),
+        );
+        e.bits(
+            fl,
+            "vxlan.flag_i",
+            "VXLAN Network ID (VNI)",
+            Value::Bool(f & 0x0800 != 0),
+            16,
+            0x0800,
+            o,
+            2,
+            tf(f & 0x0800 != 0),
+        );
+        e.bits(
+            fl,
+            "vxlan.flag_d",
+            "Don't Learn",
+            Value::Bool(f & 0x0040 != 0),
+            16,
+            0x0040,
+            o,
+            2,
+            tf(f & 0x0040 != 0),
+        );
+        e.bits(
+            fl,
+            "vxlan.flag_a",
+            "Policy Applied",
+            Value::Bool(f & 0x0008 != 0),
+            16,
+            0x0008,
+            o,
+            2,
+            tf(f & 0x0008 != 0),
+        );
+        let b = e.bits(
+            fl,
+            "vxlan.flags_reserved",
+            "Reserved(R)",
+            Value::UInt(f & 0x77b7),
+            16,
+            0x77b7,
+            o,
+            2,
+            Some(format!("0x{:04x}", f & 0x77b7)),
+        );
         let _ = b;
         e.uint(r, "vxlan.gbp", "Group Policy ID", u64::from(self.gbp), o + 2, 2);
-        e.uint(r, "vxlan.vni", "VXLAN Network Identifier (VNI)", u64::from(self.vni), o + 4, 3);
+        e.uint(
+            r,
+            "vxlan.vni",
+            "VXLAN Network Identifier (VNI)",
+            u64::from(self.vni),
+            o + 4,
+            3,
+        );
         e.uint(r, "vxlan.reserved8", "Reserved", u64::from(self.reserved), o + 7, 1);
         r
     }
@@ -84,9 +156,12 @@ impl Geneve {
 
     pub fn parse(data: &[u8], off: usize) -> Result<Geneve, DissectError> {
         let t = |n: usize| DissectError::truncated(GENEVE_LAYER, off, n, data.len().saturating_sub(off));
-        let (Some(b0), Some(flags), Some(proto), Some(w)) =
-            (data.get(off).copied(), data.get(off.saturating_add(1)).copied(), be16(data, off.saturating_add(2)), be32(data, off.saturating_add(4)))
-        else {
+        let (Some(b0), Some(flags), Some(proto), Some(w)) = (
+            data.get(off).copied(),
+            data.get(off.saturating_add(1)).copied(),
+            be16(data, off.saturating_add(2)),
+            be32(data, off.saturating_add(4)),
+        ) else {
             return Err(t(Self::LEN));
         };
         let g = Geneve {
@@ -117,22 +192,83 @@ impl Geneve {
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
         let o = self.off;
-        let r = e.root("geneve", format!("Generic Network Virtualization Encapsulation, VNI: 0x{:06x}", self.vni), o, self.hdr_len());
+        let r = e.root(
+            "geneve",
+            format!("Generic Network Virtualization Encapsulation, VNI: 0x{:06x}", self.vni),
+            o,
+            self.hdr_len(),
+        );
         e.uint(r, "geneve.version", "Version", u64::from(self.version), o, 1);
         let l = e.t.text(Some(r), "", format!("Length: {} bytes", self.opt_len), o, 1);
         let _ = l;
         let f = u64::from(self.flags);
         let fl = e.hex(r, "geneve.flags", "Flags", f, 2, o + 1, 1, None);
         let tf = |b: bool| Some(if b { "True" } else { "False" }.to_string());
-        e.bits(fl, "geneve.flags.oam", "Operations, Administration and Management Frame", Value::Bool(f & 0x80 != 0), 8, 0x80, o + 1, 1, tf(f & 0x80 != 0));
-        e.bits(fl, "geneve.flags.critical", "Critical Options Present", Value::Bool(f & 0x40 != 0), 8, 0x40, o + 1, 1, tf(f & 0x40 != 0));
-        e.bits(fl, "geneve.flags.reserved", "Reserved", Value::Bool(f & 0x3f != 0), 8, 0x3f, o + 1, 1, tf(f & 0x3f != 0));
+        e.bits(
+            fl,
+            "geneve.flags.oam",
+            "Operations, Administration and Management Frame",
+            Value::Bool(f & 0x80 != 0),
+            8,
+            0x80,
+            o + 1,
+            1,
+            tf(f & 0x80 != 0),
+        );
+        e.bits(
+            fl,
+            "geneve.flags.critical",
+            "Critical Options Present",
+            Value::Bool(f & 0x40 != 0),
+            8,
+            0x40,
+            o + 1,
+            1,
+            tf(f & 0x40 != 0),
+        );
+        e.bits(
+            fl,
+            "geneve.flags.reserved",
+            "Reserved",
+            Value::Bool(f & 0x3f != 0),
+            8,
+            0x3f,
+            o + 1,
+            1,
+            tf(f & 0x3f != 0),
+        );
         let p = self.proto;
         let pname = super::gre::proto_name(p).unwrap_or("Unknown");
-        e.hex(r, "geneve.proto_type", "Protocol Type", u64::from(p), 4, o + 2, 2, Some(format!("{pname} (0x{p:04x})")));
-        e.with_text(r, "geneve.vni", "Virtual Network Identifier (VNI)", Value::UInt(u64::from(self.vni)), o + 4, 3, format!("0x{:06x} ({})", self.vni, self.vni));
+        e.hex(
+            r,
+            "geneve.proto_type",
+            "Protocol Type",
+            u64::from(p),
+            4,
+            o + 2,
+            2,
+            Some(format!("{pname} (0x{p:04x})")),
+        );
+        e.with_text(
+            r,
+            "geneve.vni",
+            "Virtual Network Identifier (VNI)",
+            Value::UInt(u64::from(self.vni)),
+            o + 4,
+            3,
+            format!("0x{:06x} ({})", self.vni, self.vni),
+        );
         if self.reserved != 0 {
-            e.hex(r, "geneve.reserved", "Reserved", u64::from(self.reserved), 2, o + 7, 1, None);
+            e.hex(
+                r,
+                "geneve.reserved",
+                "Reserved",
+                u64::from(self.reserved),
+                2,
+                o + 7,
+                1,
+                None,
+            );
         }
         if self.opt_len > 0 {
             e.bytes(r, "geneve.options", "Geneve Options", data, o + 8, self.opt_len);
@@ -159,13 +295,29 @@ impl Pbb {
     pub const LEN: usize = 18;
 
     pub fn parse(data: &[u8], off: usize) -> Result<Pbb, DissectError> {
-        let (Some(itag), Some(cdst), Some(csrc), Some(etype)) =
-            (be32(data, off), mac_at(data, off.saturating_add(4)), mac_at(data, off.saturating_add(10)), be16(data, off.saturating_add(16)))
-        else {
-            return Err(DissectError::truncated(PBB_LAYER, off, Self::LEN, data.len().saturating_sub(off)));
+        let (Some(itag), Some(cdst), Some(csrc), Some(etype)) = (
+            be32(data, off),
+            mac_at(data, off.saturating_add(4)),
+            mac_at(data, off.saturating_add(10)),
+            be16(data, off.saturating_add(16)),
+        ) else {
+            return Err(DissectError::truncated(
+                PBB_LAYER,
+                off,
+                Self::LEN,
+                data.len().saturating_sub(off),
+            ));
         };
         let (vlans, payload_off) = vlan_chain(data, off.saturating_add(Self::LEN), etype)?;
-        Ok(Pbb { off, itag, cdst, csrc, etype, vlans, payload_off })
+        Ok(Pbb {
+            off,
+            itag,
+            cdst,
+            csrc,
+            etype,
+            vlans,
+            payload_off,
+        })
     }
 
     pub fn next(&self) -> Next {
@@ -190,22 +342,95 @@ impl Pbb {
         let isid = self.itag & 0x00ff_ffff;
         let r = e.root(
             "ieee8021ah",
-            format!("IEEE 802.1ah, I-SID: {isid}, C-Src: {}, C-Dst: {}", mac_text(&self.csrc), mac_text(&self.cdst)),
+            format!(
+                "IEEE 802.1ah, I-SID: {isid}, C-Src: {}, C-Dst: {}",
+                mac_text(&self.csrc),
+                mac_text(&self.cdst)
+            ),
             o,
             Self::LEN,
         );
         let it = e.t.text(Some(r), "", format!("I-Tag, I-SID: {isid}"), o, 4);
         let w = u64::from(self.itag);
-        e.bits(it, "ieee8021ah.priority", "Priority", Value::UInt(w >> 29), 32, 0xe000_0000, o, 4, None);
-        e.bits(it, "ieee8021ah.drop", "DROP", Value::UInt((w >> 28) & 1), 32, 0x1000_0000, o, 4, None);
-        e.bits(it, "ieee8021ah.nca", "NCA", Value::UInt((w >> 27) & 1), 32, 0x0800_0000, o, 4, None);
-        e.bits(it, "ieee8021ah.res1", "RES1", Value::UInt((w >> 26) & 1), 32, 0x0400_0000, o, 4, None);
-        e.bits(it, "ieee8021ah.res2", "RES2", Value::UInt((w >> 24) & 3), 32, 0x0300_0000, o, 4, None);
-        e.bits(it, "ieee8021ah.isid", "I-SID", Value::UInt(w & 0x00ff_ffff), 32, 0x00ff_ffff, o, 4, None);
+        e.bits(
+            it,
+            "ieee8021ah.priority",
+            "Priority",
+            Value::UInt(w >> 29),
+            32,
+            0xe000_0000,
+            o,
+            4,
+            None,
+        );
+        e.bits(
+            it,
+            "ieee8021ah.drop",
+            "DROP",
+            Value::UInt((w >> 28) & 1),
+            32,
+            0x1000_0000,
+            o,
+            4,
+            None,
+        );
+        e.bits(
+            it,
+            "ieee8021ah.nca",
+            "NCA",
+            Value::UInt((w >> 27) & 1),
+            32,
+            0x0800_0000,
+            o,
+            4,
+            None,
+        );
+        e.bits(
+            it,
+            "ieee8021ah.res1",
+            "RES1",
+            Value::UInt((w >> 26) & 1),
+            32,
+            0x0400_0000,
+            o,
+            4,
+            None,
+        );
+        e.bits(
+            it,
+            "ieee8021ah.res2",
+            "RES2",
+            Value::UInt((w >> 24) & 3),
+            32,
+            0x0300_0000,
+            o,
+            4,
+            None,
+        );
+        e.bits(
+            it,
+            "ieee8021ah.isid",
+            "I-SID",
+            Value::UInt(w & 0x00ff_ffff),
+            32,
+            0x00ff_ffff,
+            o,
+            4,
+            None,
+        );
         e.add(r, "ieee8021ah.cdst", "C-Destination", Value::Mac(self.cdst), o + 4, 6);
         e.add(r, "ieee8021ah.csrc", "C-Source", Value::Mac(self.csrc), o + 10, 6);
         let t = self.etype;
-        e.hex(r, "ieee8021ah.etype", "Type", u64::from(t), 4, o + 16, 2, Some(format!("{} (0x{t:04x})", ethertype_name(t).unwrap_or("Unknown"))));
+        e.hex(
+            r,
+            "ieee8021ah.etype",
+            "Type",
+            u64::from(t),
+            4,
+            o + 16,
+            2,
+            Some(format!("{} (0x{t:04x})", ethertype_name(t).unwrap_or("Unknown"))),
+        );
         for v in &self.vlans {
             ethernet::vlan_tree(e, data, v);
         }
@@ -228,10 +453,21 @@ impl VnTag {
 
     pub fn parse(data: &[u8], off: usize) -> Result<VnTag, DissectError> {
         let (Some(tag), Some(etype)) = (be32(data, off), be16(data, off.saturating_add(4))) else {
-            return Err(DissectError::truncated("VN-Tag", off, Self::LEN, data.len().saturating_sub(off)));
+            return Err(DissectError::truncated(
+                "VN-Tag",
+                off,
+                Self::LEN,
+                data.len().saturating_sub(off),
+            ));
         };
         let (vlans, payload_off) = vlan_chain(data, off.saturating_add(Self::LEN), etype)?;
-        Ok(VnTag { off, tag, etype, vlans, payload_off })
+        Ok(VnTag {
+            off,
+            tag,
+            etype,
+            vlans,
+            payload_off,
+        })
     }
 
     pub fn next(&self) -> Next {
@@ -256,15 +492,94 @@ impl VnTag {
         let r = e.root("vntag", "VN-Tag", o, Self::LEN);
         let w = u64::from(self.tag);
         let b = |v: bool, y: &str, n: &str| Some(if v { y.to_string() } else { n.to_string() });
-        e.bits(r, "vntag.dir", "Direction", Value::Bool(w & 0x8000_0000 != 0), 32, 0x8000_0000, o, 4, b(w & 0x8000_0000 != 0, "From Bridge", "To Bridge"));
-        e.bits(r, "vntag.ptr", "Pointer", Value::Bool(w & 0x4000_0000 != 0), 32, 0x4000_0000, o, 4, b(w & 0x4000_0000 != 0, "vif_list_id", "vif_id"));
-        e.bits(r, "vntag.dst", "Destination", Value::UInt((w >> 16) & 0x3fff), 32, 0x3fff_0000, o, 4, None);
-        e.bits(r, "vntag.looped", "Looped", Value::Bool(w & 0x8000 != 0), 32, 0x8000, o, 4, b(w & 0x8000 != 0, "Yes", "No"));
-        e.bits(r, "vntag.r", "Reserved", Value::UInt((w >> 14) & 1), 32, 0x4000, o, 4, None);
-        e.bits(r, "vntag.version", "Version", Value::UInt((w >> 12) & 3), 32, 0x3000, o, 4, None);
-        e.bits(r, "vntag.src", "Source", Value::UInt(w & 0x0fff), 32, 0x0fff, o, 4, None);
+        e.bits(
+            r,
+            "vntag.dir",
+            "Direction",
+            Value::Bool(w & 0x8000_0000 != 0),
+            32,
+            0x8000_0000,
+            o,
+            4,
+            b(w & 0x8000_0000 != 0, "From Bridge", "To Bridge"),
+        );
+        e.bits(
+            r,
+            "vntag.ptr",
+            "Pointer",
+            Value::Bool(w & 0x4000_0000 != 0),
+            32,
+            0x4000_0000,
+            o,
+            4,
+            b(w & 0x4000_0000 != 0, "vif_list_id", "vif_id"),
+        );
+        e.bits(
+            r,
+            "vntag.dst",
+            "Destination",
+            Value::UInt((w >> 16) & 0x3fff),
+            32,
+            0x3fff_0000,
+            o,
+            4,
+            None,
+        );
+        e.bits(
+            r,
+            "vntag.looped",
+            "Looped",
+            Value::Bool(w & 0x8000 != 0),
+            32,
+            0x8000,
+            o,
+            4,
+            b(w & 0x8000 != 0, "Yes", "No"),
+        );
+        e.bits(
+            r,
+            "vntag.r",
+            "Reserved",
+            Value::UInt((w >> 14) & 1),
+            32,
+            0x4000,
+            o,
+            4,
+            None,
+        );
+        e.bits(
+            r,
+            "vntag.version",
+            "Version",
+            Value::UInt((w >> 12) & 3),
+            32,
+            0x3000,
+            o,
+            4,
+            None,
+        );
+        e.bits(
+            r,
+            "vntag.src",
+            "Source",
+            Value::UInt(w & 0x0fff),
+            32,
+            0x0fff,
+            o,
+            4,
+            None,
+        );
         let t = self.etype;
-        e.hex(r, "vntag.etype", "Type", u64::from(t), 4, o + 4, 2, Some(format!("{} (0x{t:04x})", ethertype_name(t).unwrap_or("Unknown"))));
+        e.hex(
+            r,
+            "vntag.etype",
+            "Type",
+            u64::from(t),
+            4,
+            o + 4,
+            2,
+            Some(format!("{} (0x{t:04x})", ethertype_name(t).unwrap_or("Unknown"))),
+        );
         for v in &self.vlans {
             ethernet::vlan_tree(e, data, v);
         }
@@ -303,19 +618,33 @@ pub struct Avsp {
 impl Avsp {
     pub fn parse(data: &[u8], off: usize) -> Result<Avsp, DissectError> {
         let t = |n: usize| DissectError::truncated("AVSP", off, n, data.len().saturating_sub(off));
-        let (Some(sub_type), Some(version)) = (be16(data, off), be16(data, off.saturating_add(2))) else { return Err(t(4)) };
-        let mut a = Avsp { off, sub_type, version, ts: None, etype: None, vlans: Vec::new(), payload_off: off.saturating_add(4) };
+        let (Some(sub_type), Some(version)) = (be16(data, off), be16(data, off.saturating_add(2))) else {
+            return Err(t(4));
+        };
+        let mut a = Avsp {
+            off,
+            sub_type,
+            version,
+            ts: None,
+            etype: None,
+            vlans: Vec::new(),
+            payload_off: off.saturating_add(4),
+        };
         if sub_type != 1 {
             return Ok(a);
         }
         let p = off.saturating_add(4);
         let (ts, len) = match version {
             0x0010 | 0x0110 => {
-                let (Some(s), Some(ns)) = (be32(data, p), be32(data, p.saturating_add(4))) else { return Err(t(14)) };
+                let (Some(s), Some(ns)) = (be32(data, p), be32(data, p.saturating_add(4))) else {
+                    return Err(t(14));
+                };
                 ((s, ns, false), 8)
             }
             0x0020 | 0x0120 => {
-                let (Some(s), Some(ns)) = (be16(data, p), be32(data, p.saturating_add(2))) else { return Err(t(12)) };
+                let (Some(s), Some(ns)) = (be16(data, p), be32(data, p.saturating_add(2))) else {
+                    return Err(t(12));
+                };
                 ((u32::from(s), ns, true), 6)
             }
             _ => return Ok(a),
@@ -352,9 +681,22 @@ impl Avsp {
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
         let o = self.off;
-        let r = e.root("avsp", "Arista Vendor Specific Protocol", o, self.payload_off.saturating_sub(o));
+        let r = e.root(
+            "avsp",
+            "Arista Vendor Specific Protocol",
+            o,
+            self.payload_off.saturating_sub(o),
+        );
         let st = if self.sub_type == 1 { "timestamp" } else { "Unknown" };
-        e.with_text(r, "avsp.sub_type", "Sub Type", Value::UInt(u64::from(self.sub_type)), o, 2, format!("{st} ({})", self.sub_type));
+        e.with_text(
+            r,
+            "avsp.sub_type",
+            "Sub Type",
+            Value::UInt(u64::from(self.sub_type)),
+            o,
+            2,
+            format!("{st} ({})", self.sub_type),
+        );
         let vn = match self.version {
             0x0010 => "Version 1",
             0x0020 => "Version 2",
@@ -363,10 +705,23 @@ impl Avsp {
             _ => "Unknown",
         };
         let v = self.version;
-        e.hex(r, "avsp.ver", "Version", u64::from(v), 4, o + 2, 2, Some(format!("{vn} (0x{v:04x})")));
+        e.hex(
+            r,
+            "avsp.ver",
+            "Version",
+            u64::from(v),
+            4,
+            o + 2,
+            2,
+            Some(format!("{vn} (0x{v:04x})")),
+        );
         let mut p = o + 4;
         if let Some((s, ns, short)) = self.ts {
-            let label = if v & 0x0100 != 0 { "Timestamp (UTC)" } else { "Timestamp (TAI)" };
+            let label = if v & 0x0100 != 0 {
+                "Timestamp (UTC)"
+            } else {
+                "Timestamp (TAI)"
+            };
             if short {
                 let g = e.add(r, "avsp.48ts", "Timestamp (TAI)", Value::None, p, 6);
                 if g != crate::tree::SKIPPED {
@@ -386,7 +741,16 @@ impl Avsp {
             }
         }
         if let Some(t) = self.etype {
-            e.hex(r, "avsp.etype", "Type", u64::from(t), 4, p, 2, Some(format!("{} (0x{t:04x})", ethertype_name(t).unwrap_or("Unknown"))));
+            e.hex(
+                r,
+                "avsp.etype",
+                "Type",
+                u64::from(t),
+                4,
+                p,
+                2,
+                Some(format!("{} (0x{t:04x})", ethertype_name(t).unwrap_or("Unknown"))),
+            );
         }
         for vl in &self.vlans {
             ethernet::vlan_tree(e, data, vl);
@@ -415,13 +779,27 @@ impl Macsec {
 
     pub fn parse(data: &[u8], off: usize) -> Result<Macsec, DissectError> {
         let t = |n: usize| DissectError::truncated("MACsec", off, n, data.len().saturating_sub(off));
-        let (Some(tci_an), Some(sl), Some(pn)) = (data.get(off).copied(), data.get(off.saturating_add(1)).copied(), be32(data, off.saturating_add(2)))
-        else {
+        let (Some(tci_an), Some(sl), Some(pn)) = (
+            data.get(off).copied(),
+            data.get(off.saturating_add(1)).copied(),
+            be32(data, off.saturating_add(2)),
+        ) else {
             return Err(t(6));
         };
-        let mut m = Macsec { off, tci_an, sl, pn, sci: None, etype: None, hdr_len: 6 };
+        let mut m = Macsec {
+            off,
+            tci_an,
+            sl,
+            pn,
+            sci: None,
+            etype: None,
+            hdr_len: 6,
+        };
         if tci_an & 0x20 != 0 {
-            let (Some(sys), Some(port)) = (mac_at(data, off.saturating_add(6)), be16(data, off.saturating_add(12))) else { return Err(t(14)) };
+            let (Some(sys), Some(port)) = (mac_at(data, off.saturating_add(6)), be16(data, off.saturating_add(12)))
+            else {
+                return Err(t(14));
+            };
             m.sci = Some((sys, port));
             m.hdr_len = 14;
         }
@@ -458,7 +836,17 @@ impl Macsec {
         let tci = e.bits(r, "macsec.TCI", "TCI", Value::UInt(b & 0xfc), 8, 0xfc, o, 1, Some(tt));
         e.t.set_base(tci, crate::tree::Base::Hex(2));
         let set = |v: bool| Some(if v { "Set" } else { "Not set" }.to_string());
-        let v = e.bits(tci, "macsec.TCI.V", "VER", Value::UInt((b >> 7) & 1), 8, 0x80, o, 1, Some(format!("0x{:x}", (b >> 7) & 1)));
+        let v = e.bits(
+            tci,
+            "macsec.TCI.V",
+            "VER",
+            Value::UInt((b >> 7) & 1),
+            8,
+            0x80,
+            o,
+            1,
+            Some(format!("0x{:x}", (b >> 7) & 1)),
+        );
         e.t.set_base(v, crate::tree::Base::Hex(1));
         for (m, name, label) in [
             (0x40, "macsec.TCI.ES", "ES"),
@@ -469,16 +857,49 @@ impl Macsec {
         ] {
             e.bits(tci, name, label, Value::Bool(b & m != 0), 8, m, o, 1, set(b & m != 0));
         }
-        let an = e.bits(r, "macsec.AN", "AN", Value::UInt(b & 3), 8, 0x03, o, 1, Some(format!("0x{:x}", b & 3)));
+        let an = e.bits(
+            r,
+            "macsec.AN",
+            "AN",
+            Value::UInt(b & 3),
+            8,
+            0x03,
+            o,
+            1,
+            Some(format!("0x{:x}", b & 3)),
+        );
         e.t.set_base(an, crate::tree::Base::Hex(1));
         e.uint(r, "macsec.SL", "Short length", u64::from(self.sl), o + 1, 1);
         e.uint(r, "macsec.PN", "Packet number", u64::from(self.pn), o + 2, 4);
         if let Some((sys, port)) = self.sci {
-            e.add(r, "macsec.SCI.system_identifier", "System Identifier", Value::Mac(sys), o + 6, 6);
-            e.uint(r, "macsec.SCI.port_identifier", "Port Identifier", u64::from(port), o + 12, 2);
+            e.add(
+                r,
+                "macsec.SCI.system_identifier",
+                "System Identifier",
+                Value::Mac(sys),
+                o + 6,
+                6,
+            );
+            e.uint(
+                r,
+                "macsec.SCI.port_identifier",
+                "Port Identifier",
+                u64::from(port),
+                o + 12,
+                2,
+            );
         }
         if let Some(t) = self.etype {
-            e.hex(r, "macsec.etype", "Ethertype", u64::from(t), 4, o + self.hdr_len - 2, 2, None);
+            e.hex(
+                r,
+                "macsec.etype",
+                "Ethertype",
+                u64::from(t),
+                4,
+                o + self.hdr_len - 2,
+                2,
+                None,
+            );
         }
         if let Some(at) = icv {
             e.bytes(r, "macsec.ICV", "ICV", data, at, Self::ICV_LEN);
@@ -536,12 +957,27 @@ impl VxlanGpe {
     pub const LEN: usize = 8;
 
     pub fn parse(data: &[u8], off: usize) -> Result<VxlanGpe, DissectError> {
-        let (Some(flags), Some(reserved), Some(next_proto), Some(w)) =
-            (data.get(off).copied(), be16(data, off.saturating_add(1)), data.get(off.saturating_add(3)).copied(), be32(data, off.saturating_add(4)))
-        else {
-            return Err(DissectError::truncated("VXLAN-GPE", off, Self::LEN, data.len().saturating_sub(off)));
+        let (Some(flags), Some(reserved), Some(next_proto), Some(w)) = (
+            data.get(off).copied(),
+            be16(data, off.saturating_add(1)),
+            data.get(off.saturating_add(3)).copied(),
+            be32(data, off.saturating_add(4)),
+        ) else {
+            return Err(DissectError::truncated(
+                "VXLAN-GPE",
+                off,
+                Self::LEN,
+                data.len().saturating_sub(off),
+            ));
         };
-        Ok(VxlanGpe { off, flags, reserved, next_proto, vni: w >> 8, reserved8: u8::try_from(w & 0xff).unwrap_or(0) })
+        Ok(VxlanGpe {
+            off,
+            flags,
+            reserved,
+            next_proto,
+            vni: w >> 8,
+            reserved8: u8::try_from(w & 0xff).unwrap_or(0),
+        })
     }
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>) -> NodeId {
@@ -549,14 +985,59 @@ impl VxlanGpe {
         let r = e.root("vxlan", "Virtual eXtensible Local Area Network", o, Self::LEN);
         let f = u64::from(self.flags);
         let fl = e.hex(r, "vxlan.flags", "Flags", f, 2, o, 1, None);
-        e.bits(fl, "vxlan.ver", "Version", Value::UInt((f >> 4) & 3), 8, 0x30, o, 1, None);
-        e.bits(fl, "vxlan.i_bit", "Instance", Value::UInt((f >> 3) & 1), 8, 0x08, o, 1, None);
-        e.bits(fl, "vxlan.p_bit", "Next Protocol Bit", Value::UInt((f >> 2) & 1), 8, 0x04, o, 1, None);
+        e.bits(
+            fl,
+            "vxlan.ver",
+            "Version",
+            Value::UInt((f >> 4) & 3),
+            8,
+            0x30,
+            o,
+            1,
+            None,
+        );
+        e.bits(
+            fl,
+            "vxlan.i_bit",
+            "Instance",
+            Value::UInt((f >> 3) & 1),
+            8,
+            0x08,
+            o,
+            1,
+            None,
+        );
+        e.bits(
+            fl,
+            "vxlan.p_bit",
+            "Next Protocol Bit",
+            Value::UInt((f >> 2) & 1),
+            8,
+            0x04,
+            o,
+            1,
+            None,
+        );
         e.bits(fl, "vxlan.o_bit", "OAM bit", Value::UInt(f & 1), 8, 0x01, o, 1, None);
         e.uint(r, "vxlan.reserved_16", "Reserved", u64::from(self.reserved), o + 1, 2);
         let p = self.next_proto;
-        e.with_text(r, "vxlan.next_proto", "Next Protocol", Value::UInt(u64::from(p)), o + 3, 1, format!("{} ({p})", gpe_proto_name(p)));
-        e.uint(r, "vxlan.vni", "VXLAN Network Identifier (VNI)", u64::from(self.vni), o + 4, 3);
+        e.with_text(
+            r,
+            "vxlan.next_proto",
+            "Next Protocol",
+            Value::UInt(u64::from(p)),
+            o + 3,
+            1,
+            format!("{} ({p})", gpe_proto_name(p)),
+        );
+        e.uint(
+            r,
+            "vxlan.vni",
+            "VXLAN Network Identifier (VNI)",
+            u64::from(self.vni),
+            o + 4,
+            3,
+        );
         e.uint(r, "vxlan.reserved8", "Reserved", u64::from(self.reserved8), o + 7, 1);
         r
     }
@@ -577,19 +1058,34 @@ pub struct Nsh {
 impl Nsh {
     pub fn parse(data: &[u8], off: usize) -> Result<Nsh, DissectError> {
         let t = |n: usize| DissectError::truncated("NSH", off, n, data.len().saturating_sub(off));
-        let (Some(w0), Some(md_type), Some(next_proto), Some(w1)) =
-            (be16(data, off), data.get(off.saturating_add(2)).copied(), data.get(off.saturating_add(3)).copied(), be32(data, off.saturating_add(4)))
-        else {
+        let (Some(w0), Some(md_type), Some(next_proto), Some(w1)) = (
+            be16(data, off),
+            data.get(off.saturating_add(2)).copied(),
+            data.get(off.saturating_add(3)).copied(),
+            be32(data, off.saturating_add(4)),
+        ) else {
             return Err(t(8));
         };
         let hdr_len = usize::from(w0 & 0x3f) * 4;
         if hdr_len < 8 {
-            return Err(DissectError::malformed("NSH", "length below the 8-byte base header", off));
+            return Err(DissectError::malformed(
+                "NSH",
+                "length below the 8-byte base header",
+                off,
+            ));
         }
         if data.len() < off.saturating_add(hdr_len) {
             return Err(t(hdr_len));
         }
-        Ok(Nsh { off, w0, md_type: md_type & 0x0f, next_proto, spi: w1 >> 8, si: u8::try_from(w1 & 0xff).unwrap_or(0), hdr_len })
+        Ok(Nsh {
+            off,
+            w0,
+            md_type: md_type & 0x0f,
+            next_proto,
+            spi: w1 >> 8,
+            si: u8::try_from(w1 & 0xff).unwrap_or(0),
+            hdr_len,
+        })
     }
 
     pub(crate) fn tree(&self, e: &mut Emit<'_>, data: &[u8]) -> NodeId {
@@ -597,32 +1093,161 @@ impl Nsh {
         let r = e.root("nsh", "Network Service Header", o, self.hdr_len);
         let w = u64::from(self.w0);
         let dh = |v: u64| Some(format!("{v} (0x{v:x})"));
-        e.bits(r, "nsh.version", "Version", Value::UInt(w >> 14), 16, 0xc000, o, 2, dh(w >> 14));
-        e.bits(r, "nsh.Obit", "O Bit", Value::UInt((w >> 13) & 1), 16, 0x2000, o, 2, None);
-        e.bits(r, "nsh.CBit", "C Bit", Value::UInt((w >> 12) & 1), 16, 0x1000, o, 2, None);
-        let ttl = e.bits(r, "nsh.ttl", "Time to live", Value::UInt((w >> 6) & 0x3f), 16, 0x0fc0, o, 2, Some(format!("0x{:02x}", (w >> 6) & 0x3f)));
+        e.bits(
+            r,
+            "nsh.version",
+            "Version",
+            Value::UInt(w >> 14),
+            16,
+            0xc000,
+            o,
+            2,
+            dh(w >> 14),
+        );
+        e.bits(
+            r,
+            "nsh.Obit",
+            "O Bit",
+            Value::UInt((w >> 13) & 1),
+            16,
+            0x2000,
+            o,
+            2,
+            None,
+        );
+        e.bits(
+            r,
+            "nsh.CBit",
+            "C Bit",
+            Value::UInt((w >> 12) & 1),
+            16,
+            0x1000,
+            o,
+            2,
+            None,
+        );
+        let ttl = e.bits(
+            r,
+            "nsh.ttl",
+            "Time to live",
+            Value::UInt((w >> 6) & 0x3f),
+            16,
+            0x0fc0,
+            o,
+            2,
+            Some(format!("0x{:02x}", (w >> 6) & 0x3f)),
+        );
         e.t.set_base(ttl, crate::tree::Base::Hex(2));
-        e.bits(r, "nsh.length", "Length", Value::UInt(w & 0x3f), 16, 0x003f, o, 2, Some(format!("{} (0x{:02x})", w & 0x3f, w & 0x3f)));
+        e.bits(
+            r,
+            "nsh.length",
+            "Length",
+            Value::UInt(w & 0x3f),
+            16,
+            0x003f,
+            o,
+            2,
+            Some(format!("{} (0x{:02x})", w & 0x3f, w & 0x3f)),
+        );
         let md = u64::from(self.md_type);
-        e.with_text(r, "nsh.mdtype", "MD Type", Value::UInt(md), o + 2, 1, format!("{md} (0x{md:02x})"));
+        e.with_text(
+            r,
+            "nsh.mdtype",
+            "MD Type",
+            Value::UInt(md),
+            o + 2,
+            1,
+            format!("{md} (0x{md:02x})"),
+        );
         let np = self.next_proto;
-        e.with_text(r, "nsh.nextproto", "Next Protocol", Value::UInt(u64::from(np)), o + 3, 1, format!("{} ({np})", if np == 1 { "IPv4" } else { gpe_proto_name(np) }));
-        e.with_text(r, "nsh.spi", "SPI", Value::UInt(u64::from(self.spi)), o + 4, 3, format!("{} (0x{:06x})", self.spi, self.spi));
-        e.with_text(r, "nsh.si", "SI", Value::UInt(u64::from(self.si)), o + 7, 1, format!("{} (0x{:02x})", self.si, self.si));
+        e.with_text(
+            r,
+            "nsh.nextproto",
+            "Next Protocol",
+            Value::UInt(u64::from(np)),
+            o + 3,
+            1,
+            format!("{} ({np})", if np == 1 { "IPv4" } else { gpe_proto_name(np) }),
+        );
+        e.with_text(
+            r,
+            "nsh.spi",
+            "SPI",
+            Value::UInt(u64::from(self.spi)),
+            o + 4,
+            3,
+            format!("{} (0x{:06x})", self.spi, self.spi),
+        );
+        e.with_text(
+            r,
+            "nsh.si",
+            "SI",
+            Value::UInt(u64::from(self.si)),
+            o + 7,
+            1,
+            format!("{} (0x{:02x})", self.si, self.si),
+        );
         let end = o.saturating_add(self.hdr_len);
         let mut p = o + 8;
         if self.md_type == 2 {
             while p.saturating_add(4) <= end {
-                let (Some(class), Some(ty), Some(lb)) = (be16(data, p), data.get(p + 2).copied(), data.get(p + 3).copied()) else { break };
-                e.with_text(r, "nsh.metadataclass", "TLV Class", Value::UInt(u64::from(class)), p, 2, format!("{class} (0x{class:04x})"));
-                e.with_text(r, "nsh.metadatatype", "Type", Value::UInt(u64::from(ty)), p + 2, 1, format!("{ty} (0x{ty:02x})"));
-                let ub = e.bits(r, "nsh.metadataunassignedbit", "Unassigned Bit", Value::UInt(u64::from(lb >> 7)), 8, 0x80, p + 3, 1, Some(format!("0x{:x}", lb >> 7)));
+                let (Some(class), Some(ty), Some(lb)) =
+                    (be16(data, p), data.get(p + 2).copied(), data.get(p + 3).copied())
+                else {
+                    break;
+                };
+                e.with_text(
+                    r,
+                    "nsh.metadataclass",
+                    "TLV Class",
+                    Value::UInt(u64::from(class)),
+                    p,
+                    2,
+                    format!("{class} (0x{class:04x})"),
+                );
+                e.with_text(
+                    r,
+                    "nsh.metadatatype",
+                    "Type",
+                    Value::UInt(u64::from(ty)),
+                    p + 2,
+                    1,
+                    format!("{ty} (0x{ty:02x})"),
+                );
+                let ub = e.bits(
+                    r,
+                    "nsh.metadataunassignedbit",
+                    "Unassigned Bit",
+                    Value::UInt(u64::from(lb >> 7)),
+                    8,
+                    0x80,
+                    p + 3,
+                    1,
+                    Some(format!("0x{:x}", lb >> 7)),
+                );
                 e.t.set_base(ub, crate::tree::Base::Hex(1));
                 let l = usize::from(lb & 0x7f) * 4;
-                let lbit = e.bits(r, "nsh.metadatalen", "Length", Value::UInt(u64::from(lb & 0x7f)), 8, 0x7f, p + 3, 1, Some(format!("0x{:02x}", lb & 0x7f)));
+                let lbit = e.bits(
+                    r,
+                    "nsh.metadatalen",
+                    "Length",
+                    Value::UInt(u64::from(lb & 0x7f)),
+                    8,
+                    0x7f,
+                    p + 3,
+                    1,
+                    Some(format!("0x{:02x}", lb & 0x7f)),
+                );
                 e.t.set_base(lbit, crate::tree::Base::Hex(2));
                 if l > 0 {
-                    e.bytes(r, "nsh.metadata", "Variable Metadata", data, p + 4, l.min(end.saturating_sub(p + 4)));
+                    e.bytes(
+                        r,
+                        "nsh.metadata",
+                        "Variable Metadata",
+                        data,
+                        p + 4,
+                        l.min(end.saturating_sub(p + 4)),
+                    );
                 }
                 p = p.saturating_add(4).saturating_add(l);
             }

@@ -10,10 +10,21 @@ use Who::{C, S};
 /// connection; the server acknowledges the FIN at once and closes 1.7 ms
 /// later: the four-segment close. Captured on the client (RTT 20 ms).
 pub fn client_close() -> Vec<Frame> {
-    let mut k = Conn::new(host(50612, 0x1f3a_9c01, 3_101_000_000), remote(WEB, 80, 0x8e21_44d0, 900_000_000));
+    let mut k = Conn::new(
+        host(50612, 0x1f3a_9c01, 3_101_000_000),
+        remote(WEB, 80, 0x8e21_44d0, 900_000_000),
+    );
     let t = k.open(0, 20_000);
-    k.push(t + 110, C, &http_get("1.1", "/status.txt", "Connection: keep-alive\r\n"));
-    k.push(40_400, S, &http_response("HTTP/1.1 200 OK", "Keep-Alive: timeout=5\r\n", 640));
+    k.push(
+        t + 110,
+        C,
+        &http_get("1.1", "/status.txt", "Connection: keep-alive\r\n"),
+    );
+    k.push(
+        40_400,
+        S,
+        &http_response("HTTP/1.1 200 OK", "Keep-Alive: timeout=5\r\n", 640),
+    );
     k.ack(40_470, C);
     // Five seconds of silence, then the client closes the idle connection.
     k.fin(5_040_000, C);
@@ -27,7 +38,10 @@ pub fn client_close() -> Vec<Frame> {
 /// by closing: its FIN rides on the last data segment. The server is the
 /// active closer and ends in TIME-WAIT. Captured on the server (RTT 30 ms).
 pub fn server_close() -> Vec<Frame> {
-    let mut k = Conn::new(client_far([203, 0, 113, 7], 41022, 0x5b70_0e12, 77_000_000), server_here(80, 0x2d4c_8801, 1_200_000_000));
+    let mut k = Conn::new(
+        client_far([203, 0, 113, 7], 41022, 0x5b70_0e12, 77_000_000),
+        server_here(80, 0x2d4c_8801, 1_200_000_000),
+    );
     let t = k.open(0, 30_000);
     k.push(t + 150, C, &http_get("1.0", "/report.txt", ""));
     let resp = http_response("HTTP/1.0 200 OK", "Connection: close\r\n", SEG + 900);
@@ -45,16 +59,26 @@ pub fn server_close() -> Vec<Frame> {
 /// it. The two FINs cross: both sides go through CLOSING and both end in
 /// TIME-WAIT. Captured on the client (RTT 20 ms).
 pub fn simultaneous_close() -> Vec<Frame> {
-    let mut k = Conn::new(host(43120, 0x0c4e_7a19, 3_300_100_000), remote([198, 51, 100, 25], 25, 0x7731_02e4, 1_010_000_000));
+    let mut k = Conn::new(
+        host(43120, 0x0c4e_7a19, 3_300_100_000),
+        remote([198, 51, 100, 25], 25, 0x7731_02e4, 1_010_000_000),
+    );
     let t = k.open(0, 20_000);
     k.push(t + 20_150, S, b"220 mail.example.net ESMTP ready\r\n");
     k.push(t + 20_400, C, b"EHLO client.example.org\r\n");
-    k.push(t + 40_600, S, b"250-mail.example.net\r\n250-PIPELINING\r\n250 8BITMIME\r\n");
+    k.push(
+        t + 40_600,
+        S,
+        b"250-mail.example.net\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
+    );
     k.push(t + 40_800, C, b"QUIT\r\n");
     // The client closes right after QUIT; its FIN is still on its way when...
     let fin = k.tx(t + 40_870, C).flags(FIN | ACK).late().send();
     // ...the server, having read QUIT, says goodbye and closes: its ACK covers QUIT, not the FIN.
-    k.tx(t + 60_850, S).flags(FIN | PSH | ACK).data(b"221 2.0.0 Bye\r\n").send();
+    k.tx(t + 60_850, S)
+        .flags(FIN | PSH | ACK)
+        .data(b"221 2.0.0 Bye\r\n")
+        .send();
     k.deliver(&fin);
     // Each side acknowledges the other's FIN.
     k.ack(t + 60_900, C);
@@ -67,7 +91,10 @@ pub fn simultaneous_close() -> Vec<Frame> {
 /// sending its results for half a second from CLOSE-WAIT, then closes.
 /// Captured on the client (RTT 15 ms).
 pub fn half_close() -> Vec<Frame> {
-    let mut k = Conn::new(host(47002, 0x33d0_1b5e, 3_500_000_000), remote([198, 51, 100, 60], 9000, 0x6a0f_9c77, 420_000_000));
+    let mut k = Conn::new(
+        host(47002, 0x33d0_1b5e, 3_500_000_000),
+        remote([198, 51, 100, 60], 9000, 0x6a0f_9c77, 420_000_000),
+    );
     let t = k.open(0, 15_000);
     let csv = text("csv", SEG + 700);
     k.data(t + 100, C, &csv[..SEG]);
@@ -92,7 +119,10 @@ pub fn half_close() -> Vec<Frame> {
 /// again (and restarts its 2MSL timer). Captured on the server (RTT 30 ms),
 /// so the lost ACK is not in the file.
 pub fn fin_retransmit() -> Vec<Frame> {
-    let mut k = Conn::new(client_far([203, 0, 113, 44], 52814, 0x4e6a_11c2, 15_000_000), server_here(80, 0x1b9d_e003, 1_250_000_000));
+    let mut k = Conn::new(
+        client_far([203, 0, 113, 44], 52814, 0x4e6a_11c2, 15_000_000),
+        server_here(80, 0x1b9d_e003, 1_250_000_000),
+    );
     let t = k.open(0, 30_000);
     k.push(t + 120, C, &http_get("1.1", "/favicon.ico", ""));
     k.push(t + 380, S, &http_response("HTTP/1.1 200 OK", "", 980));
@@ -114,7 +144,10 @@ pub fn fin_retransmit() -> Vec<Frame> {
 /// RST, and the RST ends the client's TIME-WAIT early. Captured on the
 /// client (RTT 20 ms).
 pub fn rst_time_wait() -> Vec<Frame> {
-    let mut k = Conn::new(host(49152, 0x2a11_7f30, 3_700_000_000), remote(WEB, 80, 0x5c3e_2b10, 1_400_000_000));
+    let mut k = Conn::new(
+        host(49152, 0x2a11_7f30, 3_700_000_000),
+        remote(WEB, 80, 0x5c3e_2b10, 1_400_000_000),
+    );
     let t = k.open(0, 20_000);
     k.push(t + 100, C, &http_get("1.1", "/index.txt", ""));
     let resp = http_response("HTTP/1.1 200 OK", "", SEG + 500);

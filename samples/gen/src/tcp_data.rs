@@ -15,7 +15,10 @@ use Who::{C, S};
 /// so the server resends it after a timeout although the client had it
 /// (a spurious retransmission, answered with a D-SACK, RFC 2883).
 pub fn retransmission() -> Vec<Frame> {
-    let mut k = Conn::new(host(51800, 0x3c6e_0f25, 2_200_000_000), remote(WEB, 80, 0x71b2_9a04, 3_000_000_000));
+    let mut k = Conn::new(
+        host(51800, 0x3c6e_0f25, 2_200_000_000),
+        remote(WEB, 80, 0x71b2_9a04, 3_000_000_000),
+    );
     let t = k.open(0, 10_000);
     let get = http_get("1.1", "/download/archive.txt", "");
     let req = k.tx(t + 100, C).flags(PSH | ACK).data(&get).lost().send();
@@ -50,8 +53,14 @@ pub fn retransmission() -> Vec<Frame> {
     let last = k.push(t3, S, seg(12));
     k.tx(t3 + 40_000, C).lost().send();
     // The server times out and sends the segment again; the client already has it.
-    k.tx(t3 + 210_000, S).flags(PSH | ACK).seq(last.seq).data(seg(12)).send();
-    k.tx(t3 + 210_030, C).sack(vec![(last.seq, last.seq.wrapping_add(last.span))]).send();
+    k.tx(t3 + 210_000, S)
+        .flags(PSH | ACK)
+        .seq(last.seq)
+        .data(seg(12))
+        .send();
+    k.tx(t3 + 210_030, C)
+        .sack(vec![(last.seq, last.seq.wrapping_add(last.span))])
+        .send();
     k.fin(t3 + 400_000, C);
     k.fin(t3 + 410_100, S);
     k.ack(t3 + 410_160, C);
@@ -66,7 +75,13 @@ fn print_job(n: usize) -> Vec<u8> {
     let mut v = b"%!PS-Adobe-3.0\n%%Title: wirelens sample page\n%%Pages: 1\n%%EndComments\n".to_vec();
     let mut i = 0;
     while v.len() < n {
-        v.extend(format!("/Helvetica findfont 10 scalefont setfont 72 {} moveto (line {i}) show\n", 720 - (i % 60) * 11).bytes());
+        v.extend(
+            format!(
+                "/Helvetica findfont 10 scalefont setfont 72 {} moveto (line {i}) show\n",
+                720 - (i % 60) * 11
+            )
+            .bytes(),
+        );
         i += 1;
     }
     v.truncate(n);
@@ -149,7 +164,10 @@ pub fn zero_window() -> Vec<Frame> {
 /// the client sends a command. The connection is still open when the
 /// capture ends. Captured on the client (RTT 15 ms).
 pub fn keepalive() -> Vec<Frame> {
-    let mut k = Conn::new(host(52110, 0x2b7f_c013, 1_700_000_000), remote([198, 51, 100, 40], 6379, 0x6c0d_5e91, 2_900_000_000));
+    let mut k = Conn::new(
+        host(52110, 0x2b7f_c013, 1_700_000_000),
+        remote([198, 51, 100, 40], 6379, 0x6c0d_5e91, 2_900_000_000),
+    );
     let t = k.open(0, 15_000);
     k.push(t + 200, C, b"*1\r\n$4\r\nPING\r\n");
     k.push(t + 15_300, S, b"+PONG\r\n");
@@ -173,10 +191,15 @@ pub fn keepalive() -> Vec<Frame> {
 /// kernel resets the connection (RST-ACK at the next sequence number).
 /// Captured on the client (RTT 20 ms).
 pub fn rst_abort() -> Vec<Frame> {
-    let mut k = Conn::new(host(53544, 0x0f9a_6d21, 1_900_000_000), remote(WEB, 80, 0x44e3_870b, 350_000_000));
+    let mut k = Conn::new(
+        host(53544, 0x0f9a_6d21, 1_900_000_000),
+        remote(WEB, 80, 0x44e3_870b, 350_000_000),
+    );
     let t = k.open(0, 20_000);
     k.push(t + 100, C, &http_get("1.1", "/videos/lecture.mp4", ""));
-    let mut body = b"HTTP/1.1 200 OK\r\nServer: wirelens-sample\r\nContent-Type: video/mp4\r\nContent-Length: 48000000\r\n\r\n".to_vec();
+    let mut body =
+        b"HTTP/1.1 200 OK\r\nServer: wirelens-sample\r\nContent-Type: video/mp4\r\nContent-Length: 48000000\r\n\r\n"
+            .to_vec();
     body.extend(noise(0x6d70_3461, 6 * SEG));
     let mut at = t + 20_300;
     for i in 0..6 {
@@ -195,7 +218,10 @@ pub fn rst_abort() -> Vec<Frame> {
 /// stops before the connection closes. Captured on the client.
 pub fn midstream() -> Vec<Frame> {
     let (c_isn, s_isn) = (0x6e1d_20a7u32, 0x0c55_f1e2u32);
-    let mut k = Conn::new(host(51000, c_isn, 1_500_000_000), remote(WEB, 443, s_isn, 3_100_000_000));
+    let mut k = Conn::new(
+        host(51000, c_isn, 1_500_000_000),
+        remote(WEB, 443, s_isn, 3_100_000_000),
+    );
     // Where the connection stands when the capture starts.
     k.c.nxt = c_isn.wrapping_add(1 + 2_319);
     k.s.rcv = k.c.nxt;

@@ -16,7 +16,10 @@ pub fn refused() -> Vec<Frame> {
     a.syn(0);
     // Linux's answer from a closed port: seq 0, ack ISN + 1, window 0, no options.
     a.tx(20_110, S).flags(RST | ACK).seq(0).win(0).send();
-    let mut b = Conn::new(host(46212, 0x0e95_3b27, 3_900_000_000), remote([198, 51, 100, 21], 5432, 0, 0).no_ts());
+    let mut b = Conn::new(
+        host(46212, 0x0e95_3b27, 3_900_000_000),
+        remote([198, 51, 100, 21], 5432, 0, 0).no_ts(),
+    );
     let syn = b.syn(1_000_000);
     for at in [2_000_000, 4_000_000, 8_000_000] {
         b.tx(at, C).flags(SYN).seq(syn.seq).send();
@@ -30,7 +33,10 @@ fn http10(t0: u64, c_isn: u32, s_isn: u32, path: &str) -> Conn {
     let mut k = Conn::new(host(40000, c_isn, 3_600_000_000), remote(WEB, 80, s_isn, 2_000_000_000));
     let t = k.open(t0, 20_000);
     k.push(t + 100, C, &http_get("1.0", path, ""));
-    k.tx(t + 20_400, S).flags(FIN | PSH | ACK).data(&http_response("HTTP/1.0 200 OK", "Connection: close\r\n", 700)).send();
+    k.tx(t + 20_400, S)
+        .flags(FIN | PSH | ACK)
+        .data(&http_response("HTTP/1.0 200 OK", "Connection: close\r\n", 700))
+        .send();
     k.ack(t + 20_460, C);
     k.fin(t + 20_520, C);
     k.ack(t + 40_600, S);
@@ -57,7 +63,10 @@ pub fn port_reuse() -> Vec<Frame> {
 /// answers the SYN it got with a SYN-ACK (RFC 793 figure 8), then ACKs the
 /// other's. Captured on 192.0.2.10 (RTT 40 ms).
 pub fn simultaneous_open() -> Vec<Frame> {
-    let mut k = Conn::new(host(6881, 0x42a7_10c9, 4_000_000_000), remote([198, 51, 100, 30], 6881, 0x19e6_d35a, 600_000_000).ttl(50));
+    let mut k = Conn::new(
+        host(6881, 0x42a7_10c9, 4_000_000_000),
+        remote([198, 51, 100, 30], 6881, 0x19e6_d35a, 600_000_000).ttl(50),
+    );
     // Our SYN leaves; it reaches the peer at 20 ms.
     let syn_a = k.tx(0, C).flags(SYN).late().send();
     // The peer's SYN, sent 5 ms before ours, arrives: we are SYN-SENT -> SYN-RECEIVED.
@@ -116,19 +125,40 @@ pub fn syn_flood() -> Vec<Frame> {
         let port = 1024 + (r1 >> 8) as u16 % 64000;
         assert!(used.insert((ip, port)), "spoofed 4-tuples are unique");
         let at = i * 20_000 + u64::from(r2 % 15_000);
-        let mut bot = Peer::new(MAC_SERVER_GW, ip, port, 40 + (r2 >> 24) as u8 % 20, r3).win(512, 512).wscale(None).sack_perm(false).no_ts().ip_id((r2 >> 8) as u16);
+        let mut bot = Peer::new(MAC_SERVER_GW, ip, port, 40 + (r2 >> 24) as u8 % 20, r3)
+            .win(512, 512)
+            .wscale(None)
+            .sack_perm(false)
+            .no_ts()
+            .ip_id((r2 >> 8) as u16);
         bot.df = false;
-        let srv = Peer::new(MAC_VICTIM, VICTIM, 80, 64, next()).local().win(64240, 502).wscale(None).sack_perm(false).ip_id(0);
+        let srv = Peer::new(MAC_VICTIM, VICTIM, 80, 64, next())
+            .local()
+            .win(64240, 502)
+            .wscale(None)
+            .sack_perm(false)
+            .ip_id(0);
         let mut k = Conn::new(bot, srv);
         k.tx(at, C).flags(SYN).opts(vec![]).send();
         // A SYN cookie can only encode what the SYN offered: here the MSS.
-        k.tx(at + 35, S).flags(SYN | ACK).opts(vec![O::MaximumSegmentSize(1460)]).send();
+        k.tx(at + 35, S)
+            .flags(SYN | ACK)
+            .opts(vec![O::MaximumSegmentSize(1460)])
+            .send();
         conns.push(k);
     }
     // The legitimate client.
     let mut me = Conn::new(
-        Peer::new(MAC_SERVER_GW, IP_HOST, 55006, 49, 0x6f31_0a8d).ts(3_800_000_000).win(64240, 502).ip_id(0x4d20),
-        Peer::new(MAC_VICTIM, VICTIM, 80, 64, 0x0b7e_4c12).local().ts(2_100_000_000).win(65160, 510).wscale(Some(9)).ip_id(0),
+        Peer::new(MAC_SERVER_GW, IP_HOST, 55006, 49, 0x6f31_0a8d)
+            .ts(3_800_000_000)
+            .win(64240, 502)
+            .ip_id(0x4d20),
+        Peer::new(MAC_VICTIM, VICTIM, 80, 64, 0x0b7e_4c12)
+            .local()
+            .ts(2_100_000_000)
+            .win(65160, 510)
+            .wscale(Some(9))
+            .ip_id(0),
     );
     let t = me.open(1_512_000, 25_000);
     me.push(t + 150, C, &http_get("1.1", "/", ""));

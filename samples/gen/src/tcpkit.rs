@@ -179,7 +179,11 @@ pub struct Conn {
 
 impl Conn {
     pub fn new(c: Peer, s: Peer) -> Conn {
-        Conn { c, s, frames: Vec::new() }
+        Conn {
+            c,
+            s,
+            frames: Vec::new(),
+        }
     }
 
     pub fn peer(&mut self, w: Who) -> &mut Peer {
@@ -208,7 +212,20 @@ impl Conn {
 
     /// A segment from `from` at capture time `us` (µs); ACK set unless changed.
     pub fn tx(&mut self, us: u64, from: Who) -> Tx<'_> {
-        Tx { conn: self, us, from, flags: ACK, data: Vec::new(), seq: None, ack: None, win: None, sack: None, deliver: true, captured: true, opts: None }
+        Tx {
+            conn: self,
+            us,
+            from,
+            flags: ACK,
+            data: Vec::new(),
+            seq: None,
+            ack: None,
+            win: None,
+            sack: None,
+            deliver: true,
+            captured: true,
+            opts: None,
+        }
     }
 
     /// The client's SYN (Linux's option order: MSS, SACK_PERM, TS, NOP, WS).
@@ -225,7 +242,11 @@ impl Conn {
     /// `rtt` (µs), timed as the capturing host sees it; returns the ACK's time.
     pub fn open(&mut self, t0: u64, rtt: u64) -> u64 {
         self.syn(t0);
-        let (synack, ack) = if self.s.local { (t0 + 45, t0 + 45 + rtt) } else { (t0 + rtt, t0 + rtt + 70) };
+        let (synack, ack) = if self.s.local {
+            (t0 + 45, t0 + 45 + rtt)
+        } else {
+            (t0 + rtt, t0 + rtt + 70)
+        };
         self.synack(synack);
         self.ack(ack, Who::C);
         ack
@@ -288,7 +309,9 @@ impl Conn {
         // Held blocks the new data reaches.
         loop {
             let rcv = r.rcv;
-            let Some(i) = r.ooo.iter().position(|&(a, _)| !seq_gt(a, rcv)) else { break };
+            let Some(i) = r.ooo.iter().position(|&(a, _)| !seq_gt(a, rcv)) else {
+                break;
+            };
             let (_, b) = r.ooo.remove(i);
             r.rcv = seq_max(rcv, b);
         }
@@ -369,7 +392,20 @@ impl Tx<'_> {
     }
 
     pub fn send(self) -> Sent {
-        let Tx { conn, us, from, flags, data, seq, ack, win, sack, deliver, captured, opts } = self;
+        let Tx {
+            conn,
+            us,
+            from,
+            flags,
+            data,
+            seq,
+            ack,
+            win,
+            sack,
+            deliver,
+            captured,
+            opts,
+        } = self;
         if let Some(last) = conn.frames.last() {
             assert!(us >= last.us, "frames out of time order at {us} µs");
         }
@@ -407,7 +443,13 @@ impl Tx<'_> {
                 if ts_on && !(rst && flags & ACK == 0) {
                     o.extend([O::Noop, O::Noop, O::Timestamp(tsval.unwrap_or(0), me.ts_recent)]);
                 }
-                let blocks = sack.unwrap_or_else(|| if sack_on && flags & ACK != 0 { me.ooo.clone() } else { Vec::new() });
+                let blocks = sack.unwrap_or_else(|| {
+                    if sack_on && flags & ACK != 0 {
+                        me.ooo.clone()
+                    } else {
+                        Vec::new()
+                    }
+                });
                 if !blocks.is_empty() {
                     let max = if ts_on { 3 } else { 4 };
                     let mut rest = [None, None, None];
@@ -449,7 +491,13 @@ impl Tx<'_> {
         if captured {
             conn.frames.push(Frame::new(us, bytes));
         }
-        let sent = Sent { to, seq, span, syn, tsval: if ts_on || syn { tsval } else { None } };
+        let sent = Sent {
+            to,
+            seq,
+            span,
+            syn,
+            tsval: if ts_on || syn { tsval } else { None },
+        };
         if deliver && !rst {
             conn.deliver(&sent);
         }
@@ -473,7 +521,9 @@ pub fn text(what: &str, n: usize) -> Vec<u8> {
     let mut s = String::new();
     let mut i = 1;
     while s.len() < n {
-        s.push_str(&format!("{what} line {i:04}: the quick brown fox jumps over the lazy dog\n"));
+        s.push_str(&format!(
+            "{what} line {i:04}: the quick brown fox jumps over the lazy dog\n"
+        ));
         i += 1;
     }
     s.truncate(n);
@@ -533,17 +583,28 @@ pub fn remote(ip: [u8; 4], port: u16, isn: u32, ts: u32) -> Peer {
 
 /// 198.51.100.20 as the capturing host (captures taken on the server).
 pub fn server_here(port: u16, isn: u32, ts: u32) -> Peer {
-    Peer::new(MAC_SERVER, WEB, port, 64, isn).local().ts(ts).win(65160, 510).wscale(Some(9)).ip_id(0)
+    Peer::new(MAC_SERVER, WEB, port, 64, isn)
+        .local()
+        .ts(ts)
+        .win(65160, 510)
+        .wscale(Some(9))
+        .ip_id(0)
 }
 
 /// A remote Linux client as the server sees it (through 198.51.100.1, TTL 49).
 pub fn client_far(ip: [u8; 4], port: u16, isn: u32, ts: u32) -> Peer {
-    Peer::new(MAC_SERVER_GW, ip, port, 49, isn).ts(ts).win(64240, 502).ip_id((isn >> 8) as u16)
+    Peer::new(MAC_SERVER_GW, ip, port, 49, isn)
+        .ts(ts)
+        .win(64240, 502)
+        .ip_id((isn >> 8) as u16)
 }
 
 /// `GET path` with the given HTTP version and extra headers.
 pub fn http_get(version: &str, path: &str, extra: &str) -> Vec<u8> {
-    format!("GET {path} HTTP/{version}\r\nHost: www.example.com\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n{extra}\r\n").into_bytes()
+    format!(
+        "GET {path} HTTP/{version}\r\nHost: www.example.com\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n{extra}\r\n"
+    )
+    .into_bytes()
 }
 
 #[cfg(test)]
@@ -560,7 +621,10 @@ mod tests {
         k.open(0, 10_000);
         assert_eq!((k.c.nxt, k.c.rcv, k.s.nxt, k.s.rcv), (1001, 5001, 5001, 1001));
         // SYN 74 bytes (MSS, SACK_PERM, TS, NOP, WS), SYN-ACK 74, ACK 66 (NOP, NOP, TS).
-        assert_eq!(k.frames.iter().map(|f| f.data.len()).collect::<Vec<_>>(), vec![74, 74, 66]);
+        assert_eq!(
+            k.frames.iter().map(|f| f.data.len()).collect::<Vec<_>>(),
+            vec![74, 74, 66]
+        );
     }
 
     #[test]

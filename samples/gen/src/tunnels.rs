@@ -20,7 +20,10 @@ fn gre(flags: u16, proto: u16, extra: &[u8], payload: &[u8]) -> Vec<u8> {
 }
 
 fn outer4(proto: u8, id: u16, payload: &[u8]) -> Vec<u8> {
-    let ip = Ip4 { df: true, ..Ip4::new(TEP_A, TEP_B, proto, 64, id) };
+    let ip = Ip4 {
+        df: true,
+        ..Ip4::new(TEP_A, TEP_B, proto, 64, id)
+    };
     eth(MAC_TEP_B, MAC_TEP_A, 0x0800, &ip.packet(payload))
 }
 
@@ -56,7 +59,9 @@ fn ping(id: u16, us: u64) -> Vec<u8> {
 
 fn vxlan_dns() -> Vec<u8> {
     let inner = build!(
-        PacketBuilder::ethernet2(MAC_HOST, MAC_GW).ip(ip4(IP_HOST, REMOTE, 64, 0x3c01, false)).udp(53001, 53),
+        PacketBuilder::ethernet2(MAC_HOST, MAC_GW)
+            .ip(ip4(IP_HOST, REMOTE, 64, 0x3c01, false))
+            .udp(53001, 53),
         &dns_query(0x1d1d)
     );
     let vx = B::new().u16(0x0800).u16(0).u32(5000 << 8).put(&inner).done();
@@ -68,13 +73,21 @@ pub fn frames() -> Vec<Frame> {
     // 1. GRE with a key (RFC 2890) carrying a ping from the host to a server
     //    at the other site.
     let p1 = ping(0x2101, 0);
-    f.push(Frame::new(0, outer4(47, 0x0a01, &gre(0x2000, 0x0800, &[0, 0, 0, 42], &p1))));
+    f.push(Frame::new(
+        0,
+        outer4(47, 0x0a01, &gre(0x2000, 0x0800, &[0, 0, 0, 42], &p1)),
+    ));
     // 2. 6in4 (IP protocol 41): an IPv6 TCP SYN crossing an IPv4-only core.
     let syn6 = build!(
         PacketBuilder::ipv6(v6(0, 0x10), v6(0x7, 0x30), 64)
             .tcp(50400, 443, 0x0600_0001, 64800)
             .syn()
-            .options(&[O::MaximumSegmentSize(1420), O::SelectiveAcknowledgementPermitted, O::Noop, O::WindowScale(7)])
+            .options(&[
+                O::MaximumSegmentSize(1420),
+                O::SelectiveAcknowledgementPermitted,
+                O::Noop,
+                O::WindowScale(7)
+            ])
             .expect("options fit"),
         &[]
     );
@@ -94,7 +107,17 @@ pub fn frames() -> Vec<Frame> {
         .put(&IP_GW)
         .done();
     let inner = eth(MAC_BCAST, MAC_HOST, 0x0806, &arp);
-    let gen = B::new().u8(0x02).u8(0).u16(0x6558).u32(7 << 8).u16(0x0102).u8(0x01).u8(0x01).u32(0x0000_0001).put(&inner).done();
+    let gen = B::new()
+        .u8(0x02)
+        .u8(0)
+        .u16(0x6558)
+        .u32(7 << 8)
+        .u16(0x0102)
+        .u8(0x01)
+        .u8(0x01)
+        .u32(0x0000_0001)
+        .put(&inner)
+        .done();
     f.push(Frame::new(31_000, outer_udp(0x0a04, 50007, 6081, &gen)));
     // 5. MPLS: a two-label stack (transport label 100, service label 200)
     //    around an NTP request.
@@ -102,15 +125,36 @@ pub fn frames() -> Vec<Frame> {
         PacketBuilder::ip(ip4(IP_HOST, REMOTE, 64, 0x3c02, false)).udp(123, 123),
         &B::new().u8(0x23).zeros(47).done()
     );
-    let lbl = B::new().u32(mpls(100, false, 63)).u32(mpls(200, true, 63)).put(&ntp).done();
+    let lbl = B::new()
+        .u32(mpls(100, false, 63))
+        .u32(mpls(200, true, 63))
+        .put(&ntp)
+        .done();
     f.push(Frame::new(40_000, eth(MAC_TEP_B, MAC_TEP_A, 0x8847, &lbl)));
     // 6. PPPoE discovery: a PADI broadcast looking for any access
     //    concentrator (empty Service-Name, a Host-Uniq).
-    let padi = B::new().u8(0x11).u8(0x09).u16(0).u16(12).u16(0x0101).u16(0).u16(0x0103).u16(4).u32(0x5eed_0001).done();
+    let padi = B::new()
+        .u8(0x11)
+        .u8(0x09)
+        .u16(0)
+        .u16(12)
+        .u16(0x0101)
+        .u16(0)
+        .u16(0x0103)
+        .u16(4)
+        .u32(0x5eed_0001)
+        .done();
     f.push(Frame::new(1_000_000, pad60(eth(MAC_BCAST, MAC_HOST, 0x8863, &padi))));
     // 7. PPPoE session 0x0011: PPP carrying a ping.
     let p7 = ping(0x2102, 1_050_000);
-    let sess = B::new().u8(0x11).u8(0).u16(0x0011).u16((p7.len() + 2) as u16).u16(0x0021).put(&p7).done();
+    let sess = B::new()
+        .u8(0x11)
+        .u8(0)
+        .u16(0x0011)
+        .u16((p7.len() + 2) as u16)
+        .u16(0x0021)
+        .put(&p7)
+        .done();
     f.push(Frame::new(1_050_000, eth(MAC_GW, MAC_HOST, 0x8864, &sess)));
     // 8. ERSPAN type II (GRE with a sequence number): a switch mirrors a
     //    SYN-ACK seen on VLAN 10 to an analyser.
@@ -120,12 +164,20 @@ pub fn frames() -> Vec<Frame> {
             .tcp(443, 50410, 0x7000_0001, 65160)
             .syn()
             .ack(0x0600_0101)
-            .options(&[O::MaximumSegmentSize(1460), O::SelectiveAcknowledgementPermitted, O::Noop, O::WindowScale(9)])
+            .options(&[
+                O::MaximumSegmentSize(1460),
+                O::SelectiveAcknowledgementPermitted,
+                O::Noop,
+                O::WindowScale(9)
+            ])
             .expect("options fit"),
         &[]
     );
     let ers = B::new().u16(0x1000 | 10).u16(0x0001).u32(17).put(&synack).done();
-    f.push(Frame::new(2_000_000, outer4(47, 0x0a05, &gre(0x1000, 0x88be, &[0, 0, 0, 1], &ers))));
+    f.push(Frame::new(
+        2_000_000,
+        outer4(47, 0x0a05, &gre(0x1000, 0x88be, &[0, 0, 0, 1], &ers)),
+    ));
     // 9. The VXLAN frame of 3 captured with a snap length of 60 bytes: cut
     //    inside the inner Ethernet header.
     f.push(Frame::cut(2_500_000, &vxlan_dns(), 60));
