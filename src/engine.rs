@@ -545,6 +545,7 @@ impl Engine {
             f.last_ts = ts;
             p.ann.udp_stream = Some(f.stream);
             p.flow = Some(("udp", f.stream));
+            // Hook: DNS over UDP (`dns::DnsBook::udp`) for port 53 on either side.
         }
     }
 

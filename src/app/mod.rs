@@ -16,7 +16,7 @@ use crate::export::FlowSummary;
 use crate::flow::Endpoint;
 use crate::tcp::reasm::Piece;
 use crate::tcp::state::Side;
-use crate::tcp::stream::{StreamDissector, StreamFeeder};
+use crate::tcp::stream::{Chunk, Feed, StreamDissector, StreamFeeder};
 
 /// An application protocol over one TCP connection.
 pub trait AppStream: StreamDissector {
@@ -49,6 +49,70 @@ impl<T: AppStream + ?Sized> AppStream for Box<T> {
     }
     fn summarize(&self, s: &mut FlowSummary) {
         (**self).summarize(s)
+    }
+}
+
+/// A conversation that may switch protocols (HTTP's 101 to WebSocket).
+pub trait Upgrades {
+    /// The WebSocket handshake just completed, once.
+    fn take_upgrade(&mut self) -> Option<Upgrade>;
+}
+
+/// HTTP until a 101 Switching Protocols to WebSocket, then WebSocket frames:
+/// the bytes after the 101 (and after the upgrade request) go to `W`.
+pub struct HttpThenWs<H, W> {
+    http: H,
+    ws: Option<W>,
+    make_ws: fn(&Upgrade) -> W,
+}
+
+impl<H, W> HttpThenWs<H, W> {
+    pub fn new(http: H, make_ws: fn(&Upgrade) -> W) -> Self {
+        HttpThenWs {
+            http,
+            ws: None,
+            make_ws,
+        }
+    }
+}
+
+impl<H: AppStream + Upgrades, W: AppStream> StreamDissector for HttpThenWs<H, W> {
+    fn feed(&mut self, chunk: &Chunk<'_>) -> Feed {
+        if let Some(ws) = self.ws.as_mut() {
+            return ws.feed(chunk);
+        }
+        let r = self.http.feed(chunk);
+        if let Some(up) = self.http.take_upgrade() {
+            self.ws = Some((self.make_ws)(&up));
+        }
+        r
+    }
+    fn gap(&mut self, side: Side, offset: u64, len: u64) {
+        match self.ws.as_mut() {
+            Some(ws) => ws.gap(side, offset, len),
+            None => self.http.gap(side, offset, len),
+        }
+    }
+    fn end(&mut self, chunk: &Chunk<'_>) {
+        match self.ws.as_mut() {
+            Some(ws) => ws.end(chunk),
+            None => self.http.end(chunk),
+        }
+    }
+}
+
+impl<H: AppStream + Upgrades, W: AppStream> AppStream for HttpThenWs<H, W> {
+    fn take_pdus(&mut self, out: &mut Vec<AppPdu>) {
+        self.http.take_pdus(out);
+        if let Some(ws) = self.ws.as_mut() {
+            ws.take_pdus(out);
+        }
+    }
+    fn summarize(&self, s: &mut FlowSummary) {
+        self.http.summarize(s);
+        if let Some(ws) = &self.ws {
+            ws.summarize(s);
+        }
     }
 }
 
@@ -111,6 +175,8 @@ impl TcpApp {
 }
 
 /// The dissector for a TCP connection known by its ports alone (at its SYN).
+/// Hooks: DNS (port 53) -> `dns::DnsTcp`; HTTP (`http::HTTP_PORTS`) ->
+/// `HttpThenWs<http::HttpConv, websocket::WsConv>`.
 pub fn choose_tcp_by_port(client: Endpoint, server: Endpoint) -> Option<Box<dyn AppStream>> {
     let _ = (client, server);
     None
