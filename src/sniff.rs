@@ -155,14 +155,23 @@ pub fn sniff(o: &SniffOpts) -> Status {
         let pkt = match run.rx.recv_timeout(Duration::from_millis(100)) {
             Ok(p) => p,
             Err(RecvTimeoutError::Timeout) => {
+                // Quiet: what was captured goes to the file and the screen now.
                 if !closed && out.flush_buf().is_err() {
                     closed = true;
+                }
+                if let Some(w) = writer.as_mut() {
+                    if let Err(e) = w.flush() {
+                        write_err = Some(e.to_string());
+                        run.request_stop();
+                    }
                 }
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => break,
         };
-        run.stats.queued_bytes.fetch_sub(pkt.data.len(), Ordering::Relaxed);
+        run.stats
+            .queued_bytes
+            .fetch_sub(pkt.data.len() + live::PACKET_OVERHEAD, Ordering::Relaxed);
         let rec = Record {
             ts: pkt.ts,
             caplen: pkt.caplen,

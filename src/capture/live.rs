@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 
 use super::Timestamp;
 
+/// Memory a queued packet takes beyond its bytes.
+pub const PACKET_OVERHEAD: usize = 64;
+
 /// Options of a live capture, as tcpdump users know them.
 #[derive(Clone, Debug)]
 pub struct LiveOpts {
@@ -145,7 +148,10 @@ pub fn open(o: &LiveOpts) -> Result<LiveSource, LiveError> {
         .map_err(|e| explain(&o.iface, e))?
         .promisc(o.promisc)
         .snaplen(snaplen)
-        .immediate_mode(true)
+        // Not immediate mode: libpcap then uses TPACKET_V3 blocks, which keep
+        // up with bursts (immediate mode's TPACKET_V2 frames are sized for
+        // 64 KiB on devices with offloads and overflowed at 100k packets/s);
+        // a block is handed over when full or after the 100 ms timeout.
         .timeout(100)
         .buffer_size(i32::try_from(o.buffer).unwrap_or(i32::MAX))
         .precision(pcap::Precision::Nano);
@@ -194,7 +200,7 @@ impl LiveSource {
     pub fn spawn(mut self, queue_bytes: usize, max_packets: Option<u64>, duration: Option<Duration>) -> LiveRun {
         let stats = Arc::new(LiveStats::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let (tx, rx) = mpsc::sync_channel::<LivePacket>(1 << 16);
+        let (tx, rx) = mpsc::sync_channel::<LivePacket>(1 << 20);
         let (st, sp) = (stats.clone(), stop.clone());
         let breaker = self.cap.breakloop_handle();
         let thread = std::thread::Builder::new()
@@ -231,9 +237,10 @@ impl LiveSource {
             }
             match self.cap.next_packet() {
                 Ok(p) => {
-                    let len = p.data.len();
+                    // What a queued packet costs: its bytes and its bookkeeping.
+                    let len = p.data.len() + PACKET_OVERHEAD;
                     st.captured.fetch_add(1, Ordering::Relaxed);
-                    st.bytes.fetch_add(len as u64, Ordering::Relaxed);
+                    st.bytes.fetch_add(p.data.len() as u64, Ordering::Relaxed);
                     // time_t is 32-bit on some targets.
                     #[allow(clippy::useless_conversion)]
                     let secs = i64::from(p.header.ts.tv_sec);
