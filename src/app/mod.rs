@@ -10,6 +10,8 @@
 //! them in that frame's annotations. At the end of the flow,
 //! [`AppStream::summarize`] adds what it learned to the flow summary.
 
+pub mod websocket;
+
 use wirelens_dissectors::AppPdu;
 
 use crate::export::FlowSummary;
