@@ -442,3 +442,248 @@ fn websocket_fields_agree_with_tshark_on_the_corpus() {
     assert!(frames > 100, "too few WebSocket frames found: {frames}");
     assert!(pct >= 99.0, "agreement {pct:.2}%");
 }
+
+/// A pcap of made-up TCP connections (Ethernet, IPv4), for tshark to read too.
+struct Craft {
+    out: Vec<u8>,
+    usec: u64,
+    frames: u64,
+}
+
+struct CraftConn {
+    seq: [u32; 2],
+    ip: [[u8; 4]; 2],
+    port: [u16; 2],
+}
+
+fn csum(data: &[u8]) -> u16 {
+    let mut s: u32 = data
+        .chunks(2)
+        .map(|c| u32::from(c[0]) << 8 | u32::from(*c.get(1).unwrap_or(&0)))
+        .sum();
+    while s > 0xffff {
+        s = (s & 0xffff) + (s >> 16);
+    }
+    !(s as u16)
+}
+
+impl Craft {
+    fn new() -> Craft {
+        let mut out = Vec::new();
+        out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+        out.extend_from_slice(&2u16.to_le_bytes());
+        out.extend_from_slice(&4u16.to_le_bytes());
+        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&65535u32.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        Craft {
+            out,
+            usec: 1_000_000_000_000,
+            frames: 0,
+        }
+    }
+
+    fn pkt(&mut self, c: &mut CraftConn, side: usize, flags: u8, data: &[u8]) -> u64 {
+        let o = 1 - side;
+        let mut tcp = Vec::new();
+        tcp.extend_from_slice(&c.port[side].to_be_bytes());
+        tcp.extend_from_slice(&c.port[o].to_be_bytes());
+        tcp.extend_from_slice(&c.seq[side].to_be_bytes());
+        tcp.extend_from_slice(&c.seq[o].to_be_bytes());
+        tcp.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        let mut ph = Vec::new();
+        ph.extend_from_slice(&c.ip[side]);
+        ph.extend_from_slice(&c.ip[o]);
+        ph.extend_from_slice(&[0, 6]);
+        ph.extend_from_slice(&((tcp.len() + data.len()) as u16).to_be_bytes());
+        ph.extend_from_slice(&tcp);
+        ph.extend_from_slice(data);
+        let ck = csum(&ph);
+        tcp[16..18].copy_from_slice(&ck.to_be_bytes());
+        let mut ip = vec![0x45, 0];
+        ip.extend_from_slice(&((20 + tcp.len() + data.len()) as u16).to_be_bytes());
+        ip.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0]);
+        ip.extend_from_slice(&c.ip[side]);
+        ip.extend_from_slice(&c.ip[o]);
+        let ck = csum(&ip);
+        ip[10..12].copy_from_slice(&ck.to_be_bytes());
+        let mut f = vec![2, 0, 0, 0, 0, side as u8 + 1, 2, 0, 0, 0, 0, o as u8 + 1, 8, 0];
+        f.extend(ip);
+        f.extend(tcp);
+        f.extend_from_slice(data);
+        self.usec += 1000;
+        self.out
+            .extend_from_slice(&((self.usec / 1_000_000) as u32).to_le_bytes());
+        self.out
+            .extend_from_slice(&((self.usec % 1_000_000) as u32).to_le_bytes());
+        self.out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        self.out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+        self.out.extend(f);
+        c.seq[side] = c.seq[side].wrapping_add(data.len() as u32 + u32::from(flags & 3 != 0));
+        self.frames += 1;
+        self.frames
+    }
+
+    /// Handshakes TCP and HTTP (with `ext` agreed) on a new connection.
+    fn open(&mut self, n: u8, ext: Option<&str>) -> CraftConn {
+        let mut c = CraftConn {
+            seq: [1000, 900_000],
+            ip: [[10, 0, 0, n], [10, 0, 1, n]],
+            port: [40000 + u16::from(n), 8080],
+        };
+        self.pkt(&mut c, 0, 0x02, b"");
+        self.pkt(&mut c, 1, 0x12, b"");
+        self.pkt(&mut c, 0, 0x10, b"");
+        let e = ext
+            .map(|e| format!("Sec-WebSocket-Extensions: {e}\r\n"))
+            .unwrap_or_default();
+        let req = format!(
+            "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{e}\r\n"
+        );
+        self.pkt(&mut c, 0, 0x18, req.as_bytes());
+        let resp = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n{e}\r\n"
+        );
+        self.pkt(&mut c, 1, 0x18, resp.as_bytes());
+        c
+    }
+}
+
+fn wsf(op: u8, payload: &[u8], fin: bool, mask: Option<[u8; 4]>, rsv: u8) -> Vec<u8> {
+    let mut v = vec![(if fin { 0x80 } else { 0 }) | (rsv << 4) | op];
+    let m = if mask.is_some() { 0x80 } else { 0 };
+    let n = payload.len();
+    if n < 126 {
+        v.push(m | n as u8);
+    } else if n <= 0xffff {
+        v.push(m | 126);
+        v.extend_from_slice(&(n as u16).to_be_bytes());
+    } else {
+        v.push(m | 127);
+        v.extend_from_slice(&(n as u64).to_be_bytes());
+    }
+    let mut p = payload.to_vec();
+    if let Some(k) = mask {
+        v.extend_from_slice(&k);
+        wirelens_dissectors::app::websocket::unmask(&mut p, k, 0);
+    }
+    v.extend(p);
+    v
+}
+
+fn deflate(z: &mut flate2::Compress, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 64);
+    z.compress_vec(data, &mut out, flate2::FlushCompress::Sync).unwrap();
+    out.truncate(out.len() - 4);
+    out
+}
+
+/// The crafted capture and the frames where tshark 4.0 is known to be wrong.
+fn crafted() -> (Vec<u8>, Vec<u64>) {
+    const K: Option<[u8; 4]> = Some([0x11, 0x22, 0x33, 0x44]);
+    let mut p = Craft::new();
+    let mut tshark_wrong = Vec::new();
+    // 1: no extension; fragmentation, control frames, lengths, close codes.
+    let mut c = p.open(1, None);
+    p.pkt(&mut c, 0, 0x18, &wsf(1, b"part1", false, K, 0));
+    p.pkt(&mut c, 0, 0x18, &wsf(0, b"part2", false, K, 0));
+    let mut seg = wsf(9, b"hi", true, K, 0);
+    seg.extend(wsf(0, b"end \xe2\x98\x83", true, K, 0));
+    p.pkt(&mut c, 0, 0x18, &seg);
+    p.pkt(&mut c, 1, 0x18, &wsf(10, b"hi", true, None, 0));
+    p.pkt(&mut c, 1, 0x18, &wsf(2, b"\x00\x01bin", false, None, 0));
+    p.pkt(&mut c, 1, 0x18, &wsf(0, b"ary", true, None, 0));
+    for op in [3u8, 11] {
+        p.pkt(&mut c, 1, 0x18, &wsf(op, b"xyz", true, None, 0));
+    }
+    p.pkt(&mut c, 1, 0x18, &wsf(1, b"rsv without extension", true, None, 4));
+    p.pkt(&mut c, 1, 0x18, &wsf(1, &[b'a'; 200], true, None, 0));
+    p.pkt(&mut c, 1, 0x18, &wsf(1, b"line1\nline2\r\nline3\ttab", true, None, 0));
+    p.pkt(&mut c, 1, 0x18, &wsf(1, b"", true, None, 0));
+    p.pkt(&mut c, 1, 0x18, &wsf(9, &[b'p'; 130], true, None, 0));
+    // One frame across three segments, three frames in one segment.
+    let f = wsf(1, b"split across three TCP segments", true, None, 0);
+    p.pkt(&mut c, 1, 0x18, &f[..1]);
+    p.pkt(&mut c, 1, 0x18, &f[1..9]);
+    p.pkt(&mut c, 1, 0x18, &f[9..]);
+    let mut seg = wsf(1, b"one", true, None, 0);
+    seg.extend(wsf(1, b"two", true, None, 0));
+    seg.extend(wsf(9, b"three", true, None, 0));
+    p.pkt(&mut c, 1, 0x18, &seg);
+    // A 64-bit length, binary, in 1448-byte segments.
+    let big = wsf(2, &vec![7u8; 70000], true, None, 0);
+    for ch in big.chunks(1448) {
+        p.pkt(&mut c, 1, 0x18, ch);
+    }
+    for code in [1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 4000] {
+        let mut b = code.to_be_bytes().to_vec();
+        b.extend_from_slice(b"why");
+        p.pkt(&mut c, 1, 0x18, &wsf(8, &b, true, None, 0));
+    }
+    let mut b = 1000u16.to_be_bytes().to_vec();
+    b.extend_from_slice(b"bye");
+    p.pkt(&mut c, 0, 0x18, &wsf(8, &b, true, K, 0));
+    // 2: permessage-deflate, the client without context takeover.
+    let mut c = p.open(2, Some("permessage-deflate; client_no_context_takeover"));
+    let mut sz = flate2::Compress::new(flate2::Compression::default(), false);
+    for i in 0..3 {
+        let t = format!("Hello hello hello {i}");
+        let mut cz = flate2::Compress::new(flate2::Compression::default(), false);
+        p.pkt(&mut c, 0, 0x18, &wsf(1, &deflate(&mut cz, t.as_bytes()), true, K, 4));
+        let f = p.pkt(&mut c, 1, 0x18, &wsf(1, &deflate(&mut sz, t.as_bytes()), true, None, 4));
+        if i > 0 {
+            // tshark does not keep the server's context from one message to the next.
+            tshark_wrong.push(f);
+        }
+    }
+    let d = deflate(&mut sz, b"fragmented compressed message, fragmented compressed message");
+    p.pkt(&mut c, 1, 0x18, &wsf(1, &d[..10], false, None, 4));
+    // tshark shows the reassembled message still compressed.
+    tshark_wrong.push(p.pkt(&mut c, 1, 0x18, &wsf(0, &d[10..], true, None, 0)));
+    p.pkt(&mut c, 1, 0x18, &wsf(1, b"uncompressed", true, None, 0));
+    p.pkt(&mut c, 1, 0x18, &wsf(8, &1000u16.to_be_bytes(), true, None, 0));
+    (p.out, tshark_wrong)
+}
+
+#[test]
+fn websocket_fields_agree_with_tshark_on_crafted_conversations() {
+    if !common::have_tshark() {
+        eprintln!("SKIPPED: tshark not installed");
+        return;
+    }
+    let (pcap, wrong) = crafted();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crafted-websocket.pcap");
+    std::fs::write(&path, pcap).unwrap();
+    let mut score = Score {
+        agree: 0,
+        cells: 0,
+        per: BTreeMap::new(),
+        shown: Vec::new(),
+    };
+    compare(&path, &mut score);
+    for (f, (a, n)) in &score.per {
+        if a < n {
+            eprintln!("  {f:40} {a}/{n}");
+        }
+    }
+    let mut unexpected = Vec::new();
+    for s in &score.shown {
+        eprintln!("  e.g. {s}");
+        let frame: u64 = s.split(' ').nth(2).and_then(|x| x.parse().ok()).unwrap_or(0);
+        if !wrong.contains(&frame) {
+            unexpected.push(s.clone());
+        }
+    }
+    eprintln!(
+        "crafted: websocket agreement {:.2}% ({}/{} cells; {} frames where tshark 4.0 is known wrong)",
+        100.0 * score.agree as f64 / score.cells.max(1) as f64,
+        score.agree,
+        score.cells,
+        wrong.len()
+    );
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    assert!(score.cells > 250);
+}
