@@ -108,6 +108,11 @@ pub struct WsSummary {
     /// A gap in the capture left this side's frames unreadable from then on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lost_sync: Vec<&'static str>,
+    /// TCP closed with no Close frame from either side: what an API reports
+    /// as 1006 (abnormal closure).
+    pub abnormal_closure: bool,
+    /// Frames the end of the connection cut short.
+    pub cut_frames: u64,
 }
 
 /// A frame larger than [`WHOLE_MAX`], consumed piece by piece.
@@ -283,6 +288,7 @@ pub struct WsConv {
     violations: BTreeMap<&'static str, u64>,
     /// The frame being ingested and its time.
     now: (u64, i64),
+    cut_frames: u64,
 }
 
 fn side_name(s: Side) -> &'static str {
@@ -343,6 +349,7 @@ impl WsConv {
             unanswered: 0,
             violations: BTreeMap::new(),
             now: (0, 0),
+            cut_frames: 0,
         }
     }
 
@@ -379,6 +386,8 @@ impl WsConv {
             violations: self.violations.values().sum(),
             violation_kinds: self.violations.clone(),
             lost_sync: lost,
+            abnormal_closure: false,
+            cut_frames: self.cut_frames,
         }
     }
 
@@ -1037,6 +1046,53 @@ impl StreamDissector for WsConv {
         Feed::Consumed(h.header_len)
     }
 
+    fn end(&mut self, c: &Chunk<'_>) {
+        self.now = (c.now_frame, c.now_ns);
+        let side = c.side;
+        if self.dirs[side.index()].lost.is_some() {
+            return;
+        }
+        // A frame the connection's end cut short: shown as far as it came.
+        let cut = if let Some(mut b) = self.dirs[side.index()].big.take() {
+            let text = format!(
+                "The connection ended {} bytes before the end of this {}-byte frame",
+                b.remaining,
+                b.hdr.total_len()
+            );
+            Some((
+                std::mem::take(&mut b.kept),
+                b.start,
+                std::mem::take(&mut b.segs),
+                b.nodes,
+                text,
+            ))
+        } else if !c.data.is_empty() {
+            let kept = c.data[..c.data.len().min(FEEDER_CAP_MIN)].to_vec();
+            let text = match Header::parse(c.data) {
+                Ok(h) => format!(
+                    "The connection ended {} bytes before the end of this {}-byte frame",
+                    h.total_len().saturating_sub(c.data.len() as u64),
+                    h.total_len()
+                ),
+                Err(n) => format!("The connection ended {n} bytes before the end of this frame's header"),
+            };
+            let mut segs = Vec::new();
+            let mut more = 0;
+            seg_counts(c, 0, kept.len(), &mut segs, &mut more);
+            Some((kept, c.offset, segs, Vec::new(), text))
+        } else {
+            None
+        };
+        if let Some((kept, start, segs, mut nodes, text)) = cut {
+            self.cut_frames += 1;
+            nodes.push(expert_node("wirelens.websocket.cut_short", Severity::Warning, text));
+            if self.dirs[side.index()].msg.is_some() {
+                self.drop_message(side);
+            }
+            self.emit(side, kept, start, segs, nodes);
+        }
+    }
+
     fn gap(&mut self, side: Side, offset: u64, len: u64) {
         let d = &mut self.dirs[side.index()];
         if let Some(b) = &mut d.big {
@@ -1080,6 +1136,7 @@ impl AppStream for WsConv {
         s.app = Some("websocket".into());
         let mut w = self.summary();
         w.tcp_first_closer = s.first_closer;
+        w.abnormal_closure = s.first_closer.is_some() && self.close_first.is_none();
         s.websocket = Some(w);
     }
 }

@@ -720,3 +720,118 @@ fn pdus_build_trees_with_engine_nodes() {
     // The compressed one: its text comes from the engine.
     assert!(r.has(0, "websocket.payload.text ={\"msg\": \"hi\"}"));
 }
+
+/// A stand-in for the HTTP conversation: consumes each side's head and
+/// reports the upgrade when the server's is a 101.
+#[derive(Default)]
+struct FakeHttp {
+    req: String,
+    up: Option<Upgrade>,
+}
+
+fn hdr(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim().to_string())
+}
+
+impl StreamDissector for FakeHttp {
+    fn feed(&mut self, c: &Chunk<'_>) -> Feed {
+        let Some(e) = c.data.windows(4).position(|w| w == b"\r\n\r\n") else {
+            return Feed::NeedMore(1);
+        };
+        let head = String::from_utf8_lossy(&c.data[..e]).into_owned();
+        match c.side {
+            Side::Client => self.req = head,
+            Side::Server if head.starts_with("HTTP/1.1 101") => {
+                self.up = Some(Upgrade {
+                    request_frame: 0,
+                    response_frame: c.now_frame,
+                    response_ns: c.now_ns,
+                    key: hdr(&self.req, "Sec-WebSocket-Key"),
+                    accept: hdr(&head, "Sec-WebSocket-Accept"),
+                    protocol: hdr(&head, "Sec-WebSocket-Protocol"),
+                    extensions: hdr(&head, "Sec-WebSocket-Extensions"),
+                })
+            }
+            Side::Server => {}
+        }
+        Feed::Consumed(e + 4)
+    }
+}
+
+impl AppStream for FakeHttp {
+    fn take_pdus(&mut self, _: &mut Vec<AppPdu>) {}
+    fn summarize(&self, _: &mut FlowSummary) {}
+}
+
+impl crate::app::Upgrades for FakeHttp {
+    fn take_upgrade(&mut self) -> Option<Upgrade> {
+        self.up.take()
+    }
+}
+
+#[test]
+fn after_the_101_through_http_then_ws_and_the_end_of_the_connection() {
+    let conv = crate::app::HttpThenWs::new(FakeHttp::default(), WsConv::new);
+    let mut f = StreamFeeder::new(conv, crate::app::STREAM_CAP);
+    let mut got = Vec::new();
+    let mut push = |f: &mut StreamFeeder<_>, side: Side, offset: u64, bytes: &[u8], frame: u64| {
+        f.push(
+            side,
+            &Piece::Data {
+                offset,
+                bytes: bytes.to_vec(),
+                frame,
+            },
+            frame,
+            frame as i64 * 1000,
+        );
+        let mut out = Vec::new();
+        AppStream::take_pdus(&mut f.dissector, &mut out);
+        got.extend(out.into_iter().map(|p| (frame, p)));
+    };
+    let req = b"GET / HTTP/1.1\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    push(&mut f, Side::Client, 0, req, 4);
+    // The 101 and the first frame in one segment (zeek's reply-ping-coalesced).
+    let mut resp =
+        b"HTTP/1.1 101 Switching Protocols\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n".to_vec();
+    let head = resp.len() as u64;
+    resp.extend(s(ws::OP_PING, b"Zeek"));
+    push(&mut f, Side::Server, 0, &resp, 6);
+    let pong = c(ws::OP_PONG, b"Zeek");
+    push(&mut f, Side::Client, req.len() as u64, &pong, 8);
+    // Half a frame, then the server's FIN.
+    let half = s(ws::OP_TEXT, b"never finished");
+    push(&mut f, Side::Server, resp.len() as u64, &half[..6], 9);
+    f.end(Side::Server, 10, 10_000);
+    let mut out = Vec::new();
+    AppStream::take_pdus(&mut f.dissector, &mut out);
+    got.extend(out.into_iter().map(|p| (10, p)));
+    assert_eq!(got.len(), 3);
+    assert_eq!(
+        (got[0].0, got[0].1.stream_offset, got[0].1.from_client),
+        (6, head, false)
+    );
+    assert_eq!((got[1].0, got[1].1.from_client), (8, true));
+    let mut v = Vec::new();
+    for n in &got[1].1.nodes {
+        names(n, &mut v);
+    }
+    assert!(v.iter().any(|x| x == "wirelens.websocket.pong.ping_in =6"), "{v:?}");
+    let mut v = Vec::new();
+    for n in &got[2].1.nodes {
+        names(n, &mut v);
+    }
+    assert!(
+        v.iter()
+            .any(|x| x.contains("ended 10 bytes before the end of this 16-byte frame")),
+        "{v:?}"
+    );
+    let mut fs = test_summary();
+    fs.first_closer = Some("server");
+    AppStream::summarize(&f.dissector, &mut fs);
+    let w = fs.websocket.unwrap();
+    assert_eq!((w.accept_ok, w.cut_frames, w.abnormal_closure), (Some(true), 1, true));
+}
