@@ -1139,6 +1139,10 @@ impl AppStream for WsConv {
         w.abnormal_closure = s.first_closer.is_some() && self.close_first.is_none();
         s.websocket = Some(w);
     }
+
+    fn holds(&self, side: Side) -> bool {
+        self.dirs[side.index()].big.is_some()
+    }
 }
 
 #[cfg(test)]

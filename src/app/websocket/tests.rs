@@ -637,10 +637,12 @@ fn gaps_inside_a_big_frame_are_skipped_between_frames_lose_the_side() {
     let mut r = Run::new(None);
     let big = s(ws::OP_BINARY, &vec![5u8; 200_000]);
     r.push(Side::Server, &big[..5000]);
+    assert!(r.f.dissector.holds(Side::Server) && !r.f.dissector.holds(Side::Client));
     r.gap(Side::Server, 100_000);
     r.push(Side::Server, &big[105_000..]);
     r.push(Side::Server, &s(ws::OP_TEXT, b"after the big one"));
     assert_eq!(r.got.len(), 2);
+    assert!(!r.f.dissector.holds(Side::Server));
     assert!(r.has(0, "100000 payload bytes are missing"));
     assert!(r.has(1, "websocket") || r.got[1].bytes.ends_with(b"after the big one"));
     // A gap between frames: the side cannot be framed any more.
