@@ -10,6 +10,8 @@
 //! them in that frame's annotations. At the end of the flow,
 //! [`AppStream::summarize`] adds what it learned to the flow summary.
 
+pub mod websocket;
+
 use wirelens_dissectors::AppPdu;
 
 use crate::export::FlowSummary;
@@ -24,6 +26,12 @@ pub trait AppStream: StreamDissector {
     fn take_pdus(&mut self, out: &mut Vec<AppPdu>);
     /// Adds `app` and the protocol's own keys to the flow summary.
     fn summarize(&self, s: &mut FlowSummary);
+    /// Bytes of `side` already consumed belong to a message not complete yet
+    /// (one read as it comes rather than waiting whole in the feeder).
+    fn holds(&self, side: Side) -> bool {
+        let _ = side;
+        false
+    }
 }
 
 /// A WebSocket handshake seen by the HTTP conversation: the bytes after the
@@ -49,6 +57,9 @@ impl<T: AppStream + ?Sized> AppStream for Box<T> {
     }
     fn summarize(&self, s: &mut FlowSummary) {
         (**self).summarize(s)
+    }
+    fn holds(&self, side: Side) -> bool {
+        (**self).holds(side)
     }
 }
 
@@ -114,6 +125,9 @@ impl<H: AppStream + Upgrades, W: AppStream> AppStream for HttpThenWs<H, W> {
             ws.summarize(s);
         }
     }
+    fn holds(&self, side: Side) -> bool {
+        self.ws.as_ref().map_or(self.http.holds(side), |ws| ws.holds(side))
+    }
 }
 
 /// Most bytes a dissector may leave waiting per direction (a message in progress).
@@ -157,7 +171,7 @@ impl TcpApp {
 
     /// Whether frame `frame` carried bytes of `side` that wait for the rest of their message.
     pub fn holds_frame(&self, side: Side, frame: u64) -> bool {
-        self.feeder.holds_frame(side, frame)
+        self.feeder.holds_frame(side, frame) || (!self.feeder.rejected && self.feeder.dissector.holds(side))
     }
 
     /// The dissector gave up on this connection (not its protocol).

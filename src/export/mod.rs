@@ -62,6 +62,9 @@ pub struct FlowSummary {
     pub reused_after_s: Option<f64>,
     /// Why the summary was written: `ended`, `capture_end`, `port_reuse`, `evicted`.
     pub end: &'static str,
+    /// A WebSocket connection: messages, frames, close, pings, violations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub websocket: Option<crate::app::websocket::WsSummary>,
 }
 
 /// Output formats of `flows`.

@@ -36,8 +36,21 @@ pub fn info(proto: AppProto, data: &[u8], out: &mut String) {
 
 /// The Info column of the messages a frame completed, joined as tshark joins them.
 pub fn infos(pdus: &[AppPdu], tdata: &[u8], out: &mut String) {
+    // tshark's WebSocket sets the column after HTTP's text instead of
+    // appending: a frame completing several WebSocket frames shows the last.
+    let mut ws_at = None;
     for (i, p) in pdus.iter().enumerate() {
-        if i > 0 {
+        if p.proto == AppProto::WebSocket {
+            match ws_at {
+                Some(at) => out.truncate(at),
+                None => {
+                    if !out.is_empty() && !out.ends_with(' ') {
+                        out.push(' ');
+                    }
+                    ws_at = Some(out.len());
+                }
+            }
+        } else if i > 0 {
             out.push_str(" , ");
         }
         info(p.proto, p.data(tdata), out);
