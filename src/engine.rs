@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use wirelens_dissectors::annot::{Anchor, AnnotNode};
 use wirelens_dissectors::frame::{Decoded, Decoder, FrameMeta, Transport};
-use wirelens_dissectors::{Annotations, Expert, Severity, Value};
+use wirelens_dissectors::{Annotations, AppPdu, Expert, PduBytes, Severity, Value};
 
 use wirelens_dissectors::transport::tcp::Tcp;
 
@@ -465,7 +465,6 @@ impl Engine {
                 return;
             };
             let payload = p.decoded.l4_payload(data);
-            let payload_empty = payload.is_empty();
             let checksum_bad = matches!(p.decoded.l4_checksum, wirelens_dissectors::util::ChecksumStatus::Bad(_));
             let before = c.held_bytes();
             let mut r = c.on_segment(src, &t, payload, p.meta.number, ts, p.meta.origlen, checksum_bad);
@@ -495,7 +494,9 @@ impl Engine {
                 tcp_nodes(&mut p.ann, c, &r, reuse, self.cfg.msl_ns, self.first_ts.unwrap_or(ts));
             }
             if self.cfg.apps {
-                app_segment(c, &t, side, &r.pieces, !payload_empty, p.meta.number, ts, &mut p.ann);
+                let tdata = p.decoded.transport_data(data);
+                let seg = Segment { frame: p.meta.number, ts, tdata, payload: t.payload.clone() };
+                app_segment(c, &t, side, &r.pieces, &seg, &mut p.ann);
             }
             p.pieces = std::mem::take(&mut r.pieces);
             if syn_from_client && c.stats[0].packets == 1 {
@@ -815,21 +816,51 @@ fn tcp_nodes(
     ann.nodes.push((Anchor::Root, w));
 }
 
+/// The TCP segment being ingested, for the application layer.
+struct Segment<'a> {
+    frame: u64,
+    ts: i64,
+    /// The transport's data source (the frame or the reassembled datagram) and the payload's place in it.
+    tdata: &'a [u8],
+    payload: std::ops::Range<usize>,
+}
+
+/// A message that lies wholly in this segment is shown in the frame's own
+/// bytes (as Wireshark does), not as a one-segment reassembly.
+fn localize(pdus: &mut [AppPdu], side: Side, pieces: &[(Side, Piece)], seg: &Segment<'_>) {
+    let Some(payload) = seg.tdata.get(seg.payload.clone()) else { return };
+    // Stream offset of the payload's first byte: this frame's piece ends where the payload ends.
+    let start = pieces.iter().find_map(|(s, p)| match p {
+        Piece::Data { offset, bytes, frame } if *s == side && *frame == seg.frame => {
+            (offset + bytes.len() as u64).checked_sub(payload.len() as u64)
+        }
+        _ => None,
+    });
+    for pdu in pdus.iter_mut() {
+        let PduBytes::Reassembled(b) = &pdu.bytes else { continue };
+        if pdu.from_client != (side == Side::Client) || !matches!(pdu.segments.as_slice(), [(f, _)] if *f == seg.frame) {
+            continue;
+        }
+        let at = start
+            .and_then(|s| pdu.stream_offset.checked_sub(s))
+            .and_then(|d| usize::try_from(d).ok())
+            .filter(|&d| payload.get(d..d + b.len()) == Some(&b[..]))
+            .or_else(|| memchr::memmem::find(payload, b));
+        if let Some(d) = at {
+            let from = seg.payload.start + d;
+            pdu.bytes = PduBytes::Frame(from..from + b.len());
+            pdu.segments.clear();
+        }
+    }
+}
+
 /// The application layer's part of one TCP segment: choose the dissector
 /// (by port, else by the first bytes), feed it the bytes that became ready,
 /// end a direction on its FIN or RST, and put the messages this frame
 /// completed into its annotations.
 #[allow(clippy::too_many_arguments)]
-fn app_segment(
-    c: &mut TcpConn,
-    t: &Tcp,
-    side: Side,
-    pieces: &[(Side, Piece)],
-    has_payload: bool,
-    frame: u64,
-    ts: i64,
-    ann: &mut Annotations,
-) {
+fn app_segment(c: &mut TcpConn, t: &Tcp, side: Side, pieces: &[(Side, Piece)], seg: &Segment<'_>, ann: &mut Annotations) {
+    let (frame, ts) = (seg.frame, seg.ts);
     if c.app.is_none() && !c.app_probed {
         let first = pieces.iter().find_map(|(s, p)| match p {
             Piece::Data { bytes, .. } => Some((*s, bytes.as_slice())),
@@ -855,7 +886,8 @@ fn app_segment(
         a.end(side, frame, ts);
     }
     a.take_pdus(&mut ann.app);
-    ann.segment_of_pdu = has_payload && a.holds_frame(side, frame);
+    localize(&mut ann.app, side, pieces, seg);
+    ann.segment_of_pdu = !seg.payload.is_empty() && a.holds_frame(side, frame);
     if a.rejected() && ann.app.is_empty() {
         c.app = None;
     }
