@@ -37,7 +37,9 @@ pub fn info(proto: AppProto, data: &[u8], out: &mut String) {
 /// The Info column of the messages a frame completed, joined as tshark joins them.
 pub fn infos(pdus: &[AppPdu], tdata: &[u8], out: &mut String) {
     for (i, p) in pdus.iter().enumerate() {
-        if i > 0 {
+        // Wireshark fences the Info column after the first HTTP message of a
+        // frame: the next ones are appended with no separator.
+        if i > 0 && !(p.proto == AppProto::Http && pdus.get(i - 1).is_some_and(|q| q.proto == AppProto::Http)) {
             out.push_str(" , ");
         }
         info(p.proto, p.data(tdata), out);
