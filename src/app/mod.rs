@@ -13,7 +13,10 @@
 use wirelens_dissectors::AppPdu;
 
 use crate::export::FlowSummary;
+use crate::tcp::state::Side;
 use crate::tcp::stream::StreamDissector;
+
+pub mod http;
 
 /// An application protocol over one TCP connection.
 pub trait AppStream: StreamDissector {
@@ -21,6 +24,12 @@ pub trait AppStream: StreamDissector {
     fn take_pdus(&mut self, out: &mut Vec<AppPdu>);
     /// Adds `app` and the protocol's own keys to the flow summary.
     fn summarize(&self, s: &mut FlowSummary);
+    /// The stream of `side` ended (FIN or RST, after all its bytes) while
+    /// frame `now_frame` captured at `now_ns` is being ingested: a message
+    /// delimited by the close is complete (it belongs to that frame).
+    fn end(&mut self, side: Side, now_frame: u64, now_ns: i64) {
+        let _ = (side, now_frame, now_ns);
+    }
 }
 
 /// A WebSocket handshake seen by the HTTP conversation: the bytes after the
