@@ -9,8 +9,11 @@ use std::net::IpAddr;
 
 use wirelens_dissectors::annot::{Anchor, AnnotNode};
 use wirelens_dissectors::frame::{Decoded, Decoder, FrameMeta, Transport};
-use wirelens_dissectors::{Annotations, Expert, Severity, Value};
+use wirelens_dissectors::{Annotations, AppPdu, Expert, PduBytes, Severity, Value};
 
+use wirelens_dissectors::transport::tcp::Tcp;
+
+use crate::app;
 use crate::capture::Record;
 use crate::export::{FlowSummary, Pair, StateJson, TimeWaitJson};
 use crate::flow::{Endpoint, FlowKey};
@@ -40,6 +43,8 @@ pub struct Config {
     pub flood_window_ns: i64,
     /// Build the per-packet annotation nodes (for trees); the summary line needs only the Info prefix.
     pub detail: bool,
+    /// Run the application dissectors (DNS, HTTP, WebSocket).
+    pub apps: bool,
 }
 
 impl Default for Config {
@@ -54,6 +59,7 @@ impl Default for Config {
             flood_threshold: 100,
             flood_window_ns: 10_000_000_000,
             detail: true,
+            apps: true,
         }
     }
 }
@@ -280,11 +286,22 @@ impl Engine {
         let s = match f {
             Flow::Tcp(mut c) => {
                 self.held = self.held.saturating_sub(c.held_bytes());
-                let _ = c.finish(now);
+                let rest = c.finish(now);
                 if c.ended() {
                     self.ended.insert(*key, c.last_ts);
                 }
-                tcp_summary(&c, key.vlan, reason)
+                let mut s = tcp_summary(&c, key.vlan, reason);
+                if let Some(app) = c.app.as_mut() {
+                    // What reassembly still held, then the end of both directions.
+                    let frame = c.last_frame;
+                    for (side, piece) in &rest {
+                        app.push(*side, piece, frame, now);
+                    }
+                    app.end(Side::Client, frame, now);
+                    app.end(Side::Server, frame, now);
+                    app.summarize(&mut s);
+                }
+                s
             }
             Flow::Udp(u) => udp_summary(&u, key.vlan, reason),
         };
@@ -476,6 +493,9 @@ impl Engine {
             if self.cfg.detail {
                 tcp_nodes(&mut p.ann, c, &r, reuse, self.cfg.msl_ns, self.first_ts.unwrap_or(ts));
             }
+            if self.cfg.apps {
+                app_segment(c, &t, side, &r.pieces, payload, p.meta.number, ts, &mut p.ann);
+            }
             p.pieces = std::mem::take(&mut r.pieces);
             if syn_from_client && c.stats[0].packets == 1 {
                 self.listener_syn(server, ts, p);
@@ -524,6 +544,7 @@ impl Engine {
             f.last_ts = ts;
             p.ann.udp_stream = Some(f.stream);
             p.flow = Some(("udp", f.stream));
+            // Hook: DNS over UDP (`dns::DnsBook::udp`) for port 53 on either side.
         }
     }
 
@@ -791,6 +812,87 @@ fn tcp_nodes(
         );
     }
     ann.nodes.push((Anchor::Root, w));
+}
+
+/// The application layer's part of one TCP segment: choose the dissector
+/// (by port, else by the first bytes), feed it the bytes that became ready,
+/// end a direction on its FIN or RST, and put the messages this frame
+/// completed into its annotations.
+#[allow(clippy::too_many_arguments)]
+fn app_segment(
+    c: &mut TcpConn,
+    t: &Tcp,
+    side: Side,
+    pieces: &[(Side, Piece)],
+    payload: &[u8],
+    frame: u64,
+    ts: i64,
+    ann: &mut Annotations,
+) {
+    let has_payload = !payload.is_empty();
+    if c.app.is_none() && !c.app_probed {
+        let first = pieces.iter().find_map(|(s, p)| match p {
+            Piece::Data { bytes, .. } => Some((*s, bytes.as_slice())),
+            Piece::Gap { .. } => None,
+        });
+        if let Some((s, bytes)) = first {
+            c.app_probed = true;
+            c.app = app::choose_tcp(c.client, c.server, s, bytes).map(|d| Box::new(app::TcpApp::new(d)));
+        } else if t.syn() {
+            // Chosen by port before any data, so that nothing is missed.
+            c.app = app::choose_tcp_by_port(c.client, c.server).map(|d| Box::new(app::TcpApp::new(d)));
+            c.app_probed = c.app.is_some();
+        }
+    }
+    let Some(a) = c.app.as_mut() else { return };
+    for (s, piece) in pieces {
+        a.push(*s, piece, frame, ts);
+    }
+    if t.rst() {
+        a.end(Side::Client, frame, ts);
+        a.end(Side::Server, frame, ts);
+    } else if t.fin() && c.reasm[side.index()].held_bytes() == 0 {
+        a.end(side, frame, ts);
+    }
+    let from = ann.app.len();
+    a.take_pdus(&mut ann.app);
+    for pdu in ann.app.iter_mut().skip(from) {
+        in_frame(pdu, pieces, payload, t.payload.start, frame);
+    }
+    ann.segment_of_pdu = has_payload && a.holds_frame(side, frame);
+    if a.rejected() && ann.app.is_empty() {
+        c.app = None;
+    }
+}
+
+/// A message that lies wholly in this frame's payload (no segments listed)
+/// is shown in the frame's own bytes: its range in the transport's data
+/// source. When that cannot be established it stays reassembled, from this
+/// frame alone.
+fn in_frame(pdu: &mut AppPdu, pieces: &[(Side, Piece)], payload: &[u8], payload_start: usize, frame: u64) {
+    let PduBytes::Reassembled(b) = &pdu.bytes else { return };
+    if !pdu.segments.is_empty() {
+        return;
+    }
+    let len = b.len();
+    let found = pieces.iter().find_map(|(_, p)| match p {
+        Piece::Data {
+            offset,
+            bytes,
+            frame: f,
+        } if *f == frame && pdu.stream_offset >= *offset => {
+            let rel = usize::try_from(pdu.stream_offset - offset).ok()?;
+            // The piece is the payload, or its end when the front overlapped bytes already seen.
+            let at = payload.len().checked_sub(bytes.len())?;
+            let start = at.checked_add(rel)?;
+            (payload.get(start..start.checked_add(len)?) == Some(&b[..])).then_some(start)
+        }
+        _ => None,
+    });
+    match found {
+        Some(start) => pdu.bytes = PduBytes::Frame(payload_start + start..payload_start + start + len),
+        None => pdu.segments = vec![(frame, u32::try_from(len).unwrap_or(u32::MAX))],
+    }
 }
 
 fn pair(a: [u64; 2]) -> Pair {

@@ -188,6 +188,8 @@ struct Msg {
     head_sent: bool,
     /// Early validity checks made while the head grows.
     checks: u8,
+    /// The frame being ingested when bytes were last added.
+    touched: u64,
 }
 
 impl Msg {
@@ -211,6 +213,7 @@ impl Msg {
             sse: None,
             head_sent: false,
             checks: 0,
+            touched: 0,
         }
     }
 }
@@ -1514,6 +1517,26 @@ impl HttpConv {
 
 impl StreamDissector for HttpConv {
     fn feed(&mut self, c: &Chunk<'_>) -> Feed {
+        let r = self.feed_inner(c);
+        if let Some(m) = self.dirs[c.side.index()].msg.as_mut() {
+            if c.data.is_empty() || matches!(r, Feed::Consumed(n) if n > 0) {
+                m.touched = c.now_frame;
+            }
+        }
+        r
+    }
+
+    fn end(&mut self, c: &Chunk<'_>) {
+        self.end_of_stream(c.side, c.now_frame, c.now_ns);
+    }
+
+    fn gap(&mut self, side: Side, offset: u64, len: u64) {
+        self.gap_inner(side, offset, len);
+    }
+}
+
+impl HttpConv {
+    fn feed_inner(&mut self, c: &Chunk<'_>) -> Feed {
         let mut pos = 0;
         while pos < c.data.len() {
             if self.stopped || (c.side == Side::Client && self.client_hold) {
@@ -1528,7 +1551,7 @@ impl StreamDissector for HttpConv {
         Feed::Consumed(pos)
     }
 
-    fn gap(&mut self, side: Side, _offset: u64, len: u64) {
+    fn gap_inner(&mut self, side: Side, _offset: u64, len: u64) {
         let si = side.index();
         let d = &mut self.dirs[si];
         if let Some(m) = d.msg.as_mut() {
@@ -1556,9 +1579,15 @@ impl StreamDissector for HttpConv {
     }
 }
 
+impl super::Upgrades for HttpConv {
+    fn take_upgrade(&mut self) -> Option<Upgrade> {
+        self.upgrade.take()
+    }
+}
+
 impl AppStream for HttpConv {
-    fn end(&mut self, side: Side, now_frame: u64, now_ns: i64) {
-        self.end_of_stream(side, now_frame, now_ns);
+    fn holds_frame(&self, side: Side, frame: u64) -> bool {
+        self.dirs[side.index()].msg.as_ref().is_some_and(|m| m.touched == frame)
     }
 
     fn take_pdus(&mut self, out: &mut Vec<AppPdu>) {

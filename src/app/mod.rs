@@ -13,8 +13,10 @@
 use wirelens_dissectors::AppPdu;
 
 use crate::export::FlowSummary;
+use crate::flow::Endpoint;
+use crate::tcp::reasm::Piece;
 use crate::tcp::state::Side;
-use crate::tcp::stream::StreamDissector;
+use crate::tcp::stream::{Chunk, Feed, StreamDissector, StreamFeeder};
 
 pub mod http;
 
@@ -24,11 +26,11 @@ pub trait AppStream: StreamDissector {
     fn take_pdus(&mut self, out: &mut Vec<AppPdu>);
     /// Adds `app` and the protocol's own keys to the flow summary.
     fn summarize(&self, s: &mut FlowSummary);
-    /// The stream of `side` ended (FIN or RST, after all its bytes) while
-    /// frame `now_frame` captured at `now_ns` is being ingested: a message
-    /// delimited by the close is complete (it belongs to that frame).
-    fn end(&mut self, side: Side, now_frame: u64, now_ns: i64) {
-        let _ = (side, now_frame, now_ns);
+    /// Whether bytes of `side` that frame `frame` carried belong to a message
+    /// the dissector buffers itself and has not completed yet.
+    fn holds_frame(&self, side: Side, frame: u64) -> bool {
+        let _ = (side, frame);
+        false
     }
 }
 
@@ -47,4 +49,167 @@ pub struct Upgrade {
     pub accept: Option<String>,
     pub protocol: Option<String>,
     pub extensions: Option<String>,
+}
+
+impl<T: AppStream + ?Sized> AppStream for Box<T> {
+    fn take_pdus(&mut self, out: &mut Vec<AppPdu>) {
+        (**self).take_pdus(out)
+    }
+    fn summarize(&self, s: &mut FlowSummary) {
+        (**self).summarize(s)
+    }
+    fn holds_frame(&self, side: Side, frame: u64) -> bool {
+        (**self).holds_frame(side, frame)
+    }
+}
+
+/// A conversation that may switch protocols (HTTP's 101 to WebSocket).
+pub trait Upgrades {
+    /// The WebSocket handshake just completed, once.
+    fn take_upgrade(&mut self) -> Option<Upgrade>;
+}
+
+/// HTTP until a 101 Switching Protocols to WebSocket, then WebSocket frames:
+/// the bytes after the 101 (and after the upgrade request) go to `W`.
+pub struct HttpThenWs<H, W> {
+    http: H,
+    ws: Option<W>,
+    make_ws: fn(&Upgrade) -> W,
+}
+
+impl<H, W> HttpThenWs<H, W> {
+    pub fn new(http: H, make_ws: fn(&Upgrade) -> W) -> Self {
+        HttpThenWs {
+            http,
+            ws: None,
+            make_ws,
+        }
+    }
+}
+
+impl<H: AppStream + Upgrades, W: AppStream> StreamDissector for HttpThenWs<H, W> {
+    fn feed(&mut self, chunk: &Chunk<'_>) -> Feed {
+        if let Some(ws) = self.ws.as_mut() {
+            return ws.feed(chunk);
+        }
+        let r = self.http.feed(chunk);
+        if let Some(up) = self.http.take_upgrade() {
+            self.ws = Some((self.make_ws)(&up));
+        }
+        r
+    }
+    fn gap(&mut self, side: Side, offset: u64, len: u64) {
+        match self.ws.as_mut() {
+            Some(ws) => ws.gap(side, offset, len),
+            None => self.http.gap(side, offset, len),
+        }
+    }
+    fn end(&mut self, chunk: &Chunk<'_>) {
+        match self.ws.as_mut() {
+            Some(ws) => ws.end(chunk),
+            None => self.http.end(chunk),
+        }
+    }
+}
+
+impl<H: AppStream + Upgrades, W: AppStream> AppStream for HttpThenWs<H, W> {
+    fn take_pdus(&mut self, out: &mut Vec<AppPdu>) {
+        self.http.take_pdus(out);
+        if let Some(ws) = self.ws.as_mut() {
+            ws.take_pdus(out);
+        }
+    }
+    fn summarize(&self, s: &mut FlowSummary) {
+        self.http.summarize(s);
+        if let Some(ws) = &self.ws {
+            ws.summarize(s);
+        }
+    }
+    fn holds_frame(&self, side: Side, frame: u64) -> bool {
+        match &self.ws {
+            Some(ws) => ws.holds_frame(side, frame),
+            None => self.http.holds_frame(side, frame),
+        }
+    }
+}
+
+/// Most bytes a dissector may leave waiting per direction (a message in progress).
+pub const STREAM_CAP: usize = 1 << 20;
+
+/// The application side of one TCP connection: the dissector chosen for it
+/// and the buffer that feeds it.
+pub struct TcpApp {
+    feeder: StreamFeeder<Box<dyn AppStream>>,
+}
+
+impl std::fmt::Debug for TcpApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpApp")
+            .field("rejected", &self.feeder.rejected)
+            .finish()
+    }
+}
+
+impl TcpApp {
+    pub fn new(d: Box<dyn AppStream>) -> Self {
+        TcpApp {
+            feeder: StreamFeeder::new(d, STREAM_CAP),
+        }
+    }
+
+    /// Hands one reassembled piece to the dissector while frame `frame` (at `ts`) is ingested.
+    pub fn push(&mut self, side: Side, piece: &Piece, frame: u64, ts: i64) {
+        self.feeder.push(side, piece, frame, ts);
+    }
+
+    /// Direction `side` ended (FIN or RST in order, or the end of the capture).
+    pub fn end(&mut self, side: Side, frame: u64, ts: i64) {
+        self.feeder.end(side, frame, ts);
+    }
+
+    /// Messages completed since the last call.
+    pub fn take_pdus(&mut self, out: &mut Vec<AppPdu>) {
+        self.feeder.dissector.take_pdus(out);
+    }
+
+    /// Whether frame `frame` carried bytes of `side` that wait for the rest of their message.
+    pub fn holds_frame(&self, side: Side, frame: u64) -> bool {
+        self.feeder.holds_frame(side, frame) || self.feeder.dissector.holds_frame(side, frame)
+    }
+
+    /// The dissector gave up on this connection (not its protocol).
+    pub fn rejected(&self) -> bool {
+        self.feeder.rejected
+    }
+
+    pub fn summarize(&self, s: &mut FlowSummary) {
+        self.feeder.dissector.summarize(s);
+        if self.feeder.overflowed > 0 {
+            s.anomalies
+                .insert("wirelens.app.stream_cap".into(), self.feeder.overflowed);
+        }
+    }
+}
+
+/// The dissector for a TCP connection known by its ports alone (at its SYN).
+/// Hooks: DNS (port 53) -> `dns::DnsTcp`; HTTP (`http::HTTP_PORTS`) ->
+/// `HttpThenWs<http::HttpConv, websocket::WsConv>`.
+pub fn choose_tcp_by_port(client: Endpoint, server: Endpoint) -> Option<Box<dyn AppStream>> {
+    let _ = client;
+    if http::HTTP_PORTS.contains(&server.port) {
+        return Some(Box::new(http::HttpConv::new()));
+    }
+    None
+}
+
+/// The dissector for a TCP connection, by its ports or else by the first
+/// bytes seen (`first`, sent by `side`).
+pub fn choose_tcp(client: Endpoint, server: Endpoint, side: Side, first: &[u8]) -> Option<Box<dyn AppStream>> {
+    if let Some(d) = choose_tcp_by_port(client, server) {
+        return Some(d);
+    }
+    if side == Side::Client && http::looks_like_http(first) {
+        return Some(Box::new(http::HttpConv::new()));
+    }
+    None
 }

@@ -43,7 +43,7 @@ fn run(conv: &Conv<'_>, seg: usize, fin: bool) -> Run {
     }
     if fin {
         frame += 1;
-        f.dissector.end(Side::Server, frame, 999_000_000_000);
+        f.end(Side::Server, frame, 999_000_000_000);
         let mut out = Vec::new();
         f.dissector.take_pdus(&mut out);
         pdus.extend(out.into_iter().map(|p| (frame, p)));
@@ -563,7 +563,7 @@ fn not_http_and_garbage() {
             }
         }
         f.dissector.gap(Side::Server, 0, 10);
-        f.dissector.end(Side::Server, 99, 0);
+        f.end(Side::Server, 99, 0);
         let mut out = Vec::new();
         f.dissector.take_pdus(&mut out);
         for p in &out {
