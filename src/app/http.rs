@@ -45,7 +45,15 @@ const LONG_POLL_NS: i64 = 3_000_000_000;
 /// Heuristic for connections on ports that are not HTTP's: the client's
 /// first bytes are a request line (or the start of one).
 pub fn looks_like_http(first_bytes: &[u8]) -> bool {
-    head::looks_like_request(first_bytes)
+    head::looks_like_request(first_bytes) || looks_like_response(first_bytes)
+}
+
+/// A status line (or the start of one): the server spoke first.
+pub fn looks_like_response(first_bytes: &[u8]) -> bool {
+    let b = first_bytes;
+    b.len() >= 12
+        && (b.starts_with(b"HTTP/1.0 ") || b.starts_with(b"HTTP/1.1 "))
+        && b.get(9..12).is_some_and(|c| c.iter().all(u8::is_ascii_digit))
 }
 
 /// One request/response exchange, as the flow summary lists it.
@@ -119,6 +127,14 @@ pub struct LateNode {
     pub stream_offset: u64,
     pub from_client: bool,
     pub node: AnnotNode,
+}
+
+/// Printable text (what a text protocol that is not HTTP, or a malformed
+/// request, would send), as opposed to binary bytes.
+fn text_like(b: &[u8]) -> bool {
+    b.iter()
+        .take(256)
+        .all(|&c| (0x20..0x7f).contains(&c) || c == b'\r' || c == b'\n' || c == b'\t')
 }
 
 /// A request and what became of it.
@@ -263,6 +279,8 @@ pub struct HttpConv {
     polls: Vec<Poll>,
     long_polls: u64,
     preflights: Vec<String>,
+    /// A gap on the server side lost a message: the next response answers the latest request.
+    server_gap: bool,
 }
 
 impl Default for HttpConv {
@@ -381,6 +399,7 @@ impl HttpConv {
             polls: Vec::new(),
             long_polls: 0,
             preflights: Vec::new(),
+            server_gap: false,
         }
     }
 
@@ -592,7 +611,7 @@ impl HttpConv {
                             self.on_head(c, side, m);
                         }
                         HeadStatus::Invalid(err) => {
-                            if !self.seen_http && err == HeadError::NotHttp {
+                            if !self.seen_http && err == HeadError::NotHttp && !text_like(&m.kept) {
                                 return None;
                             }
                             self.bad_head(side, m, err, c.now_frame);
@@ -615,7 +634,7 @@ impl HttpConv {
                             m.checks += 1;
                         }
                         if let HeadStatus::Invalid(err) = parse_head(&m.kept, &self.limits) {
-                            if !self.seen_http && err == HeadError::NotHttp {
+                            if !self.seen_http && err == HeadError::NotHttp && !text_like(&m.kept) {
                                 return None;
                             }
                             if err == HeadError::NotHttp {
@@ -805,10 +824,11 @@ impl HttpConv {
                     }
                     _ => uri.clone(),
                 };
-                let pipelined = self
-                    .pending
-                    .iter()
-                    .any(|t| t.resp_end_ns.is_none() && t.req_end_ns.is_some());
+                let pipelined = !self.server_gap
+                    && self
+                        .pending
+                        .iter()
+                        .any(|t| t.resp_end_ns.is_none() && t.req_end_ns.is_some());
                 let tx = Tx {
                     number: self.next_number,
                     websocket: h
@@ -859,6 +879,23 @@ impl HttpConv {
             Kind::Response => {
                 self.facts.responses += 1;
                 let code = h.start.code.unwrap_or(0);
+                // After a gap lost responses, the latest request complete before
+                // this response began is the one answered; older ones never will be.
+                if std::mem::take(&mut self.server_gap) && self.pending.len() > 1 {
+                    let first = m.first_ns;
+                    if let Some(i) = self
+                        .pending
+                        .iter()
+                        .rposition(|t| t.req_end_ns.is_some_and(|e| e <= first))
+                    {
+                        for _ in 0..i {
+                            if let Some(t) = self.pending.pop_front() {
+                                self.facts.unanswered += 1;
+                                self.record(t);
+                            }
+                        }
+                    }
+                }
                 // The oldest request without a final answer.
                 let tx = self
                     .pending
@@ -950,11 +987,13 @@ impl HttpConv {
             if let Some(rf) = t.req_frame {
                 nodes.push(frame_node("http.request_in", "Request in frame", rf));
             }
-            nodes.push(AnnotNode::value(
-                "http.response_for.uri",
-                "Request URI",
-                Value::Str(t.full_uri.clone().into()),
-            ));
+            if t.req_frame.is_some() {
+                nodes.push(AnnotNode::value(
+                    "http.response_for.uri",
+                    "Request URI",
+                    Value::Str(t.full_uri.clone().into()),
+                ));
+            }
         }
         // Timing.
         if let Some(t) = &tx {
@@ -1571,11 +1610,12 @@ impl HttpConv {
                 _ => {}
             }
         }
-        if let Some(m) = d.msg.take() {
-            // The message cannot be completed: drop it (its transaction stays unanswered).
-            let _ = m;
-        }
+        // The message cannot be completed: drop it (its transaction stays unanswered).
+        d.msg = None;
         d.resync = true;
+        if side == Side::Server {
+            self.server_gap = true;
+        }
     }
 }
 

@@ -208,7 +208,9 @@ pub fn choose_tcp(client: Endpoint, server: Endpoint, side: Side, first: &[u8]) 
     if let Some(d) = choose_tcp_by_port(client, server) {
         return Some(d);
     }
-    if side == Side::Client && http::looks_like_http(first) {
+    if (side == Side::Client && http::looks_like_http(first))
+        || (side == Side::Server && http::looks_like_response(first))
+    {
         return Some(Box::new(http::HttpConv::new()));
     }
     None
