@@ -495,7 +495,12 @@ impl Engine {
             }
             if self.cfg.apps {
                 let tdata = p.decoded.transport_data(data);
-                let seg = Segment { frame: p.meta.number, ts, tdata, payload: t.payload.clone() };
+                let seg = Segment {
+                    frame: p.meta.number,
+                    ts,
+                    tdata,
+                    payload: t.payload.clone(),
+                };
                 app_segment(c, &t, side, &r.pieces, &seg, &mut p.ann);
             }
             p.pieces = std::mem::take(&mut r.pieces);
@@ -828,7 +833,9 @@ struct Segment<'a> {
 /// A message that lies wholly in this segment is shown in the frame's own
 /// bytes (as Wireshark does), not as a one-segment reassembly.
 fn localize(pdus: &mut [AppPdu], side: Side, pieces: &[(Side, Piece)], seg: &Segment<'_>) {
-    let Some(payload) = seg.tdata.get(seg.payload.clone()) else { return };
+    let Some(payload) = seg.tdata.get(seg.payload.clone()) else {
+        return;
+    };
     // Stream offset of the payload's first byte: this frame's piece ends where the payload ends.
     let start = pieces.iter().find_map(|(s, p)| match p {
         Piece::Data { offset, bytes, frame } if *s == side && *frame == seg.frame => {
@@ -838,7 +845,13 @@ fn localize(pdus: &mut [AppPdu], side: Side, pieces: &[(Side, Piece)], seg: &Seg
     });
     for pdu in pdus.iter_mut() {
         let PduBytes::Reassembled(b) = &pdu.bytes else { continue };
-        if pdu.from_client != (side == Side::Client) || !matches!(pdu.segments.as_slice(), [(f, _)] if *f == seg.frame) {
+        // No segments listed, or only this frame: the message lies in this segment.
+        let here = match pdu.segments.as_slice() {
+            [] => true,
+            [(f, _)] => *f == seg.frame,
+            _ => false,
+        };
+        if pdu.from_client != (side == Side::Client) || !here {
             continue;
         }
         let at = start
@@ -846,10 +859,16 @@ fn localize(pdus: &mut [AppPdu], side: Side, pieces: &[(Side, Piece)], seg: &Seg
             .and_then(|d| usize::try_from(d).ok())
             .filter(|&d| payload.get(d..d + b.len()) == Some(&b[..]))
             .or_else(|| memchr::memmem::find(payload, b));
-        if let Some(d) = at {
-            let from = seg.payload.start + d;
-            pdu.bytes = PduBytes::Frame(from..from + b.len());
-            pdu.segments.clear();
+        match at {
+            Some(d) => {
+                let from = seg.payload.start + d;
+                pdu.bytes = PduBytes::Frame(from..from + b.len());
+                pdu.segments.clear();
+            }
+            None if pdu.segments.is_empty() => {
+                pdu.segments = vec![(seg.frame, u32::try_from(b.len()).unwrap_or(u32::MAX))];
+            }
+            None => {}
         }
     }
 }
@@ -859,7 +878,14 @@ fn localize(pdus: &mut [AppPdu], side: Side, pieces: &[(Side, Piece)], seg: &Seg
 /// end a direction on its FIN or RST, and put the messages this frame
 /// completed into its annotations.
 #[allow(clippy::too_many_arguments)]
-fn app_segment(c: &mut TcpConn, t: &Tcp, side: Side, pieces: &[(Side, Piece)], seg: &Segment<'_>, ann: &mut Annotations) {
+fn app_segment(
+    c: &mut TcpConn,
+    t: &Tcp,
+    side: Side,
+    pieces: &[(Side, Piece)],
+    seg: &Segment<'_>,
+    ann: &mut Annotations,
+) {
     let (frame, ts) = (seg.frame, seg.ts);
     if c.app.is_none() && !c.app_probed {
         let first = pieces.iter().find_map(|(s, p)| match p {
@@ -951,6 +977,8 @@ fn tcp_summary(c: &TcpConn, vlan: u16, reason: &'static str) -> FlowSummary {
         reused_after_s: c.reuse_after.map(secs),
         end: reason,
         websocket: None,
+        http: None,
+        http_conn: None,
     }
 }
 
@@ -996,5 +1024,7 @@ fn udp_summary(u: &UdpFlow, vlan: u16, reason: &'static str) -> FlowSummary {
         reused_after_s: None,
         end: reason,
         websocket: None,
+        http: None,
+        http_conn: None,
     }
 }

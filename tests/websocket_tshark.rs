@@ -294,6 +294,8 @@ fn test_summary() -> wirelens::export::FlowSummary {
         reused_after_s: None,
         end: "",
         websocket: None,
+        http: None,
+        http_conn: None,
     }
 }
 

@@ -569,7 +569,7 @@ impl Tree {
         if n.generated {
             s.push('[');
         }
-        if matches!(n.value, Value::None) {
+        if matches!(n.value, Value::None) || (n.label.is_empty() && n.text.is_some()) {
             if let Some(t) = &n.text {
                 s.push_str(t);
             } else {

@@ -12,7 +12,7 @@
 
 pub mod websocket;
 
-use wirelens_dissectors::AppPdu;
+use wirelens_dissectors::{AnnotNode, AppPdu, AppProto};
 
 use crate::export::FlowSummary;
 use crate::flow::Endpoint;
@@ -20,16 +20,18 @@ use crate::tcp::reasm::Piece;
 use crate::tcp::state::Side;
 use crate::tcp::stream::{Chunk, Feed, StreamDissector, StreamFeeder};
 
+pub mod http;
+
 /// An application protocol over one TCP connection.
 pub trait AppStream: StreamDissector {
     /// The messages completed since the last call, in stream order.
     fn take_pdus(&mut self, out: &mut Vec<AppPdu>);
     /// Adds `app` and the protocol's own keys to the flow summary.
     fn summarize(&self, s: &mut FlowSummary);
-    /// Bytes of `side` already consumed belong to a message not complete yet
-    /// (one read as it comes rather than waiting whole in the feeder).
-    fn holds(&self, side: Side) -> bool {
-        let _ = side;
+    /// Whether bytes of `side` that frame `frame` carried belong to a message
+    /// the dissector buffers itself and has not completed yet.
+    fn holds_frame(&self, side: Side, frame: u64) -> bool {
+        let _ = (side, frame);
         false
     }
 }
@@ -58,8 +60,8 @@ impl<T: AppStream + ?Sized> AppStream for Box<T> {
     fn summarize(&self, s: &mut FlowSummary) {
         (**self).summarize(s)
     }
-    fn holds(&self, side: Side) -> bool {
-        (**self).holds(side)
+    fn holds_frame(&self, side: Side, frame: u64) -> bool {
+        (**self).holds_frame(side, frame)
     }
 }
 
@@ -70,21 +72,36 @@ pub trait Upgrades {
 }
 
 /// HTTP until a 101 Switching Protocols to WebSocket, then WebSocket frames:
-/// the bytes after the 101 (and after the upgrade request) go to `W`.
+/// the bytes after the 101 (and after the upgrade request) go to `W`. The
+/// handshake's checks (`handshake_nodes`) go on the 101 response.
 pub struct HttpThenWs<H, W> {
     http: H,
     ws: Option<W>,
     make_ws: fn(&Upgrade) -> W,
+    handshake_nodes: fn(&Upgrade) -> Vec<AnnotNode>,
+    /// Nodes waiting for the 101 response's PDU.
+    pending_nodes: Vec<AnnotNode>,
 }
 
 impl<H, W> HttpThenWs<H, W> {
-    pub fn new(http: H, make_ws: fn(&Upgrade) -> W) -> Self {
+    pub fn new(http: H, make_ws: fn(&Upgrade) -> W, handshake_nodes: fn(&Upgrade) -> Vec<AnnotNode>) -> Self {
         HttpThenWs {
             http,
             ws: None,
             make_ws,
+            handshake_nodes,
+            pending_nodes: Vec::new(),
         }
     }
+}
+
+/// HTTP, and WebSocket after an upgrade.
+pub fn http_conv() -> Box<dyn AppStream> {
+    Box::new(HttpThenWs::new(
+        http::HttpConv::new(),
+        websocket::WsConv::new,
+        websocket::handshake_nodes,
+    ))
 }
 
 impl<H: AppStream + Upgrades, W: AppStream> StreamDissector for HttpThenWs<H, W> {
@@ -95,6 +112,7 @@ impl<H: AppStream + Upgrades, W: AppStream> StreamDissector for HttpThenWs<H, W>
         let r = self.http.feed(chunk);
         if let Some(up) = self.http.take_upgrade() {
             self.ws = Some((self.make_ws)(&up));
+            self.pending_nodes = (self.handshake_nodes)(&up);
         }
         r
     }
@@ -114,7 +132,19 @@ impl<H: AppStream + Upgrades, W: AppStream> StreamDissector for HttpThenWs<H, W>
 
 impl<H: AppStream + Upgrades, W: AppStream> AppStream for HttpThenWs<H, W> {
     fn take_pdus(&mut self, out: &mut Vec<AppPdu>) {
+        let from = out.len();
         self.http.take_pdus(out);
+        if !self.pending_nodes.is_empty() {
+            // The 101 is the last server message HTTP gave.
+            let resp = out
+                .iter_mut()
+                .skip(from)
+                .rev()
+                .find(|p| p.proto == AppProto::Http && !p.from_client);
+            if let Some(p) = resp {
+                p.nodes.append(&mut self.pending_nodes);
+            }
+        }
         if let Some(ws) = self.ws.as_mut() {
             ws.take_pdus(out);
         }
@@ -125,8 +155,11 @@ impl<H: AppStream + Upgrades, W: AppStream> AppStream for HttpThenWs<H, W> {
             ws.summarize(s);
         }
     }
-    fn holds(&self, side: Side) -> bool {
-        self.ws.as_ref().map_or(self.http.holds(side), |ws| ws.holds(side))
+    fn holds_frame(&self, side: Side, frame: u64) -> bool {
+        match &self.ws {
+            Some(ws) => ws.holds_frame(side, frame),
+            None => self.http.holds_frame(side, frame),
+        }
     }
 }
 
@@ -171,7 +204,7 @@ impl TcpApp {
 
     /// Whether frame `frame` carried bytes of `side` that wait for the rest of their message.
     pub fn holds_frame(&self, side: Side, frame: u64) -> bool {
-        self.feeder.holds_frame(side, frame) || (!self.feeder.rejected && self.feeder.dissector.holds(side))
+        self.feeder.holds_frame(side, frame) || self.feeder.dissector.holds_frame(side, frame)
     }
 
     /// The dissector gave up on this connection (not its protocol).
@@ -192,13 +225,23 @@ impl TcpApp {
 /// Hooks: DNS (port 53) -> `dns::DnsTcp`; HTTP (`http::HTTP_PORTS`) ->
 /// `HttpThenWs<http::HttpConv, websocket::WsConv>`.
 pub fn choose_tcp_by_port(client: Endpoint, server: Endpoint) -> Option<Box<dyn AppStream>> {
-    let _ = (client, server);
+    let _ = client;
+    if http::HTTP_PORTS.contains(&server.port) {
+        return Some(http_conv());
+    }
     None
 }
 
 /// The dissector for a TCP connection, by its ports or else by the first
 /// bytes seen (`first`, sent by `side`).
 pub fn choose_tcp(client: Endpoint, server: Endpoint, side: Side, first: &[u8]) -> Option<Box<dyn AppStream>> {
-    let _ = (side, first);
-    choose_tcp_by_port(client, server)
+    if let Some(d) = choose_tcp_by_port(client, server) {
+        return Some(d);
+    }
+    if (side == Side::Client && http::looks_like_http(first))
+        || (side == Side::Server && http::looks_like_response(first))
+    {
+        return Some(http_conv());
+    }
+    None
 }

@@ -62,6 +62,12 @@ pub struct FlowSummary {
     pub reused_after_s: Option<f64>,
     /// Why the summary was written: `ended`, `capture_end`, `port_reuse`, `evicted`.
     pub end: &'static str,
+    /// HTTP transactions (bounded; see `http_conn.unlisted`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<Vec<crate::app::http::HttpTx>>,
+    /// HTTP facts of the whole connection (keep-alive, pipelining, push technique).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_conn: Option<crate::app::http::HttpConnFacts>,
     /// A WebSocket connection: messages, frames, close, pings, violations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub websocket: Option<crate::app::websocket::WsSummary>,

@@ -50,7 +50,9 @@ pub fn infos(pdus: &[AppPdu], tdata: &[u8], out: &mut String) {
                     ws_at = Some(out.len());
                 }
             }
-        } else if i > 0 {
+        } else if i > 0 && !(p.proto == AppProto::Http && pdus.get(i - 1).is_some_and(|q| q.proto == AppProto::Http)) {
+            // Wireshark fences the Info column after the first HTTP message of
+            // a frame: the next ones are appended with no separator.
             out.push_str(" , ");
         }
         info(p.proto, p.data(tdata), out);

@@ -1140,7 +1140,7 @@ impl AppStream for WsConv {
         s.websocket = Some(w);
     }
 
-    fn holds(&self, side: Side) -> bool {
+    fn holds_frame(&self, side: Side, _frame: u64) -> bool {
         self.dirs[side.index()].big.is_some()
     }
 }

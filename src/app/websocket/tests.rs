@@ -776,7 +776,7 @@ impl crate::app::Upgrades for FakeHttp {
 
 #[test]
 fn after_the_101_through_http_then_ws_and_the_end_of_the_connection() {
-    let conv = crate::app::HttpThenWs::new(FakeHttp::default(), WsConv::new);
+    let conv = crate::app::HttpThenWs::new(FakeHttp::default(), WsConv::new, super::handshake_nodes);
     let mut f = StreamFeeder::new(conv, crate::app::STREAM_CAP);
     let mut got = Vec::new();
     let mut push = |f: &mut StreamFeeder<_>, side: Side, offset: u64, bytes: &[u8], frame: u64| {
