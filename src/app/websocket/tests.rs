@@ -350,6 +350,8 @@ fn test_summary() -> crate::export::FlowSummary {
         reused_after_s: None,
         end: "ended",
         websocket: None,
+        http: None,
+        http_conn: None,
     }
 }
 
@@ -637,7 +639,7 @@ fn gaps_inside_a_big_frame_are_skipped_between_frames_lose_the_side() {
     let mut r = Run::new(None);
     let big = s(ws::OP_BINARY, &vec![5u8; 200_000]);
     r.push(Side::Server, &big[..5000]);
-    assert!(r.f.dissector.holds(Side::Server) && !r.f.dissector.holds(Side::Client));
+    assert!(r.f.dissector.holds_frame(Side::Server, 0) && !r.f.dissector.holds_frame(Side::Client, 0));
     r.gap(Side::Server, 100_000);
     r.push(Side::Server, &big[105_000..]);
     r.push(Side::Server, &s(ws::OP_TEXT, b"after the big one"));
