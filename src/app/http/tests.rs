@@ -102,6 +102,7 @@ fn summary(c: &HttpConv) -> FlowSummary {
         end: "ended",
         http: None,
         http_conn: None,
+        websocket: None,
     };
     c.summarize(&mut s);
     s

@@ -644,7 +644,7 @@ fn gaps_inside_a_big_frame_are_skipped_between_frames_lose_the_side() {
     r.push(Side::Server, &big[105_000..]);
     r.push(Side::Server, &s(ws::OP_TEXT, b"after the big one"));
     assert_eq!(r.got.len(), 2);
-    assert!(!r.f.dissector.holds(Side::Server));
+    assert!(!r.f.dissector.holds_frame(Side::Server, 0));
     assert!(r.has(0, "100000 payload bytes are missing"));
     assert!(r.has(1, "websocket") || r.got[1].bytes.ends_with(b"after the big one"));
     // A gap between frames: the side cannot be framed any more.
