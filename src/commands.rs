@@ -98,6 +98,9 @@ pub enum FollowFormat {
     Ascii,
     Hex,
     Raw,
+    /// Application messages one by one (HTTP requests and responses with
+    /// their bodies, WebSocket frames, DNS messages), with the lessons.
+    Messages,
 }
 
 #[derive(Clone, Debug)]
@@ -525,6 +528,7 @@ fn follow_header(out: &mut String, f: &FollowOpts, nodes: Option<(String, String
         FollowFormat::Ascii => "ascii",
         FollowFormat::Hex => "hex",
         FollowFormat::Raw => "raw",
+        FollowFormat::Messages => "messages",
     };
     out.push_str("===================================================================\n");
     out.push_str(&format!("Follow: {proto},{fmt}\nFilter: {proto}.stream eq {n}\n"));
@@ -536,7 +540,7 @@ fn follow_header(out: &mut String, f: &FollowOpts, nodes: Option<(String, String
 fn follow_chunk(out: &mut String, side: Side, bytes: &[u8], offset: u64, fmt: FollowFormat) {
     let indent = if side == Side::Server { "\t" } else { "" };
     match fmt {
-        FollowFormat::Ascii => {
+        FollowFormat::Ascii | FollowFormat::Messages => {
             out.push_str(&format!("{indent}{}\n", bytes.len()));
             let mut line = String::from(indent);
             for &b in bytes {
@@ -579,14 +583,67 @@ fn follow_chunk(out: &mut String, side: Side, bytes: &[u8], offset: u64, fmt: Fo
     }
 }
 
+/// The application messages a frame completed, each with a header line,
+/// its text and the engine's lessons about it.
+fn follow_messages(out: &mut String, p: &Processed, data: &[u8]) {
+    use std::fmt::Write as _;
+    let tdata = p.decoded.transport_data(data);
+    for pdu in &p.ann.app {
+        let bytes = pdu.data(tdata);
+        let mut info = String::new();
+        wirelens_dissectors::app::info(pdu.proto, bytes, &mut info);
+        let dir = if pdu.from_client {
+            "client → server"
+        } else {
+            "server → client"
+        };
+        let frames = if pdu.segments.is_empty() {
+            String::new()
+        } else {
+            let f: Vec<String> = pdu.segments.iter().take(6).map(|(n, _)| format!("#{n}")).collect();
+            let more = match pdu.segments.len() {
+                n if n > 7 => format!(" ... #{} ({n} frames)", pdu.segments.last().map_or(0, |l| l.0)),
+                7 => format!(" #{}", pdu.segments.last().map_or(0, |l| l.0)),
+                _ => String::new(),
+            };
+            format!(", from frames {}{more}", f.join(" "))
+        };
+        let _ = writeln!(
+            out,
+            "── frame {} at {:.6} s, {dir}, {}: {} ({} bytes{frames})",
+            p.meta.number,
+            p.meta.rel_ns as f64 / 1e9,
+            pdu.proto.column_name(),
+            info.trim_end(),
+            bytes.len()
+        );
+        wirelens_dissectors::app::message_text(pdu.proto, bytes, 1024, out);
+        fn lessons(out: &mut String, n: &wirelens_dissectors::AnnotNode) {
+            if n.name.starts_with("wirelens.") {
+                if let Some(t) = &n.text {
+                    let _ = writeln!(out, "   » {t}");
+                }
+            }
+            for c in &n.children {
+                lessons(out, c);
+            }
+        }
+        for n in &pdu.nodes {
+            lessons(out, n);
+        }
+        out.push('\n');
+    }
+}
+
 /// `wirelens follow`: the reassembled payload of one flow, both directions in order.
 pub fn follow(o: &FollowOpts) -> Status {
     let mut r = match open(&o.file) {
         Ok(r) => r,
         Err(s) => return s,
     };
+    let messages = o.format == FollowFormat::Messages;
     let mut engine = Engine::new(Config {
-        detail: false,
+        detail: messages,
         ..o.cfg.clone()
     });
     let mut body = String::new();
@@ -611,6 +668,10 @@ pub fn follow(o: &FollowOpts) -> Status {
                         let (c, s, _) = crate::tcp::orient(a, b, t.syn(), t.ack_flag());
                         nodes = Some((c.to_string(), s.to_string()));
                     }
+                }
+                if messages {
+                    follow_messages(&mut body, &p, data);
+                    return Ok(true);
                 }
                 for (side, piece) in &p.pieces {
                     match piece {
@@ -640,6 +701,10 @@ pub fn follow(o: &FollowOpts) -> Status {
                         nodes = Some((src.clone(), dst));
                     }
                     let side = if src == c { Side::Client } else { Side::Server };
+                    if messages {
+                        follow_messages(&mut body, &p, data);
+                        return Ok(true);
+                    }
                     follow_chunk(&mut body, side, p.decoded.l4_payload(data), 0, o.format);
                 }
             }

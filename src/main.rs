@@ -89,8 +89,8 @@ enum Cmd {
         /// The flow: N or tcp:N for TCP stream N (tcp.stream), udp:N for UDP stream N
         #[arg(long, value_name = "FLOW")]
         flow: String,
-        /// ascii, hex or raw
-        #[arg(long, default_value = "ascii", value_parser = ["ascii", "hex", "raw"])]
+        /// ascii, hex, raw, or messages (HTTP, WebSocket and DNS messages one by one, with what they teach)
+        #[arg(long, default_value = "ascii", value_parser = ["ascii", "hex", "raw", "messages"])]
         format: String,
         #[command(flatten)]
         tcp: TcpArgs,
@@ -252,6 +252,7 @@ fn main() -> ExitCode {
             let format = match format.as_str() {
                 "hex" => FollowFormat::Hex,
                 "raw" => FollowFormat::Raw,
+                "messages" => FollowFormat::Messages,
                 _ => FollowFormat::Ascii,
             };
             commands::follow(&FollowOpts {

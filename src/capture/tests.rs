@@ -1074,7 +1074,8 @@ fn unfinished_exports_leave_nothing_streams_keep_records() {
     let p = dir.path().join("live.pcapng");
     let mut w = PcapWriter::create_stream(&p, WriteFormat::Pcapng, 1, 0).unwrap();
     w.write_packet(Timestamp::new(1, 2), 3, 1, &[1, 2, 3]).unwrap();
-    // Flushed: the temporary file already holds the record.
+    // Flushed (at the latest 100 ms later, or now): the temporary file holds the record.
+    w.flush().unwrap();
     let tmp = w.temp_path().unwrap().to_path_buf();
     let (recs, _, _) = drain(&mut FileReader::open(&tmp).unwrap());
     assert_eq!(recs.len(), 1);

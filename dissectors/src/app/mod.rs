@@ -5,6 +5,8 @@
 //! decompression contexts) comes from the engine as [`AppPdu::nodes`].
 
 use crate::annot::{AppPdu, AppProto};
+use std::fmt::Write as _;
+
 use crate::tree::{NodeId, Tree};
 
 pub mod dns;
@@ -68,5 +70,146 @@ pub fn protocol_names(proto: AppProto) -> &'static str {
         AppProto::Dns | AppProto::DnsTcp => "dns",
         AppProto::Http | AppProto::Sse => "http",
         AppProto::WebSocket => "websocket",
+    }
+}
+
+/// Writes one message as a person reads it, for `follow`: an HTTP head as
+/// sent and its body de-chunked and decoded (text shown, binary summarised),
+/// a WebSocket frame's unmasked payload (a close frame's code and reason), an
+/// event's lines; at most `max` bytes of any body.
+pub fn message_text(proto: AppProto, data: &[u8], max: usize, out: &mut String) {
+    match proto {
+        AppProto::Http => http_text(data, max, out),
+        AppProto::Sse => body_text(data, max, None, out),
+        AppProto::WebSocket => ws_text(data, max, out),
+        AppProto::Dns | AppProto::DnsTcp => {
+            info(proto, data, out);
+            out.push('\n');
+        }
+    }
+}
+
+/// A body as text when it reads as text, else a line saying what it is.
+fn body_text(body: &[u8], max: usize, ctype: Option<&str>, out: &mut String) {
+    body_text_of(body, body.len() as u64, max, ctype, out);
+}
+
+/// `body` holds the first bytes of a body of `total` bytes.
+fn body_text_of(body: &[u8], total: u64, max: usize, ctype: Option<&str>, out: &mut String) {
+    if body.is_empty() {
+        return;
+    }
+    let shown = body.get(..max.min(body.len())).unwrap_or(body);
+    let text = std::str::from_utf8(shown).ok().or_else(|| {
+        // A cut in the middle of a character is not binary.
+        let e = std::str::from_utf8(shown).err()?;
+        (e.error_len().is_none()).then(|| std::str::from_utf8(shown.get(..e.valid_up_to())?).ok())?
+    });
+    match text.filter(|t| t.chars().all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))) {
+        Some(t) => {
+            out.push_str(t);
+            if !t.ends_with('\n') {
+                out.push('\n');
+            }
+            let rest = total.saturating_sub(shown.len() as u64);
+            if rest > 0 {
+                let _ = writeln!(out, "[... {rest} more bytes]");
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "[{total} bytes of binary data{}]",
+                ctype.map(|c| format!(", {c}")).unwrap_or_default()
+            );
+        }
+    }
+}
+
+fn http_text(data: &[u8], max: usize, out: &mut String) {
+    let head = match http::head::parse_head(data, &http::head::HeadLimits::default()) {
+        http::head::HeadStatus::Complete(h) => h,
+        _ => return body_text(data, max, None, out),
+    };
+    let end = head.end().min(data.len());
+    out.push_str(&String::from_utf8_lossy(data.get(..end).unwrap_or(&[])));
+    let raw = data.get(end..).unwrap_or(&[]);
+    let (_, chunked) = http::body::transfer_encoding(&head, data);
+    let ctype = head.get_str(data, "content-type");
+    let coding = head
+        .get(data, "content-encoding")
+        .and_then(http::body::Coding::from_header);
+    // Decoding needs the whole body; showing needs its first `max` bytes.
+    let keep = if coding.is_some() { http::MAX_DECODED } else { max };
+    let dechunked;
+    let (mut body, mut total) = (raw, raw.len() as u64);
+    if chunked {
+        let c = http::body::parse_chunks(raw, 0, keep);
+        total = c.data_len;
+        dechunked = c.data;
+        body = &dechunked;
+    }
+    match coding {
+        Some(c) if !body.is_empty() => {
+            let d = http::body::decode(c, body, http::MAX_DECODED);
+            let _ = writeln!(
+                out,
+                "[{total} bytes {c:?}-decoded to {}{}]",
+                d.data.len(),
+                if d.capped { " and more" } else { "" }
+            );
+            body_text(&d.data, max, ctype.as_deref(), out);
+        }
+        _ => body_text_of(body, total, max, ctype.as_deref(), out),
+    }
+}
+
+fn ws_text(data: &[u8], max: usize, out: &mut String) {
+    let Ok(h) = websocket::Header::parse(data) else {
+        let _ = writeln!(out, "[{} bytes of an incomplete WebSocket frame]", data.len());
+        return;
+    };
+    let mut payload = data.get(h.header_len..).unwrap_or(&[]).to_vec();
+    if let Some(k) = h.mask_key {
+        websocket::unmask(&mut payload, k, 0);
+    }
+    let _ = write!(
+        out,
+        "[{}{}{}] ",
+        websocket::opcode_name(h.opcode),
+        if h.fin { "" } else { ", more follows" },
+        if h.rsv & 4 != 0 { ", compressed" } else { "" }
+    );
+    match h.opcode {
+        8 => {
+            let code = payload
+                .get(..2)
+                .map(|b| u16::from_be_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)]));
+            match code {
+                Some(c) => {
+                    let reason = String::from_utf8_lossy(payload.get(2..).unwrap_or(&[]));
+                    let _ = writeln!(
+                        out,
+                        "{c} {} ({}) {reason}",
+                        websocket::close_code_name(c),
+                        websocket::close_code_meaning(c)
+                    );
+                }
+                None => out.push_str("no status code\n"),
+            }
+        }
+        _ if h.rsv & 4 != 0 => {
+            let _ = writeln!(
+                out,
+                "{} compressed bytes (the tree shows the inflated message)",
+                payload.len()
+            );
+        }
+        _ => {
+            if payload.is_empty() {
+                out.push('\n');
+            }
+            body_text(&payload, max, None, out);
+        }
     }
 }
