@@ -850,6 +850,7 @@ fn tcp_summary(c: &TcpConn, vlan: u16, reason: &'static str) -> FlowSummary {
         vlan: (vlan != 0).then_some(vlan),
         reused_after_s: c.reuse_after.map(secs),
         end: reason,
+        dns: None,
     }
 }
 
@@ -894,5 +895,6 @@ fn udp_summary(u: &UdpFlow, vlan: u16, reason: &'static str) -> FlowSummary {
         vlan: (vlan != 0).then_some(vlan),
         reused_after_s: None,
         end: reason,
+        dns: None,
     }
 }

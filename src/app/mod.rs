@@ -12,6 +12,8 @@
 
 use wirelens_dissectors::AppPdu;
 
+pub mod dns;
+
 use crate::export::FlowSummary;
 use crate::tcp::stream::StreamDissector;
 

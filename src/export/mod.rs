@@ -62,6 +62,9 @@ pub struct FlowSummary {
     pub reused_after_s: Option<f64>,
     /// Why the summary was written: `ended`, `capture_end`, `port_reuse`, `evicted`.
     pub end: &'static str,
+    /// DNS queries of the flow (with `app` = `dns`, `mdns` or `llmnr`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Vec<crate::app::dns::DnsQuery>>,
 }
 
 /// Output formats of `flows`.

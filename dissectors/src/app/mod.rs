@@ -17,6 +17,8 @@ pub fn tree(t: &mut Tree, proto: AppProto, data: &[u8], base: usize) -> NodeId {
     match proto {
         AppProto::Dns => dns::tree(t, data, base, false),
         AppProto::DnsTcp => dns::tree(t, data, base, true),
+        AppProto::Mdns => dns::tree_as(t, data, base, false, dns::Flavor::Mdns),
+        AppProto::Llmnr => dns::tree_as(t, data, base, false, dns::Flavor::Llmnr),
         AppProto::Http => http::tree(t, data, base),
         AppProto::Sse => http::sse_tree(t, data, base),
         AppProto::WebSocket => websocket::tree(t, data, base),
@@ -28,6 +30,8 @@ pub fn info(proto: AppProto, data: &[u8], out: &mut String) {
     match proto {
         AppProto::Dns => dns::info(data, false, out),
         AppProto::DnsTcp => dns::info(data, true, out),
+        AppProto::Mdns => dns::info_as(data, false, dns::Flavor::Mdns, out),
+        AppProto::Llmnr => dns::info_as(data, false, dns::Flavor::Llmnr, out),
         AppProto::Http => http::info(data, out),
         AppProto::Sse => http::sse_info(data, out),
         AppProto::WebSocket => websocket::info(data, out),
@@ -51,6 +55,8 @@ pub fn infos(pdus: &[AppPdu], tdata: &[u8], out: &mut String) {
 pub fn protocol_names(proto: AppProto) -> &'static str {
     match proto {
         AppProto::Dns | AppProto::DnsTcp => "dns",
+        AppProto::Mdns => "mdns",
+        AppProto::Llmnr => "llmnr",
         AppProto::Http | AppProto::Sse => "http",
         AppProto::WebSocket => "websocket",
     }

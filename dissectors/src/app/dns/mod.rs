@@ -1,0 +1,205 @@
+//! DNS (RFC 1035 and successors), also as multicast DNS (RFC 6762) and
+//! LLMNR (RFC 4795), which share its wire format and Wireshark's `dns.*`
+//! fields.
+//!
+//! [`wire`] parses a message with nom into typed parts that keep their byte
+//! ranges (names decompressed, with the pointers they followed); the tree
+//! and the Info column are built from that, laid out as `tshark -V` lays
+//! them out. Typed record data is also available decoded by hickory-proto
+//! ([`typed_rdata`]), which the engine uses for its answers and the tree
+//! for a second opinion on each record's data.
+//!
+//! Over TCP a message starts with its 2-byte length (`dns.length`).
+
+use std::fmt::Write as _;
+
+use hickory_proto::rr::{RData, RecordType};
+use hickory_proto::serialize::binary::{BinDecoder, Restrict};
+
+use crate::tree::{NodeId, Tree};
+
+pub mod tables;
+mod view;
+pub mod wire;
+
+pub use view::show_bytes;
+pub use wire::{parse, Fault, Header, Message, Name, NameIssue, Question, Rdata, Record, Section};
+
+/// Which protocol of the DNS family a message belongs to (by its port).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Flavor {
+    #[default]
+    Dns,
+    /// Multicast DNS (UDP 5353): the top bit of a class is QU / cache-flush.
+    Mdns,
+    /// Link-Local Multicast Name Resolution (UDP 5355): flags C and T.
+    Llmnr,
+}
+
+impl Flavor {
+    /// The protocol's filter name.
+    pub fn root_name(self) -> &'static str {
+        match self {
+            Flavor::Dns => "dns",
+            Flavor::Mdns => "mdns",
+            Flavor::Llmnr => "llmnr",
+        }
+    }
+    /// The title of its tree.
+    pub fn title(self) -> &'static str {
+        match self {
+            Flavor::Dns => "Domain Name System",
+            Flavor::Mdns => "Multicast Domain Name System",
+            Flavor::Llmnr => "Link-local Multicast Name Resolution",
+        }
+    }
+    /// The flavor of a UDP datagram between these ports (`None`: not DNS).
+    pub fn of_udp_ports(sport: u16, dport: u16) -> Option<Flavor> {
+        let is = |p| sport == p || dport == p;
+        if is(53) {
+            Some(Flavor::Dns)
+        } else if is(5353) {
+            Some(Flavor::Mdns)
+        } else if is(5355) {
+            Some(Flavor::Llmnr)
+        } else {
+            None
+        }
+    }
+}
+
+/// The message inside `data[base..]` and where it starts in `data`, plus the
+/// TCP length prefix when `over_tcp`.
+pub fn split(data: &[u8], base: usize, over_tcp: bool) -> (&[u8], usize, Option<u16>) {
+    let rest = data.get(base..).unwrap_or(&[]);
+    if !over_tcp {
+        return (rest, base, None);
+    }
+    let Some(len) = wire::u16_at(rest, 0) else {
+        return (&[], base.saturating_add(rest.len()), None);
+    };
+    let body = rest.get(2..).unwrap_or(&[]);
+    let body = body.get(..usize::from(len)).unwrap_or(body);
+    (body, base.saturating_add(2), Some(len))
+}
+
+/// Adds a DNS message's fields; `over_tcp` when it starts with the 2-byte length.
+pub fn tree(t: &mut Tree, data: &[u8], base: usize, over_tcp: bool) -> NodeId {
+    tree_as(t, data, base, over_tcp, Flavor::Dns)
+}
+
+/// [`tree`] for one flavor of the DNS family.
+pub fn tree_as(t: &mut Tree, data: &[u8], base: usize, over_tcp: bool, flavor: Flavor) -> NodeId {
+    let (m, o, tcp_len) = split(data, base, over_tcp);
+    let msg = parse(m);
+    let root_len = o.saturating_add(m.len()).saturating_sub(base);
+    let mut v = view::View { t, m, o, flavor };
+    v.build(base, root_len, tcp_len, &msg)
+}
+
+/// The Info column of a DNS message.
+pub fn info(data: &[u8], over_tcp: bool, out: &mut String) {
+    info_as(data, over_tcp, Flavor::Dns, out)
+}
+
+/// [`info`] for one flavor of the DNS family.
+pub fn info_as(data: &[u8], over_tcp: bool, flavor: Flavor, out: &mut String) {
+    let (m, _, _) = split(data, 0, over_tcp);
+    info_of(m, &parse(m), flavor, out);
+}
+
+/// The Info column of a parsed message `msg` of bytes `m`, as tshark writes it.
+pub fn info_of(m: &[u8], msg: &Message, flavor: Flavor, out: &mut String) {
+    if m.len() < 2 {
+        out.push_str("[Malformed Packet]");
+        return;
+    }
+    let h = msg.header;
+    let (op, resp) = if m.len() >= 4 { (h.opcode(), h.is_response()) } else { (0, false) };
+    match tables::opcode_name(op) {
+        Some(n) => out.push_str(n),
+        None => {
+            let _ = write!(out, "Unknown operation ({op})");
+        }
+    }
+    if resp {
+        out.push_str(" response");
+    }
+    let _ = write!(out, " 0x{:04x}", h.id);
+    if resp && h.rcode() != 0 {
+        out.push(' ');
+        out.push_str(&view::rcode_info(h.rcode()));
+    }
+    for q in &msg.questions {
+        let _ = write!(out, " {} {}", tables::type_name(q.qtype), q.name.text);
+        if flavor == Flavor::Mdns {
+            out.push_str(if q.qclass & 0x8000 != 0 {
+                ", \"QU\" question"
+            } else {
+                ", \"QM\" question"
+            });
+        }
+    }
+    for r in &msg.records {
+        out.push(' ');
+        out.push_str(&tables::type_name(r.rtype));
+        if flavor == Flavor::Mdns && !r.is_opt() && r.class & 0x8000 != 0 {
+            out.push_str(", cache flush");
+        }
+        if !r.is_cut() && r.rdlen > 0 {
+            out.push_str(&view::info_suffix(m, r, &r.name));
+        }
+    }
+    if msg.fault.is_some() || msg.capped {
+        out.push_str("[Malformed Packet]");
+    }
+}
+
+/// A record's data decoded by hickory-proto, or why it could not be. `m`
+/// is the whole message (names in the data may point anywhere in it).
+pub fn typed_rdata(m: &[u8], r: &Record) -> Result<RData, String> {
+    if r.is_cut() {
+        return Err("the record data is cut short".into());
+    }
+    let start = u16::try_from(r.rdata.start).map_err(|_| "record data beyond 64 KiB".to_string())?;
+    if usize::from(start) > m.len() {
+        return Err("record data beyond the message".into());
+    }
+    let d = BinDecoder::new(m);
+    let mut d = d.clone(start);
+    RData::read(&mut d, RecordType::from(r.rtype), Restrict::new(r.rdlen)).map_err(|e| e.to_string())
+}
+
+/// A record's data in presentation form (zone-file style, by hickory-proto),
+/// falling back to Wireshark's text for names and addresses.
+pub fn rdata_text(m: &[u8], r: &Record) -> String {
+    match &r.data {
+        Rdata::A(a) => return a.to_string(),
+        Rdata::Aaaa(a) => return a.to_string(),
+        Rdata::Name(n) => return n.text.clone(),
+        _ => {}
+    }
+    if r.is_opt() {
+        return String::new();
+    }
+    match typed_rdata(m, r) {
+        Ok(rd) => {
+            let mut s = String::new();
+            // OPT has no presentation form (its Display fails): never `to_string()`.
+            let _ = write!(s, "{rd}");
+            s
+        }
+        Err(_) => {
+            let mut s = String::from("\\# ");
+            let _ = write!(s, "{}", r.rdata.len());
+            if !r.rdata.is_empty() {
+                s.push(' ');
+                crate::tree::write_hex(&mut s, m.get(r.rdata.clone()).unwrap_or(&[]), None);
+            }
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
