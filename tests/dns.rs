@@ -59,12 +59,10 @@ impl Harness {
         let mut p = self.engine.ingest(rec);
         let Some((src, dst)) = endpoints(&p) else { return p };
         // The server is the end on a DNS port (the destination when both are).
-        let (client, server) = if DNS_PORTS.contains(&dst.port()) {
-            (src, dst)
-        } else if DNS_PORTS.contains(&src.port()) {
+        let (client, server) = if DNS_PORTS.contains(&src.port()) && !DNS_PORTS.contains(&dst.port()) {
             (dst, src)
         } else {
-            return p;
+            (src, dst)
         };
         let frame = p.meta.number;
         let ts = p.meta.ts_ns();
@@ -337,7 +335,14 @@ fn compare(path: &Path, fields: &[&str]) -> (u64, u64, Vec<String>) {
             if same {
                 agree += 1;
             } else {
-                bad.push(format!("{} frame {} {f}: tshark {a:?} wirelens {b:?}", path.display(), i + 1));
+                let cut = |s: &str| s.chars().take(160).collect::<String>();
+                bad.push(format!(
+                    "{} frame {} {f}: tshark {:?} wirelens {:?}",
+                    path.display(),
+                    i + 1,
+                    cut(a),
+                    cut(b)
+                ));
             }
         }
     }

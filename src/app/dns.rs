@@ -215,8 +215,8 @@ impl DnsBook {
         frame: u64,
         ts_ns: i64,
     ) -> Option<AppPdu> {
-        let flavor = Flavor::of_udp_ports(at.server.port(), at.client.port())?;
         let m = tdata.get(payload.clone())?;
+        let flavor = Flavor::of_udp(at.server.port(), at.client.port(), m)?;
         if m.is_empty() {
             return None;
         }
@@ -282,7 +282,8 @@ impl DnsBook {
     fn message(&mut self, key: FlowKey, at: &DnsWhere, flavor: Flavor, m: &[u8], frame: u64, ts: i64) -> Vec<AnnotNode> {
         let msg = d::parse(m);
         let mut nodes = Vec::new();
-        if msg.header_len < d::wire::HEADER_LEN {
+        // Like Wireshark, a message that did not parse to its end takes no part in pairing.
+        if !msg.is_complete() {
             return nodes;
         }
         let h = msg.header;

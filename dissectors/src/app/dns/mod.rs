@@ -53,6 +53,16 @@ impl Flavor {
             Flavor::Llmnr => "Link-local Multicast Name Resolution",
         }
     }
+    /// The flavor of a UDP datagram: by its ports first (53, 5353, 5355 on
+    /// either side), else DNS when both ports are unprivileged and the
+    /// payload [`looks_like_dns`] (Wireshark's UDP heuristic accepts such
+    /// messages on any port). `None`: not DNS.
+    pub fn of_udp(sport: u16, dport: u16, payload: &[u8]) -> Option<Flavor> {
+        Flavor::of_udp_ports(sport, dport).or_else(|| {
+            (sport >= 1024 && dport >= 1024 && looks_like_dns(payload)).then_some(Flavor::Dns)
+        })
+    }
+
     /// The flavor of a UDP datagram between these ports (`None`: not DNS).
     pub fn of_udp_ports(sport: u16, dport: u16) -> Option<Flavor> {
         let is = |p| sport == p || dport == p;
@@ -65,6 +75,39 @@ impl Flavor {
         } else {
             None
         }
+    }
+}
+
+/// Whether a UDP payload on a port not assigned to DNS is most likely a DNS
+/// message: a standard query or response with counts a real one has (a
+/// query asks one question and carries no records; a response has at most
+/// one question, 100 answers and 10 authority records; at most 10
+/// additional records either way; not both zero questions and answers).
+pub fn looks_like_dns(m: &[u8]) -> bool {
+    if m.len() <= wire::HEADER_LEN {
+        return false;
+    }
+    let h = parse_header(m);
+    if h.opcode() != 0 || h.arcount > 10 || u32::from(h.qdcount) + u32::from(h.ancount) == 0 {
+        return false;
+    }
+    let counts_ok = if h.is_response() {
+        h.qdcount <= 1 && h.ancount <= 100 && h.nscount <= 10
+    } else {
+        h.qdcount == 1 && h.ancount == 0 && h.nscount == 0
+    };
+    counts_ok
+}
+
+fn parse_header(m: &[u8]) -> Header {
+    let w = |o| wire::u16_at(m, o).unwrap_or(0);
+    Header {
+        id: w(0),
+        flags: w(2),
+        qdcount: w(4),
+        ancount: w(6),
+        nscount: w(8),
+        arcount: w(10),
     }
 }
 
@@ -110,12 +153,12 @@ pub fn info_as(data: &[u8], over_tcp: bool, flavor: Flavor, out: &mut String) {
 
 /// The Info column of a parsed message `msg` of bytes `m`, as tshark writes it.
 pub fn info_of(m: &[u8], msg: &Message, flavor: Flavor, out: &mut String) {
-    if m.len() < 2 {
+    if m.len() < 4 {
         out.push_str("[Malformed Packet]");
         return;
     }
     let h = msg.header;
-    let (op, resp) = if m.len() >= 4 { (h.opcode(), h.is_response()) } else { (0, false) };
+    let (op, resp) = (h.opcode(), h.is_response());
     match tables::opcode_name(op) {
         Some(n) => out.push_str(n),
         None => {

@@ -57,6 +57,16 @@ impl View<'_> {
         show_bytes(self.m.get(r.clone()).unwrap_or(&[]))
     }
 
+    /// A bytes field shown as plain hex, as Wireshark shows DNS bytes.
+    fn hexbytes(&mut self, parent: NodeId, name: &'static str, label: &'static str, at: usize, len: usize) -> NodeId {
+        let id = self.t.bytes(parent, name, label, at, len);
+        let rel = at.saturating_sub(self.o);
+        let mut s = String::with_capacity(len * 2);
+        crate::tree::write_hex(&mut s, self.m.get(rel..rel.saturating_add(len)).unwrap_or(&[]), None);
+        self.t.set_text(id, s);
+        id
+    }
+
     fn txt(&mut self, parent: NodeId, text: impl Into<Box<str>>, r: Range<usize>) -> NodeId {
         let at = self.at(r.start);
         self.t.text(Some(parent), "", text, at, r.len())
@@ -96,6 +106,7 @@ impl View<'_> {
     pub fn build(&mut self, root_at: usize, root_len: usize, tcp_len: Option<u16>, msg: &Message) -> NodeId {
         let h = msg.header;
         let resp = self.m.len() >= 4 && h.is_response();
+        let _ = h;
         let title = format!("{} ({})", self.flavor.title(), tfs(resp, "response", "query"));
         let root = self.t.text(None, self.flavor.root_name(), title, root_at, root_len);
         if let Some(len) = tcp_len {
@@ -109,7 +120,7 @@ impl View<'_> {
             let n = x.len();
             let node = self.txt(root, format!("Extraneous Data ({n} bytes)"), x.clone());
             let at = self.at(x.start);
-            self.t.bytes(node, "dns.extraneous.data", "Extraneous Data Bytes", at, n);
+            self.hexbytes(node, "dns.extraneous.data", "Extraneous Data Bytes", at, n);
             let l = self.t.add(
                 Some(node),
                 "dns.extraneous.length",
@@ -134,12 +145,12 @@ impl View<'_> {
                 0,
             );
         }
-        if let Some(f) = msg.fault {
+        if let Some(f) = &msg.fault {
             let at = self.at(f.at().min(self.m.len()));
             let n = self.t.text(None, "_ws.malformed", "[Malformed Packet: DNS]", at, 0);
             let why = match f {
                 Fault::Truncated { .. } => format!("Malformed Packet: DNS message cut short: {f}"),
-                Fault::BadLabel { .. } => format!("Malformed Packet: DNS {f}"),
+                Fault::BadLabel { .. } | Fault::BadData { .. } => format!("Malformed Packet: DNS {f}"),
             };
             self.t.set_expert(n, Severity::Error, "_ws.malformed", why.clone());
             self.t.expert(n, Severity::Error, "_ws.malformed", why, at, 0);
@@ -150,13 +161,12 @@ impl View<'_> {
     fn header(&mut self, root: NodeId, msg: &Message) {
         let h = msg.header;
         let have = self.m.len();
-        if have >= 2 {
-            let at = self.at(0);
-            self.t.hex(root, "dns.id", "Transaction ID", u64::from(h.id), 4, at, 2);
-        }
+        // Wireshark reads the id and the flags before it shows either.
         if have < 4 {
             return;
         }
+        let at = self.at(0);
+        self.t.hex(root, "dns.id", "Transaction ID", u64::from(h.id), 4, at, 2);
         let f = h.flags;
         let resp = h.is_response();
         let op = h.opcode();
@@ -400,6 +410,21 @@ impl View<'_> {
     }
 
     fn record(&mut self, sec: NodeId, r: &Record, msg: &Message) {
+        if r.is_cut() {
+            // Wireshark shows no part of a record whose data is cut short;
+            // a text line says what it was (the malformed node says where).
+            let line = format!(
+                "{}: type {}, class {} (data cut short: {} bytes announced, {} present)",
+                r.name.text,
+                type_name(r.rtype),
+                self.class_short(r.class),
+                r.rdlen,
+                r.rdata.len()
+            );
+            let node = self.txt(sec, line, r.span());
+            self.name_notes(node, &r.name);
+            return;
+        }
         let mut line = format!("{}: type {}", r.name.text, type_name(r.rtype));
         if !r.is_opt() {
             let _ = write!(line, ", class {}", self.class_short(r.class));
@@ -429,7 +454,16 @@ impl View<'_> {
         let ty = self.uint(node, "dns.resp.type", "Type", u64::from(r.rtype), f, 2);
         self.t.set_text(ty, type_field(r.rtype));
         if r.is_opt() {
-            self.uint(node, "dns.rr.udp_payload_size", "UDP payload size", u64::from(r.class), f + 2, 2);
+            if self.flavor == Flavor::Mdns {
+                let at = self.at(f + 2);
+                let c = r.class & 0x7fff;
+                let id = self.t.bits(node, "dns.rr.udp_payload_size", "UDP payload size", Value::UInt(u64::from(c)), 16, 0x7fff, at, 2);
+                self.t.set_text(id, format!("0x{c:04x}"));
+                let b = self.t.bits(node, "dns.resp.cache_flush", "Cache flush", Value::Bool(r.class & 0x8000 != 0), 16, 0x8000, at, 2);
+                self.t.set_text(b, tfs(r.class & 0x8000 != 0, "True", "False"));
+            } else {
+                self.uint(node, "dns.rr.udp_payload_size", "UDP payload size", u64::from(r.class), f + 2, 2);
+            }
             let at = self.at(f + 4);
             self.t.hex(node, "dns.resp.ext_rcode", "Higher bits in extended RCODE", u64::from(r.ext_rcode()), 2, at, 1);
             if msg.header.is_response() && r.ext_rcode() != 0 {
@@ -604,16 +638,49 @@ impl View<'_> {
                 }
                 r.rdata.end
             }
+            Rdata::Naptr {
+                order,
+                preference,
+                flags,
+                service,
+                regex,
+                replacement,
+            } => {
+                self.uint(node, "dns.naptr.order", "Order", u64::from(*order), s, 2);
+                self.uint(node, "dns.naptr.preference", "Preference", u64::from(*preference), s + 2, 2);
+                for (lf, ll, sf, sl, r) in [
+                    ("dns.naptr.flags_length", "Flags Length", "dns.naptr.flags", "Flags", flags),
+                    ("dns.naptr.service_length", "Service Length", "dns.naptr.service", "Service", service),
+                    ("dns.naptr.regex_length", "Regex Length", "dns.naptr.regex", "Regex", regex),
+                ] {
+                    self.uint(node, lf, ll, r.len() as u64, r.start.saturating_sub(1), 1);
+                    let v = self.bytes_str(r);
+                    self.string(node, sf, sl, v, r.clone());
+                }
+                let at = self.at(replacement.at);
+                let l = self.t.uint(
+                    node,
+                    "dns.naptr.replacement_length",
+                    "Replacement Length",
+                    replacement.shown_len() as u64,
+                    at,
+                    replacement.len,
+                );
+                self.t.set_generated(l);
+                self.name(node, "dns.naptr.replacement", "Replacement", replacement);
+                replacement.span().end
+            }
         };
         match &r.data {
             Rdata::Null => {
                 let at = self.at(s);
-                self.t.bytes(node, "dns.null", "Null (data)", at, r.rdata.len());
+                self.hexbytes(node, "dns.null", "Null (data)", at, r.rdata.len());
             }
             Rdata::Raw => {
                 let at = self.at(s);
                 if r.rtype == 47 {
                     self.nsec(node, r);
+                } else if (r.rtype == 50 || r.rtype == 51) && self.nsec3(node, r) {
                 } else {
                     self.t.expert(
                         node,
@@ -623,7 +690,7 @@ impl View<'_> {
                         at,
                         r.rdata.len(),
                     );
-                    self.t.bytes(node, "dns.data", "Data", at, r.rdata.len());
+                    self.hexbytes(node, "dns.data", "Data", at, r.rdata.len());
                 }
             }
             Rdata::Bad(why) => {
@@ -636,10 +703,22 @@ impl View<'_> {
                     at,
                     r.rdata.len(),
                 );
-                self.t.bytes(node, "dns.data", "Data", at, r.rdata.len());
+                self.hexbytes(node, "dns.data", "Data", at, r.rdata.len());
             }
             _ => {
-                self.check_rdata(node, r, used_to);
+                if let Some(why) = wire::rdata_fault(self.m, r) {
+                    let at = self.at(r.rdata.start);
+                    self.t.expert(
+                        node,
+                        Severity::Warning,
+                        "wirelens.dns.rdata_malformed",
+                        format!("Malformed {} data: {why}", type_name(r.rtype)),
+                        at,
+                        r.rdata.len(),
+                    );
+                } else {
+                    self.check_rdata(node, r, used_to);
+                }
             }
         }
     }
@@ -689,27 +768,74 @@ impl View<'_> {
     fn nsec(&mut self, node: NodeId, r: &Record) {
         let Ok(next) = wire::read_name(self.m, r.rdata.start) else {
             let at = self.at(r.rdata.start);
-            self.t.bytes(node, "dns.data", "Data", at, r.rdata.len());
+            self.hexbytes(node, "dns.data", "Data", at, r.rdata.len());
             return;
         };
         self.name(node, "dns.nsec.next_domain_name", "Next Domain Name", &next);
-        let mut at = next.span().end;
-        while at.saturating_add(2) <= r.rdata.end {
+        self.type_bitmap(node, next.span().end, r.rdata.end);
+    }
+
+    /// The type bit maps of NSEC and NSEC3 (RFC 4034 section 4.1.2).
+    fn type_bitmap(&mut self, node: NodeId, mut at: usize, end: usize) {
+        while at.saturating_add(2) <= end {
             let (Some(win), Some(len)) = (u8_at(self.m, at), u8_at(self.m, at + 1)) else { break };
             let from = at + 2;
-            let to = from.saturating_add(usize::from(len)).min(r.rdata.end);
+            let to = from.saturating_add(usize::from(len)).min(end);
             for (i, byte) in self.m.get(from..to).unwrap_or(&[]).iter().enumerate() {
                 for bit in 0..8u16 {
                     if byte & (0x80 >> bit) != 0 {
-                        let ty = u16::from(win) * 256 + (i as u16) * 8 + bit;
+                        let ty = (u16::from(win) << 8) | (((i as u16) << 3) + bit);
                         let long = type_field(ty);
                         let text = long.strip_suffix(&format!(" ({ty})")).unwrap_or(&long).to_string();
-                        self.txt(node, format!("RR type in bit map: {text}"), from + i..from + i + 1);
+                        let id = self.uint(node, "dns.resp.type", "RR type in bit map", u64::from(ty), from + i, 1);
+                        self.t.set_text(id, text);
                     }
                 }
             }
             at = from.saturating_add(usize::from(len));
         }
+    }
+
+    /// NSEC3 and NSEC3PARAM (RFC 5155); false when the data is too short.
+    fn nsec3(&mut self, node: NodeId, r: &Record) -> bool {
+        let s = r.rdata.start;
+        let e = r.rdata.end;
+        let (Some(alg), Some(flags), Some(iter), Some(slen)) =
+            (u8_at(self.m, s), u8_at(self.m, s + 1), u16_at(self.m, s + 2), u8_at(self.m, s + 4))
+        else {
+            return false;
+        };
+        let salt = s + 5..s + 5 + usize::from(slen);
+        if salt.end > e {
+            return false;
+        }
+        let hash_at = salt.end;
+        let hlen = if r.rtype == 50 { u8_at(self.m, hash_at).filter(|_| hash_at < e) } else { Some(0) };
+        let Some(hlen) = hlen else { return false };
+        let hash = hash_at + 1..hash_at + 1 + usize::from(hlen);
+        if r.rtype == 50 && hash.end > e {
+            return false;
+        }
+        let id = self.uint(node, "dns.nsec3.algo", "Hash algorithm", u64::from(alg), s, 1);
+        self.t.set_text(id, format!("{} ({alg})", tables::nsec3_hash_name(alg)));
+        let fl = self.uint(node, "dns.nsec3.flags", "NSEC3 flags", u64::from(flags), s + 1, 1);
+        if r.rtype == 50 && flags & 1 != 0 {
+            let at = self.at(s + 1);
+            let b = self.t.bits(fl, "dns.nsec3.flags.opt_out", "NSEC3 Opt-out flag", Value::Bool(true), 8, 1, at, 1);
+            self.t.set_text(b, "Additional insecure delegations allowed");
+        }
+        self.uint(node, "dns.nsec3.iterations", "NSEC3 iterations", u64::from(iter), s + 2, 2);
+        self.uint(node, "dns.nsec3.salt_length", "Salt length", u64::from(slen), s + 4, 1);
+        self.missing_or_bytes(node, "dns.nsec3.salt_value", "Salt value", salt);
+        if r.rtype == 51 {
+            return true;
+        }
+        self.uint(node, "dns.nsec3.hash_length", "Hash length", u64::from(hlen), hash_at, 1);
+        let h = base32hex(self.m.get(hash.clone()).unwrap_or(&[]));
+        let id = self.string(node, "dns.nsec3.hash_value", "Next hashed owner", h, hash.clone());
+        self.t.set_generated(id);
+        self.type_bitmap(node, hash.end, e);
+        true
     }
 
     fn svc_param(&mut self, node: NodeId, p: &SvcParam) {
@@ -736,13 +862,16 @@ impl View<'_> {
                 while o < v.end {
                     let n = usize::from(u8_at(self.m, o).unwrap_or(0));
                     self.uint(pn, "dns.svcb.svcparam.alpn.length", "ALPN length", n as u64, o, 1);
-                    let r = o + 1..(o + 1 + n).min(v.end);
+                    if o + 1 + n > v.end {
+                        break;
+                    }
+                    let r = o + 1..o + 1 + n;
                     let s = self.bytes_str(&r);
                     self.string(pn, "dns.svcb.svcparam.alpn", "ALPN", s, r);
                     o += 1 + n;
                 }
             }
-            3 if v.len() == 2 => {
+            3 if v.len() >= 2 => {
                 let port = u16_at(self.m, v.start).unwrap_or(0);
                 self.uint(pn, "dns.svcb.svcparam.port", "Port", u64::from(port), v.start, 2);
             }
@@ -761,7 +890,7 @@ impl View<'_> {
             }
             5 => {
                 let at = self.at(v.start);
-                let id = self.t.bytes(pn, "dns.svcb.svcparam.echconfig", "ECHConfig", at, v.len());
+                let id = self.hexbytes(pn, "dns.svcb.svcparam.echconfig", "ECHConfig", at, v.len());
                 self.t.set_text(id, base64(value));
             }
             6 => {
@@ -775,7 +904,7 @@ impl View<'_> {
             2 | 65535 => {}
             _ => {
                 let at = self.at(v.start);
-                self.t.bytes(pn, "dns.svcb.svcparam.value", "SvcParamValue", at, v.len());
+                self.hexbytes(pn, "dns.svcb.svcparam.value", "SvcParamValue", at, v.len());
             }
         }
     }
@@ -791,15 +920,19 @@ impl View<'_> {
         self.missing_or_bytes(on, "dns.opt.data", "Option Data", d.clone());
         let data = self.m.get(d.clone()).unwrap_or(&[]);
         match o.code {
-            8 if d.len() >= 4 => {
+            8 if d.len() < 4 => {
+                if let Some(family) = u16_at(self.m, d.start).filter(|_| d.len() >= 2) {
+                    let f = self.uint(on, "dns.opt.client.family", "Family", u64::from(family), d.start, 2);
+                    self.t.set_text(f, format!("{} ({family})", family_name(family)));
+                }
+                if let Some(src) = u8_at(self.m, d.start + 2).filter(|_| d.len() >= 3) {
+                    self.uint(on, "dns.opt.client.netmask", "Source Netmask", u64::from(src), d.start + 2, 1);
+                }
+            }
+            8 => {
                 let family = u16_at(self.m, d.start).unwrap_or(0);
                 let f = self.uint(on, "dns.opt.client.family", "Family", u64::from(family), d.start, 2);
-                let fname = match family {
-                    1 => "IPv4",
-                    2 => "IPv6",
-                    _ => "Unknown",
-                };
-                self.t.set_text(f, format!("{fname} ({family})"));
+                self.t.set_text(f, format!("{} ({family})", family_name(family)));
                 let src = u8_at(self.m, d.start + 2).unwrap_or(0);
                 self.uint(on, "dns.opt.client.netmask", "Source Netmask", u64::from(src), d.start + 2, 1);
                 self.uint(on, "dns.opt.client.scope", "Scope Netmask", u64::from(u8_at(self.m, d.start + 3).unwrap_or(0)), d.start + 3, 1);
@@ -822,7 +955,7 @@ impl View<'_> {
                         self.t.add(Some(on), "dns.opt.client.addr6", "Client Subnet", Value::Ipv6(Ipv6Addr::from(b)), at, a.len());
                     }
                     1 | 2 => {
-                        let id = self.t.bytes(on, "dns.opt.client.addr", "Client Subnet", at, a.len());
+                        let id = self.hexbytes(on, "dns.opt.client.addr", "Client Subnet", at, a.len());
                         self.t.expert(
                             id,
                             Severity::Warning,
@@ -833,7 +966,7 @@ impl View<'_> {
                         );
                     }
                     _ => {
-                        self.t.bytes(on, "dns.opt.client.addr", "Client Subnet", at, a.len());
+                        self.hexbytes(on, "dns.opt.client.addr", "Client Subnet", at, a.len());
                     }
                 }
                 let need = (usize::from(src) + 7) / 8;
@@ -853,7 +986,7 @@ impl View<'_> {
             }
             10 if d.len() >= 8 => {
                 let at = self.at(d.start);
-                self.t.bytes(on, "dns.opt.cookie.client", "Client Cookie", at, 8);
+                self.hexbytes(on, "dns.opt.cookie.client", "Client Cookie", at, 8);
                 self.missing_or_bytes(on, "dns.opt.cookie.server", "Server Cookie", d.start + 8..d.end);
             }
             11 if d.len() == 2 => {
@@ -862,7 +995,7 @@ impl View<'_> {
             }
             12 if !d.is_empty() => {
                 let at = self.at(d.start);
-                self.t.bytes(on, "dns.opt.padding", "Padding", at, d.len());
+                self.hexbytes(on, "dns.opt.padding", "Padding", at, d.len());
             }
             13 if !d.is_empty() => {
                 // A name in wire form, not compressed: shown label by label like Wireshark.
@@ -900,8 +1033,16 @@ impl View<'_> {
         if r.is_empty() {
             self.t.string(parent, field, label, "<MISSING>", at, 0);
         } else {
-            self.t.bytes(parent, field, label, at, r.len());
+            self.hexbytes(parent, field, label, at, r.len());
         }
+    }
+}
+
+fn family_name(f: u16) -> &'static str {
+    match f {
+        1 => "IPv4",
+        2 => "IPv6",
+        _ => "Unknown",
     }
 }
 
@@ -948,6 +1089,15 @@ fn line_suffix(m: &[u8], r: &Record) -> String {
             _ => format!(", mr {}", n.text),
         },
         Rdata::Soa { mname, .. } => format!(", mname {}", mname.text),
+        Rdata::Naptr {
+            order,
+            preference,
+            flags,
+            ..
+        } => format!(
+            ", order {order}, preference {preference}, flags {}",
+            show_bytes(m.get(flags.clone()).unwrap_or(&[]))
+        ),
         Rdata::Mx { preference, exchange } => format!(", preference {preference}, mx {}", exchange.text),
         Rdata::Srv {
             priority,
@@ -975,6 +1125,15 @@ pub(super) fn info_suffix(m: &[u8], r: &Record, owner: &Name) -> String {
         Rdata::Aaaa(a) => format!(" {a}"),
         Rdata::Name(n) => format!(" {}", n.text),
         Rdata::Soa { mname, .. } => format!(" {}", mname.text),
+        Rdata::Naptr {
+            order,
+            preference,
+            flags,
+            ..
+        } => format!(
+            " {order} {preference} {}",
+            show_bytes(m.get(flags.clone()).unwrap_or(&[]))
+        ),
         Rdata::Mx { preference, exchange } => format!(" {preference} {}", exchange.text),
         Rdata::Srv {
             priority,
@@ -988,6 +1147,17 @@ pub(super) fn info_suffix(m: &[u8], r: &Record, owner: &Name) -> String {
             show_bytes(m.get(os.clone()).unwrap_or(&[]))
         ),
         Rdata::Null => format!(" {}", owner.text),
+        Rdata::Raw if r.rtype == 51 => format!(" {}", owner.text),
+        Rdata::Raw if r.rtype == 11 && r.rdata.len() >= 4 => {
+            let b = m.get(r.rdata.start..r.rdata.start + 4).unwrap_or(&[0; 4]);
+            let a = Ipv4Addr::new(
+                b.first().copied().unwrap_or(0),
+                b.get(1).copied().unwrap_or(0),
+                b.get(2).copied().unwrap_or(0),
+                b.get(3).copied().unwrap_or(0),
+            );
+            format!(" {a}")
+        }
         Rdata::Raw if r.rtype == 47 => match wire::read_name(m, r.rdata.start) {
             Ok(n) => format!(" {}", n.text),
             Err(_) => String::new(),
@@ -1048,6 +1218,26 @@ fn svc_summary(key: u16, v: &[u8]) -> String {
         _ => show_bytes(v),
     };
     format!("{name}={value}")
+}
+
+/// Base32 with the extended hex alphabet (RFC 4648 section 7), lower case, no padding.
+fn base32hex(b: &[u8]) -> String {
+    const A: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
+    let mut s = String::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &x in b {
+        acc = (acc << 8) | u32::from(x);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            s.push(char::from(A.get(((acc >> bits) & 31) as usize).copied().unwrap_or(b'0')));
+        }
+        acc &= (1 << bits) - 1;
+    }
+    if bits > 0 {
+        s.push(char::from(A.get(((acc << (5 - bits)) & 31) as usize).copied().unwrap_or(b'0')));
+    }
+    s
 }
 
 /// Standard base64 with padding.

@@ -184,7 +184,7 @@ impl Name {
 }
 
 /// Why parsing stopped before the end of the message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// `what` needed `need` bytes at `at`; `have` were there.
     Truncated {
@@ -195,12 +195,14 @@ pub enum Fault {
     },
     /// A label starts with the reserved bits 01 or 10 (RFC 6891 section 5 retired them).
     BadLabel { at: usize, byte: u8 },
+    /// Record data that breaks its type's rules (Wireshark stops at such a record too).
+    BadData { at: usize, what: String },
 }
 
 impl Fault {
     pub fn at(&self) -> usize {
         match *self {
-            Fault::Truncated { at, .. } | Fault::BadLabel { at, .. } => at,
+            Fault::Truncated { at, .. } | Fault::BadLabel { at, .. } | Fault::BadData { at, .. } => at,
         }
     }
     fn cut(what: &'static str, m: &[u8], at: usize, need: usize) -> Fault {
@@ -215,7 +217,7 @@ impl Fault {
 
 impl std::fmt::Display for Fault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match *self {
+        match self {
             Fault::Truncated { what, at, need, have } => write!(
                 f,
                 "{what} runs past the end of the message: needs {need} bytes at offset {at}, {have} present"
@@ -225,6 +227,7 @@ impl std::fmt::Display for Fault {
                 "label type 0x{:02x} at offset {at} is not a length or a pointer",
                 byte & 0xc0
             ),
+            Fault::BadData { at, what } => write!(f, "{what} (record data at offset {at})"),
         }
     }
 }
@@ -425,6 +428,14 @@ pub enum Rdata {
         params: Vec<SvcParam>,
     },
     Opt(Vec<EdnsOption>),
+    Naptr {
+        order: u16,
+        preference: u16,
+        flags: Range<usize>,
+        service: Range<usize>,
+        regex: Range<usize>,
+        replacement: Name,
+    },
     Null,
     /// A type shown as bytes.
     Raw,
@@ -444,6 +455,8 @@ pub struct Record {
     /// The data's bytes, cut at the end of the message.
     pub rdata: Range<usize>,
     pub data: Rdata,
+    /// Why the data is malformed (what parsed before the fault is in `data`).
+    pub bad: Option<String>,
 }
 
 impl Record {
@@ -608,10 +621,16 @@ pub fn parse(m: &[u8]) -> Message {
                     let cut = r.is_cut();
                     let need = usize::from(r.rdlen);
                     let at = r.rdata.start;
+                    let bad = rdata_fault(m, &r);
                     msg.records.push(r);
                     entries += 1;
                     if cut {
                         msg.fault = Some(Fault::cut("record data", m, at, need));
+                        msg.stopped_in = Some(part);
+                        return msg;
+                    }
+                    if let Some(what) = bad {
+                        msg.fault = Some(Fault::BadData { at, what });
                         msg.stopped_in = Some(part);
                         return msg;
                     }
@@ -649,7 +668,7 @@ fn record(m: &[u8], at: usize, section: Section) -> Result<Record, Fault> {
     let start = f.saturating_add(10);
     let end = start.saturating_add(usize::from(rdlen)).min(m.len());
     let rdata = start..end.max(start);
-    let data = rdata_of(m, rtype, rdata.clone(), usize::from(rdlen));
+    let (data, bad) = rdata_of(m, rtype, rdata.clone(), usize::from(rdlen));
     Ok(Record {
         section,
         name,
@@ -659,7 +678,57 @@ fn record(m: &[u8], at: usize, section: Section) -> Result<Record, Fault> {
         rdlen,
         rdata,
         data,
+        bad,
     })
+}
+
+/// What makes a record's data malformed beyond its framing: data that did
+/// not parse as its type, and parameters or options whose values break
+/// their own rules.
+pub fn rdata_fault(m: &[u8], r: &Record) -> Option<String> {
+    if let Some(b) = &r.bad {
+        return Some(b.clone());
+    }
+    match &r.data {
+        Rdata::Svcb { params, .. } => params.iter().find_map(|p| svc_param_fault(m, p)),
+        Rdata::Opt(opts) => opts.iter().find_map(|o| {
+            let n = o.data.len();
+            match o.code {
+                8 if n < 4 => Some(format!("client subnet option of {n} bytes is shorter than its 4-byte header")),
+                10 if n < 8 => Some(format!("cookie option of {n} bytes is shorter than a client cookie (8)")),
+                _ => None,
+            }
+        }),
+        Rdata::Raw if r.rtype == 29 => {
+            // LOC version 0 (RFC 1876) is exactly 16 bytes.
+            let v = u8_at(m, r.rdata.start);
+            (v == Some(0) && r.rdata.len() != 16).then(|| format!("LOC version 0 needs 16 bytes, not {}", r.rdata.len()))
+        }
+        _ => None,
+    }
+}
+
+/// What is wrong with one SvcParam's value (RFC 9460 section 7).
+pub fn svc_param_fault(m: &[u8], p: &SvcParam) -> Option<String> {
+    let v = m.get(p.value.clone()).unwrap_or(&[]);
+    let n = v.len();
+    match p.key {
+        0 if n % 2 != 0 => Some(format!("mandatory key list of {n} bytes is not a list of 2-byte keys")),
+        1 => {
+            let mut o = 0usize;
+            while let Some(&l) = v.get(o) {
+                o = o + 1 + usize::from(l);
+                if o > n {
+                    return Some(format!("ALPN id of {l} bytes runs past the end of the alpn value"));
+                }
+            }
+            None
+        }
+        3 if n != 2 => Some(format!("port value of {n} bytes is not 2 bytes")),
+        4 if n % 4 != 0 => Some(format!("ipv4hint value of {n} bytes is not a list of IPv4 addresses")),
+        6 if n % 16 != 0 => Some(format!("ipv6hint value of {n} bytes is not a list of IPv6 addresses")),
+        _ => None,
+    }
 }
 
 /// Reads a `<character-string>` at `at` that must end by `end`.
@@ -682,12 +751,14 @@ pub fn is_name_type(t: u16) -> bool {
 
 /// Parses the data of a record of type `t` lying at `r` (cut at the end of
 /// the message; `declared` is RDLENGTH).
-pub fn rdata_of(m: &[u8], t: u16, r: Range<usize>, declared: usize) -> Rdata {
+pub fn rdata_of(m: &[u8], t: u16, r: Range<usize>, declared: usize) -> (Rdata, Option<String>) {
     if declared == 0 {
-        return if t == 41 { Rdata::Opt(Vec::new()) } else { Rdata::Empty };
+        return (if t == 41 { Rdata::Opt(Vec::new()) } else { Rdata::Empty }, None);
     }
     let (s, e) = (r.start, r.end);
     let name_at = |o: usize| read_name(m, o).map_err(|f| f.to_string());
+    // Lists (strings, parameters, options) keep the items before a bad one.
+    let mut bad: Option<String> = None;
     let res: Result<Rdata, String> = (|| {
         Ok(match t {
             1 => {
@@ -729,9 +800,16 @@ pub fn rdata_of(m: &[u8], t: u16, r: Range<usize>, declared: usize) -> Rdata {
                 let mut v = Vec::new();
                 let mut at = s;
                 while at < e {
-                    let c = char_string(m, at, e)?;
-                    at = c.end;
-                    v.push(c);
+                    match char_string(m, at, e) {
+                        Ok(c) => {
+                            at = c.end;
+                            v.push(c);
+                        }
+                        Err(why) => {
+                            bad = Some(why);
+                            break;
+                        }
+                    }
                 }
                 Rdata::Txt(v)
             }
@@ -768,12 +846,14 @@ pub fn rdata_of(m: &[u8], t: u16, r: Range<usize>, declared: usize) -> Rdata {
                 let mut at = target.span().end;
                 while at < e {
                     let (Some(key), Some(len)) = (u16_at(m, at), u16_at(m, at + 2)) else {
-                        return Err(format!("SvcParam at offset {at} is cut short"));
+                        bad = Some(format!("SvcParam at offset {at} is cut short"));
+                        break;
                     };
                     let from = at + 4;
                     let to = from + usize::from(len);
                     if to > e {
-                        return Err(format!("SvcParam {key} of {len} bytes runs past the end of the data"));
+                        bad = Some(format!("SvcParam {key} of {len} bytes runs past the end of the data"));
+                        break;
                     }
                     params.push(SvcParam {
                         key,
@@ -793,12 +873,14 @@ pub fn rdata_of(m: &[u8], t: u16, r: Range<usize>, declared: usize) -> Rdata {
                 let mut at = s;
                 while at < e {
                     let (Some(code), Some(len)) = (u16_at(m, at), u16_at(m, at + 2)) else {
-                        return Err(format!("EDNS option at offset {at} is cut short"));
+                        bad = Some(format!("EDNS option at offset {at} is cut short"));
+                        break;
                     };
                     let from = at + 4;
                     let to = from + usize::from(len);
                     if to > e {
-                        return Err(format!("EDNS option {code} of {len} bytes runs past the end of the data"));
+                        bad = Some(format!("EDNS option {code} of {len} bytes runs past the end of the data"));
+                        break;
                     }
                     opts.push(EdnsOption {
                         code,
@@ -809,11 +891,30 @@ pub fn rdata_of(m: &[u8], t: u16, r: Range<usize>, declared: usize) -> Rdata {
                 }
                 Rdata::Opt(opts)
             }
+            35 => {
+                let (Some(order), Some(preference)) = (u16_at(m, s), u16_at(m, s + 2)) else {
+                    return Err("NAPTR order and preference missing".into());
+                };
+                let flags = char_string(m, s + 4, e)?;
+                let service = char_string(m, flags.end, e)?;
+                let regex = char_string(m, service.end, e)?;
+                Rdata::Naptr {
+                    order,
+                    preference,
+                    replacement: name_at(regex.end)?,
+                    flags,
+                    service,
+                    regex,
+                }
+            }
             10 => Rdata::Null,
             _ => Rdata::Raw,
         })
     })();
-    res.unwrap_or_else(Rdata::Bad)
+    match res {
+        Ok(d) => (d, bad),
+        Err(why) => (Rdata::Bad(why.clone()), Some(why)),
+    }
 }
 
 #[cfg(test)]
