@@ -226,22 +226,25 @@ pub fn rdata_text(m: &[u8], r: &Record) -> String {
         return String::new();
     }
     match typed_rdata(m, r) {
+        Ok(RData::Unknown { .. }) | Err(_) => generic_rdata(m, r),
         Ok(rd) => {
             let mut s = String::new();
             // OPT has no presentation form (its Display fails): never `to_string()`.
             let _ = write!(s, "{rd}");
             s
         }
-        Err(_) => {
-            let mut s = String::from("\\# ");
-            let _ = write!(s, "{}", r.rdata.len());
-            if !r.rdata.is_empty() {
-                s.push(' ');
-                crate::tree::write_hex(&mut s, m.get(r.rdata.clone()).unwrap_or(&[]), None);
-            }
-            s
-        }
     }
+}
+
+/// RFC 3597's generic form: `\# 4 c0000201`.
+fn generic_rdata(m: &[u8], r: &Record) -> String {
+    let mut s = String::from("\\# ");
+    let _ = write!(s, "{}", r.rdata.len());
+    if !r.rdata.is_empty() {
+        s.push(' ');
+        crate::tree::write_hex(&mut s, m.get(r.rdata.clone()).unwrap_or(&[]), None);
+    }
+    s
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ impl View<'_> {
                 Fault::BadLabel { .. } | Fault::BadData { .. } => format!("Malformed Packet: DNS {f}"),
             };
             self.t.set_expert(n, Severity::Error, "_ws.malformed", why.clone());
-            self.t.expert(n, Severity::Error, "_ws.malformed", why, at, 0);
+            self.t.expert(n, Severity::Error, "_ws.malformed.expert", why, at, 0);
         }
         root
     }
