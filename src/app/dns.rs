@@ -773,6 +773,20 @@ fn segments(c: &Chunk<'_>, from: usize, to: usize) -> Vec<(u64, u32)> {
     out
 }
 
+/// Whether a length prefix and the 12 bytes after it can start a DNS
+/// message: an assigned opcode, a handful of questions at most, and room in
+/// `len` bytes for the questions and records the header counts (5 and 11
+/// bytes at least each).
+fn plausible(len: usize, h: &[u8]) -> bool {
+    let w = |o| d::wire::u16_at(h, o).map(usize::from).unwrap_or(usize::MAX / 64);
+    let opcode = (w(2) >> 11) & 0xf;
+    let (qd, an, ns, ar) = (w(4), w(6), w(8), w(10));
+    len >= d::wire::HEADER_LEN
+        && matches!(opcode, 0..=2 | 4..=6)
+        && qd <= 16
+        && qd * 5 + (an + ns + ar) * 11 <= len - d::wire::HEADER_LEN
+}
+
 impl StreamDissector for DnsTcp {
     fn feed(&mut self, c: &Chunk<'_>) -> Feed {
         let side = c.side.index();
@@ -780,9 +794,15 @@ impl StreamDissector for DnsTcp {
             return Feed::NeedMore(2usize.saturating_sub(c.data.len()));
         };
         let len = usize::from(len);
-        let first = self.seen.get(side).copied().unwrap_or(0) == 0;
-        if len < d::wire::HEADER_LEN && first && !self.lost.get(side).copied().unwrap_or(false) {
-            return Feed::NotMine;
+        // The first message of each side decides whether this is DNS at all.
+        let first = self.seen.get(side).copied().unwrap_or(0) == 0 && !self.lost.get(side).copied().unwrap_or(false);
+        if first {
+            let Some(h) = c.data.get(2..2 + d::wire::HEADER_LEN) else {
+                return Feed::NeedMore(2 + d::wire::HEADER_LEN - c.data.len());
+            };
+            if !plausible(len, h) {
+                return Feed::NotMine;
+            }
         }
         let total = 2 + len;
         if c.data.len() < total {
@@ -790,13 +810,6 @@ impl StreamDissector for DnsTcp {
         }
         let bytes = c.data.get(..total).unwrap_or(c.data);
         let m = bytes.get(2..).unwrap_or(&[]);
-        if first {
-            let msg = d::parse(m);
-            // Opcodes 3 and 7-15 are unassigned: not a DNS stream.
-            if matches!(msg.header.opcode(), 3 | 7..=15) && !self.lost.get(side).copied().unwrap_or(false) {
-                return Feed::NotMine;
-            }
-        }
         if let Some(s) = self.seen.get_mut(side) {
             *s += 1;
         }
