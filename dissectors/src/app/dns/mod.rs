@@ -91,12 +91,11 @@ pub fn looks_like_dns(m: &[u8]) -> bool {
     if h.opcode() != 0 || h.arcount > 10 || u32::from(h.qdcount) + u32::from(h.ancount) == 0 {
         return false;
     }
-    let counts_ok = if h.is_response() {
+    if h.is_response() {
         h.qdcount <= 1 && h.ancount <= 100 && h.nscount <= 10
     } else {
         h.qdcount == 1 && h.ancount == 0 && h.nscount == 0
-    };
-    counts_ok
+    }
 }
 
 fn parse_header(m: &[u8]) -> Header {

@@ -969,7 +969,7 @@ impl View<'_> {
                         self.hexbytes(on, "dns.opt.client.addr", "Client Subnet", at, a.len());
                     }
                 }
-                let need = (usize::from(src) + 7) / 8;
+                let need = usize::from(src).div_ceil(8);
                 if (family == 1 || family == 2) && addr.len() != need {
                     self.t.expert(
                         on,

@@ -713,7 +713,7 @@ pub fn svc_param_fault(m: &[u8], p: &SvcParam) -> Option<String> {
     let v = m.get(p.value.clone()).unwrap_or(&[]);
     let n = v.len();
     match p.key {
-        0 if n % 2 != 0 => Some(format!("mandatory key list of {n} bytes is not a list of 2-byte keys")),
+        0 if n & 1 != 0 => Some(format!("mandatory key list of {n} bytes is not a list of 2-byte keys")),
         1 => {
             let mut o = 0usize;
             while let Some(&l) = v.get(o) {
@@ -725,8 +725,8 @@ pub fn svc_param_fault(m: &[u8], p: &SvcParam) -> Option<String> {
             None
         }
         3 if n != 2 => Some(format!("port value of {n} bytes is not 2 bytes")),
-        4 if n % 4 != 0 => Some(format!("ipv4hint value of {n} bytes is not a list of IPv4 addresses")),
-        6 if n % 16 != 0 => Some(format!("ipv6hint value of {n} bytes is not a list of IPv6 addresses")),
+        4 if n & 3 != 0 => Some(format!("ipv4hint value of {n} bytes is not a list of IPv4 addresses")),
+        6 if n & 15 != 0 => Some(format!("ipv6hint value of {n} bytes is not a list of IPv6 addresses")),
         _ => None,
     }
 }
