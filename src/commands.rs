@@ -109,36 +109,36 @@ pub struct FollowOpts {
 }
 
 /// Buffered stdout that ends quietly when the reader goes away (`| head`).
-struct Out {
+pub(crate) struct Out {
     w: io::BufWriter<io::Stdout>,
-    buf: String,
+    pub(crate) buf: String,
 }
 
 /// Stdout was closed by its reader: stop without an error.
-struct Closed;
+pub(crate) struct Closed;
 
 impl Out {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Out {
             w: io::BufWriter::with_capacity(1 << 18, io::stdout()),
             buf: String::with_capacity(1 << 16),
         }
     }
 
-    fn push(&mut self) -> Result<(), Closed> {
+    pub(crate) fn push(&mut self) -> Result<(), Closed> {
         if self.buf.len() >= 1 << 15 {
             self.flush_buf()?;
         }
         Ok(())
     }
 
-    fn flush_buf(&mut self) -> Result<(), Closed> {
+    pub(crate) fn flush_buf(&mut self) -> Result<(), Closed> {
         let r = self.w.write_all(self.buf.as_bytes());
         self.buf.clear();
         r.map_err(|_| Closed)
     }
 
-    fn finish(mut self) -> Result<(), Closed> {
+    pub(crate) fn finish(mut self) -> Result<(), Closed> {
         self.flush_buf()?;
         self.w.flush().map_err(|_| Closed)
     }
@@ -358,16 +358,48 @@ impl Drop for Export {
 }
 
 /// Writes flow summaries as they finish, in the chosen format.
-struct FlowWriter {
-    format: Format,
-    buf: String,
+pub(crate) struct FlowWriter {
+    pub(crate) format: Format,
+    pub(crate) buf: String,
     md: Vec<FlowSummary>,
     first_ts: Option<f64>,
     last_ts: f64,
 }
 
 impl FlowWriter {
-    fn add(&mut self, s: FlowSummary) {
+    pub(crate) fn new(format: Format) -> Self {
+        let mut buf = String::new();
+        if format == Format::Csv {
+            buf.push_str(export::CSV_HEADER);
+        }
+        FlowWriter {
+            format,
+            buf,
+            md: Vec::new(),
+            first_ts: None,
+            last_ts: 0.0,
+        }
+    }
+
+    /// Completes the output: the Markdown report (titled `title`, with
+    /// `notes`) or the Zeek header and footer around `body` (the rows kept
+    /// back until the first timestamp was known) and what is in `buf`.
+    pub(crate) fn close(&mut self, title: &str, notes: &[String], body: &str) {
+        match self.format {
+            Format::Md => export::markdown(&mut self.buf, title, &self.md, notes),
+            Format::Zeek => {
+                let mut full = String::new();
+                export::zeek_header(&mut full, self.first_ts.unwrap_or(0.0));
+                full.push_str(body);
+                full.push_str(&self.buf);
+                export::zeek_footer(&mut full, self.last_ts);
+                self.buf = full;
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn add(&mut self, s: FlowSummary) {
         if self.first_ts.is_none() {
             self.first_ts = Some(s.first_ts);
         }
@@ -380,6 +412,25 @@ impl FlowWriter {
             Format::Md => self.md.push(s),
         }
     }
+}
+
+/// What the engine noticed across flows (SYN floods, the flow cap), for stderr and reports.
+pub(crate) fn engine_notes(engine: &Engine) -> Vec<String> {
+    let mut notes = Vec::new();
+    for a in &engine.alerts {
+        notes.push(format!(
+            "probable SYN flood: {} half-open connections to {} within {:.3} s",
+            a.half_open, a.listener, a.span_s
+        ));
+    }
+    if engine.evicted > 0 {
+        notes.push(format!(
+            "{} flows were summarised early: the live-flow cap ({}) was reached",
+            engine.evicted,
+            engine.config().max_flows
+        ));
+    }
+    notes
 }
 
 /// `wirelens flows`: one annotated summary per flow.
@@ -402,18 +453,8 @@ pub fn flows(o: &FlowsOpts) -> Status {
         detail: false,
         ..o.cfg.clone()
     });
-    let mut w = FlowWriter {
-        format: o.format,
-        buf: String::new(),
-        md: Vec::new(),
-        first_ts: None,
-        last_ts: 0.0,
-    };
+    let mut w = FlowWriter::new(o.format);
     let mut out = Out::new();
-    let mut header = String::new();
-    if o.format == Format::Csv {
-        header.push_str(export::CSV_HEADER);
-    }
     let mut body = String::new();
     let emit = |w: &mut FlowWriter,
                 out: &mut Out,
@@ -439,9 +480,6 @@ pub fn flows(o: &FlowsOpts) -> Status {
         w.buf.clear();
         Ok(())
     };
-    if !header.is_empty() {
-        w.buf.push_str(&header);
-    }
     let res = walk(&mut r, &mut engine, o.count, |engine, _p, _data| {
         for s in engine.take_finished() {
             w.add(s);
@@ -458,35 +496,8 @@ pub fn flows(o: &FlowsOpts) -> Status {
     for s in engine.finish() {
         w.add(s);
     }
-    let mut notes = Vec::new();
-    for a in &engine.alerts {
-        notes.push(format!(
-            "probable SYN flood: {} half-open connections to {} within {:.3} s",
-            a.half_open, a.listener, a.span_s
-        ));
-    }
-    if engine.evicted > 0 {
-        notes.push(format!(
-            "{} flows were summarised early: the live-flow cap ({}) was reached",
-            engine.evicted,
-            engine.config().max_flows
-        ));
-    }
-    match w.format {
-        Format::Md => {
-            let title = o.file.display().to_string();
-            export::markdown(&mut w.buf, &title, &w.md, &notes);
-        }
-        Format::Zeek => {
-            let mut full = String::new();
-            export::zeek_header(&mut full, w.first_ts.unwrap_or(0.0));
-            full.push_str(&body);
-            full.push_str(&w.buf);
-            export::zeek_footer(&mut full, w.last_ts);
-            w.buf = full;
-        }
-        _ => {}
-    }
+    let notes = engine_notes(&engine);
+    w.close(&o.file.display().to_string(), &notes, &body);
     for n in &notes {
         eprintln!("wirelens: {n}");
     }

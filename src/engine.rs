@@ -9,8 +9,11 @@ use std::net::IpAddr;
 
 use wirelens_dissectors::annot::{Anchor, AnnotNode};
 use wirelens_dissectors::frame::{Decoded, Decoder, FrameMeta, Transport};
-use wirelens_dissectors::{Annotations, Expert, Severity, Value};
+use wirelens_dissectors::{Annotations, AppPdu, Expert, PduBytes, Severity, Value};
 
+use wirelens_dissectors::transport::tcp::Tcp;
+
+use crate::app;
 use crate::capture::Record;
 use crate::export::{FlowSummary, Pair, StateJson, TimeWaitJson};
 use crate::flow::{Endpoint, FlowKey};
@@ -40,6 +43,8 @@ pub struct Config {
     pub flood_window_ns: i64,
     /// Build the per-packet annotation nodes (for trees); the summary line needs only the Info prefix.
     pub detail: bool,
+    /// Run the application dissectors (DNS, HTTP, WebSocket).
+    pub apps: bool,
 }
 
 impl Default for Config {
@@ -54,6 +59,7 @@ impl Default for Config {
             flood_threshold: 100,
             flood_window_ns: 10_000_000_000,
             detail: true,
+            apps: true,
         }
     }
 }
@@ -144,6 +150,8 @@ pub struct Engine {
     held: usize,
     /// Times the global hold cap made a flow give up on its gaps.
     pub held_cap_hits: u64,
+    /// State the application dissectors share across flows (DNS pairing).
+    app: app::AppShared,
 }
 
 impl Default for Engine {
@@ -182,6 +190,7 @@ impl Engine {
             evicted: 0,
             held: 0,
             held_cap_hits: 0,
+            app: app::AppShared::default(),
         }
     }
 
@@ -280,13 +289,30 @@ impl Engine {
         let s = match f {
             Flow::Tcp(mut c) => {
                 self.held = self.held.saturating_sub(c.held_bytes());
-                let _ = c.finish(now);
+                let rest = c.finish(now);
                 if c.ended() {
                     self.ended.insert(*key, c.last_ts);
                 }
-                tcp_summary(&c, key.vlan, reason)
+                let mut s = tcp_summary(&c, key.vlan, reason);
+                if let Some(app) = c.app.as_mut() {
+                    // What reassembly still held, then the end of both directions.
+                    let frame = c.last_frame;
+                    for (side, piece) in &rest {
+                        app.push(*side, piece, frame, now);
+                    }
+                    app.end(Side::Client, frame, now);
+                    app.end(Side::Server, frame, now);
+                    app.summarize(&mut s);
+                }
+                s
             }
-            Flow::Udp(u) => udp_summary(&u, key.vlan, reason),
+            Flow::Udp(u) => {
+                let mut s = udp_summary(&u, key.vlan, reason);
+                let mut dns = self.app.dns.borrow_mut();
+                dns.summarize(u.stream, &mut s);
+                dns.end_flow(u.stream);
+                s
+            }
         };
         self.finished.push(s);
     }
@@ -476,6 +502,11 @@ impl Engine {
             if self.cfg.detail {
                 tcp_nodes(&mut p.ann, c, &r, reuse, self.cfg.msl_ns, self.first_ts.unwrap_or(ts));
             }
+            if self.cfg.apps {
+                let tdata = p.decoded.transport_data(data);
+                let seg = Segment { frame: p.meta.number, ts, tdata, payload: t.payload.clone() };
+                app_segment(c, &t, side, &r.pieces, &seg, &mut p.ann, &self.app);
+            }
             p.pieces = std::mem::take(&mut r.pieces);
             if syn_from_client && c.stats[0].packets == 1 {
                 self.listener_syn(server, ts, p);
@@ -524,6 +555,22 @@ impl Engine {
             f.last_ts = ts;
             p.ann.udp_stream = Some(f.stream);
             p.flow = Some(("udp", f.stream));
+            if self.cfg.apps {
+                // DNS, mDNS and LLMNR by port on either side, or DNS by its look.
+                let at = app::dns::DnsWhere {
+                    flow: f.stream,
+                    client: std::net::SocketAddr::new(f.client.ip, f.client.port),
+                    server: std::net::SocketAddr::new(f.server.ip, f.server.port),
+                };
+                let from_client = src == f.client;
+                let tdata = p.decoded.transport_data(data);
+                let pdu = self
+                    .app
+                    .dns
+                    .borrow_mut()
+                    .udp(&at, from_client, tdata, u.payload.clone(), p.meta.number, ts);
+                p.ann.app.extend(pdu);
+            }
         }
     }
 
@@ -793,6 +840,91 @@ fn tcp_nodes(
     ann.nodes.push((Anchor::Root, w));
 }
 
+/// The TCP segment being ingested, for the application layer.
+struct Segment<'a> {
+    frame: u64,
+    ts: i64,
+    /// The transport's data source (the frame or the reassembled datagram) and the payload's place in it.
+    tdata: &'a [u8],
+    payload: std::ops::Range<usize>,
+}
+
+/// A message that lies wholly in this segment is shown in the frame's own
+/// bytes (as Wireshark does), not as a one-segment reassembly.
+fn localize(pdus: &mut [AppPdu], side: Side, pieces: &[(Side, Piece)], seg: &Segment<'_>) {
+    let Some(payload) = seg.tdata.get(seg.payload.clone()) else { return };
+    // Stream offset of the payload's first byte: this frame's piece ends where the payload ends.
+    let start = pieces.iter().find_map(|(s, p)| match p {
+        Piece::Data { offset, bytes, frame } if *s == side && *frame == seg.frame => {
+            (offset + bytes.len() as u64).checked_sub(payload.len() as u64)
+        }
+        _ => None,
+    });
+    for pdu in pdus.iter_mut() {
+        let PduBytes::Reassembled(b) = &pdu.bytes else { continue };
+        if pdu.from_client != (side == Side::Client) || !matches!(pdu.segments.as_slice(), [(f, _)] if *f == seg.frame) {
+            continue;
+        }
+        let at = start
+            .and_then(|s| pdu.stream_offset.checked_sub(s))
+            .and_then(|d| usize::try_from(d).ok())
+            .filter(|&d| payload.get(d..d + b.len()) == Some(&b[..]))
+            .or_else(|| memchr::memmem::find(payload, b));
+        if let Some(d) = at {
+            let from = seg.payload.start + d;
+            pdu.bytes = PduBytes::Frame(from..from + b.len());
+            pdu.segments.clear();
+        }
+    }
+}
+
+/// The application layer's part of one TCP segment: choose the dissector
+/// (by port, else by the first bytes), feed it the bytes that became ready,
+/// end a direction on its FIN or RST, and put the messages this frame
+/// completed into its annotations.
+#[allow(clippy::too_many_arguments)]
+fn app_segment(
+    c: &mut TcpConn,
+    t: &Tcp,
+    side: Side,
+    pieces: &[(Side, Piece)],
+    seg: &Segment<'_>,
+    ann: &mut Annotations,
+    shared: &app::AppShared,
+) {
+    let (frame, ts) = (seg.frame, seg.ts);
+    if c.app.is_none() && !c.app_probed {
+        let first = pieces.iter().find_map(|(s, p)| match p {
+            Piece::Data { bytes, .. } => Some((*s, bytes.as_slice())),
+            Piece::Gap { .. } => None,
+        });
+        if let Some((s, bytes)) = first {
+            c.app_probed = true;
+            c.app = app::choose_tcp(c.client, c.server, s, bytes, c.stream, shared).map(|d| Box::new(app::TcpApp::new(d)));
+        } else if t.syn() {
+            // Chosen by port before any data, so that nothing is missed.
+            c.app = app::choose_tcp_by_port(c.client, c.server, c.stream, shared).map(|d| Box::new(app::TcpApp::new(d)));
+            c.app_probed = c.app.is_some();
+        }
+    }
+    let Some(a) = c.app.as_mut() else { return };
+    for (s, piece) in pieces {
+        a.push(*s, piece, frame, ts);
+    }
+    if t.rst() {
+        a.end(Side::Client, frame, ts);
+        a.end(Side::Server, frame, ts);
+    } else if t.fin() && c.reasm[side.index()].held_bytes() == 0 {
+        a.end(side, frame, ts);
+    }
+    a.take_pdus(&mut ann.app);
+    localize(&mut ann.app, side, pieces, seg);
+    ann.segment_of_pdu = !seg.payload.is_empty() && a.holds_frame(side, frame);
+    if a.rejected() && ann.app.is_empty() {
+        c.app = None;
+    }
+}
+
 fn pair(a: [u64; 2]) -> Pair {
     Pair {
         client: a[0],
@@ -851,6 +983,7 @@ fn tcp_summary(c: &TcpConn, vlan: u16, reason: &'static str) -> FlowSummary {
         reused_after_s: c.reuse_after.map(secs),
         end: reason,
         dns: None,
+        websocket: None,
     }
 }
 
@@ -896,5 +1029,6 @@ fn udp_summary(u: &UdpFlow, vlan: u16, reason: &'static str) -> FlowSummary {
         reused_after_s: None,
         end: reason,
         dns: None,
+        websocket: None,
     }
 }

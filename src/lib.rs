@@ -10,4 +10,6 @@ pub mod engine;
 pub mod export;
 pub mod flow;
 pub mod output;
+pub mod privs;
+pub mod sniff;
 pub mod tcp;

@@ -95,6 +95,49 @@ enum Cmd {
         #[command(flatten)]
         tcp: TcpArgs,
     },
+    /// Capture live from an interface (needs root or the capture capabilities; drops them before parsing)
+    Sniff {
+        /// The interface (`wirelens interfaces` lists them; `any` captures on all)
+        #[arg(short = 'i', value_name = "IFACE")]
+        iface: String,
+        /// Capture filter in BPF syntax, compiled by libpcap (e.g. 'tcp port 80')
+        #[arg(short = 'f', value_name = "BPF")]
+        filter: Option<String>,
+        /// Bytes kept of each packet
+        #[arg(short = 's', value_name = "SNAPLEN", default_value_t = 262144)]
+        snaplen: u32,
+        /// Do not put the interface in promiscuous mode
+        #[arg(short = 'p')]
+        no_promisc: bool,
+        /// Stop after N packets
+        #[arg(short = 'c', value_name = "N")]
+        count: Option<u64>,
+        /// Stop after SECS seconds
+        #[arg(long, value_name = "SECS")]
+        duration: Option<f64>,
+        /// Save every captured packet to OUT (.pcapng for pcapng, else pcap), whatever is shown
+        #[arg(short = 'w', value_name = "OUT")]
+        write: Option<PathBuf>,
+        /// Print one line per packet instead of the terminal UI
+        #[arg(long)]
+        no_tui: bool,
+        /// With --no-tui: print the flow summaries at the end (in --format) instead of packet lines
+        #[arg(long)]
+        flows: bool,
+        /// Format of --flows: jsonl, csv, md or zeek
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv", "md", "zeek"])]
+        format: String,
+        /// Become this user after opening the interface (default: the user who ran sudo, else nobody)
+        #[arg(long, value_name = "USER")]
+        user: Option<String>,
+        /// Most MiB of packets waiting for the engine; beyond, packets are dropped and counted
+        #[arg(long, value_name = "MIB", default_value_t = 256)]
+        queue_mib: usize,
+        #[command(flatten)]
+        tcp: TcpArgs,
+    },
+    /// Capture devices with their addresses and flags, and whether they can be captured
+    Interfaces,
 }
 
 /// TCP engine settings shared by the commands.
@@ -218,6 +261,44 @@ fn main() -> ExitCode {
                 cfg: tcp.config(),
             })
         }
+        Cmd::Sniff {
+            iface,
+            filter,
+            snaplen,
+            no_promisc,
+            count,
+            duration,
+            write,
+            no_tui,
+            flows,
+            format,
+            user,
+            queue_mib,
+            tcp,
+        } => {
+            if !no_tui {
+                eprintln!(
+                    "wirelens: the live terminal UI is not available yet: printing one line per packet (as --no-tui)"
+                );
+            }
+            wirelens::sniff::sniff(&wirelens::sniff::SniffOpts {
+                live: wirelens::capture::live::LiveOpts {
+                    iface,
+                    filter,
+                    snaplen,
+                    promisc: !no_promisc,
+                    ..Default::default()
+                },
+                count,
+                duration,
+                write,
+                flows: flows.then(|| Format::parse(&format).unwrap_or(Format::Jsonl)),
+                user,
+                cfg: tcp.config(),
+                queue_bytes: queue_mib.saturating_mul(1 << 20),
+            })
+        }
+        Cmd::Interfaces => wirelens::sniff::interfaces(),
     };
     ExitCode::from(status.code())
 }

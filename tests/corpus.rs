@@ -112,9 +112,9 @@ fn cells(text: &str, n: usize) -> Vec<Vec<Vec<String>>> {
         .collect()
 }
 
-fn tshark_fields(file: &Path, cache: &Path) -> Option<String> {
+fn tshark_fields(file: &Path, cache: &Path, fields: &[&str]) -> Option<String> {
     let bytes = std::fs::read(file).ok()?;
-    let key = format!("{:016x}-{}", fnv(&bytes), fnv(FIELDS.join(",").as_bytes()));
+    let key = format!("{:016x}-{}", fnv(&bytes), fnv(fields.join(",").as_bytes()));
     let path = cache.join(key);
     if let Ok(s) = std::fs::read_to_string(&path) {
         return Some(s);
@@ -123,7 +123,7 @@ fn tshark_fields(file: &Path, cache: &Path) -> Option<String> {
     cmd.args(["-n", "-r"])
         .arg(file)
         .args(["-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,"]);
-    for f in FIELDS {
+    for f in fields {
         cmd.args(["-e", f]);
     }
     let out = cmd.output().ok()?;
@@ -176,6 +176,109 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
     };
     let files: Vec<PathBuf> = corpus_files(&dir);
     assert!(files.len() > 100, "corpus looks incomplete: {} files", files.len());
+    compare(&dir, &files, FIELDS, true, "L2-L4", "MIN_AGREE", 99.5);
+}
+
+/// Application-layer fields held against tshark, on the frames tshark puts them on.
+const APP_FIELDS: &[&str] = &[
+    "_ws.col.Protocol",
+    "dns.id",
+    "dns.flags.response",
+    "dns.flags.opcode",
+    "dns.flags.authoritative",
+    "dns.flags.truncated",
+    "dns.flags.recdesired",
+    "dns.flags.recavail",
+    "dns.flags.rcode",
+    "dns.count.queries",
+    "dns.count.answers",
+    "dns.count.auth_rr",
+    "dns.count.add_rr",
+    "dns.qry.name",
+    "dns.qry.type",
+    "dns.qry.class",
+    "dns.resp.name",
+    "dns.resp.type",
+    "dns.resp.ttl",
+    "dns.a",
+    "dns.aaaa",
+    "dns.cname",
+    "dns.ns",
+    "dns.mx.mail_exchange",
+    "dns.rr.udp_payload_size",
+    "dns.response_in",
+    "dns.response_to",
+    "http.request.method",
+    "http.request.uri",
+    "http.request.version",
+    "http.response.code",
+    "http.response.phrase",
+    "http.host",
+    "http.user_agent",
+    "http.content_length_header",
+    "http.content_type",
+    "http.transfer_encoding",
+    "http.connection",
+    "http.location",
+    "http.server",
+    "http.request_in",
+    "http.response_in",
+    "websocket.fin",
+    "websocket.opcode",
+    "websocket.mask",
+    "websocket.payload_length",
+    "websocket.masking_key",
+];
+
+#[test]
+fn corpus_app_fields_agree_with_tshark() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("SKIP: ../shared/corpus is absent; the conformance test needs it");
+        return;
+    };
+    if !have_tshark() {
+        eprintln!("SKIP: tshark is not installed (apt-get install tshark)");
+        return;
+    }
+    // The captures whose MANIFEST lists an application protocol of ours.
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap_or_default();
+    let files: Vec<PathBuf> = manifest
+        .lines()
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            let protos = cols.get(7)?;
+            let ours = protos.split(',').any(|p| matches!(p, "dns" | "http" | "websocket"));
+            ours.then(|| dir.join(cols[0]))
+        })
+        .filter(|p| p.exists())
+        .collect();
+    assert!(
+        files.len() > 50,
+        "corpus lists too few DNS/HTTP/WebSocket captures: {}",
+        files.len()
+    );
+    compare(
+        &dir,
+        &files,
+        APP_FIELDS,
+        false,
+        "DNS/HTTP/WebSocket",
+        "MIN_APP_AGREE",
+        30.0,
+    );
+}
+
+/// Runs wirelens on `files` (every run must end cleanly) and holds `fields`
+/// against tshark's, cell by cell; the agreement must reach `$min_env` (or `default_min`) percent.
+fn compare(
+    dir: &Path,
+    files: &[PathBuf],
+    fields: &[&str],
+    all_commands: bool,
+    what: &str,
+    min_env: &str,
+    default_min: f64,
+) {
     let tshark = have_tshark();
     if !tshark {
         eprintln!("NOTE: tshark is not installed: checking for clean exits only (apt-get install tshark for the field comparison)");
@@ -188,29 +291,31 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
     let examples: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let per_file: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
     let mut field_args: Vec<&str> = vec!["packets", "-T", "fields"];
-    for f in FIELDS {
+    for f in fields {
         field_args.push("-e");
         field_args.push(f);
     }
-    run_parallel(&files, |file| {
-        run_checked(&["packets"], file, &failures);
-        run_checked(&["tree", "--json"], file, &failures);
+    run_parallel(files, |file| {
+        if all_commands {
+            run_checked(&["packets"], file, &failures);
+            run_checked(&["tree", "--json"], file, &failures);
+        }
         let Some(ours) = run_checked(&field_args, file, &failures) else {
             return;
         };
         if !tshark {
             return;
         }
-        let Some(theirs) = tshark_fields(file, &cache) else {
+        let Some(theirs) = tshark_fields(file, &cache, fields) else {
             return;
         };
-        let (w, g) = (cells(&theirs, FIELDS.len()), cells(&ours, FIELDS.len()));
+        let (w, g) = (cells(&theirs, fields.len()), cells(&ours, fields.len()));
         let mut local: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
         let mut local_bad = 0;
-        let empty = vec![Vec::new(); FIELDS.len()];
+        let empty = vec![Vec::new(); fields.len()];
         for i in 0..w.len().max(g.len()) {
             let (wr, gr) = (w.get(i).unwrap_or(&empty), g.get(i).unwrap_or(&empty));
-            for (j, f) in FIELDS.iter().enumerate() {
+            for (j, f) in fields.iter().enumerate() {
                 if wr[j].is_empty() && gr[j].is_empty() {
                     continue;
                 }
@@ -224,7 +329,7 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
                         local_bad += 1;
                         ex.push(format!(
                             "{} frame {} {}: tshark {:?} wirelens {:?}",
-                            file.strip_prefix(&dir).unwrap_or(file).display(),
+                            file.strip_prefix(dir).unwrap_or(file).display(),
                             i + 1,
                             f,
                             wr[j],
@@ -239,7 +344,7 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
             per_file
                 .lock()
                 .unwrap()
-                .push((bad, file.strip_prefix(&dir).unwrap_or(file).display().to_string()));
+                .push((bad, file.strip_prefix(dir).unwrap_or(file).display().to_string()));
         }
         let mut s = stats.lock().unwrap();
         for (k, (a, n)) in local {
@@ -275,20 +380,21 @@ fn corpus_every_file_ends_cleanly_and_l2_l4_fields_agree_with_tshark() {
         eprintln!("  {bad:6} cells differ in {f}");
     }
     let ex = examples.into_inner().unwrap();
-    let report = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("corpus-disagreements.txt");
+    let name = format!("corpus-disagreements-{}.txt", what.replace('/', "-"));
+    let report = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::write(&report, ex.join("\n"));
     for e in ex.iter().take(25) {
         eprintln!("  e.g. {e}");
     }
     let pct = 100.0 * a as f64 / n.max(1) as f64;
     eprintln!(
-        "agreement with tshark on L2-L4 fields: {pct:.3}% ({a}/{n} cells, {} files); disagreements listed in {}",
+        "agreement with tshark on {what} fields: {pct:.3}% ({a}/{n} cells, {} files); disagreements listed in {}",
         files.len(),
         report.display()
     );
-    let min: f64 = std::env::var("MIN_AGREE")
+    let min: f64 = std::env::var(min_env)
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(99.5);
+        .unwrap_or(default_min);
     assert!(pct >= min, "agreement {pct:.3}% is below {min}%");
 }

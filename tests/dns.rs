@@ -1,21 +1,20 @@
-//! DNS end to end: the engine decodes frames, a small harness hands UDP
-//! datagrams of the DNS ports to a `DnsBook` and TCP streams to a `DnsTcp`
-//! each (as the engine's plumbing does), and the resulting trees and fields
-//! are checked: crafted captures written into a temporary directory for
-//! the conversation features, and tshark as the oracle on the DNS captures
-//! of ../shared/corpus (skipped when either is absent).
+//! DNS end to end: the engine hands UDP datagrams of the DNS ports to its
+//! `DnsBook` and TCP connections on port 53 to a `DnsTcp` each, and the
+//! resulting trees, fields and flow summaries are checked: crafted captures
+//! written into a temporary directory for the conversation features, and
+//! tshark as the oracle on the DNS captures of ../shared/corpus (skipped
+//! when either is absent).
 
 mod common;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::rc::Rc;
 
 use wirelens::app::dns::{DnsBook, DnsQuery, DnsTcp, DnsWhere};
-use wirelens::app::AppStream;
 use wirelens::capture::FileReader;
 use wirelens::capture::write::{PcapWriter, WriteFormat};
 use wirelens::capture::Timestamp;
@@ -23,107 +22,21 @@ use wirelens::engine::{Config, Engine, Processed};
 use wirelens::export::FlowSummary;
 use wirelens::output::{FieldOpts, FieldsWriter};
 use wirelens::tcp::stream::StreamFeeder;
-use wirelens_dissectors::{Transport, Tree};
+use wirelens_dissectors::Tree;
 
 use common::{corpus_dir, have_tshark};
 
-const DNS_PORTS: [u16; 3] = [53, 5353, 5355];
-
-/// The engine plus DNS, as the engine's plumbing wires it.
-struct Harness {
-    engine: Engine,
-    book: Rc<RefCell<DnsBook>>,
-    tcp: HashMap<u64, StreamFeeder<DnsTcp>>,
-}
-
-fn endpoints(p: &Processed) -> Option<(SocketAddr, SocketAddr)> {
-    let ip = p.decoded.ip.as_ref()?;
-    let (sp, dp) = match p.decoded.transport.as_ref()? {
-        Transport::Udp(u) => (u.sport, u.dport),
-        Transport::Tcp(t) => (t.sport, t.dport),
-        _ => return None,
-    };
-    Some((SocketAddr::new(ip.src(), sp), SocketAddr::new(ip.dst(), dp)))
-}
-
-impl Harness {
-    fn new() -> Self {
-        Harness {
-            engine: Engine::new(Config::default()),
-            book: Rc::new(RefCell::new(DnsBook::default())),
-            tcp: HashMap::new(),
-        }
-    }
-
-    fn ingest(&mut self, rec: &wirelens::capture::Record<'_>) -> Processed {
-        let mut p = self.engine.ingest(rec);
-        let Some((src, dst)) = endpoints(&p) else { return p };
-        // The server is the end on a DNS port (the destination when both are).
-        let (client, server) = if DNS_PORTS.contains(&src.port()) && !DNS_PORTS.contains(&dst.port()) {
-            (dst, src)
-        } else {
-            (src, dst)
-        };
-        let frame = p.meta.number;
-        let ts = p.meta.ts_ns();
-        match p.flow {
-            Some(("udp", flow)) => {
-                let Some(Transport::Udp(u)) = &p.decoded.transport else { return p };
-                let at = DnsWhere { flow, client, server };
-                let tdata = p.decoded.transport_data(rec.data);
-                let pdu = self
-                    .book
-                    .borrow_mut()
-                    .udp(&at, src == client, tdata, u.payload.clone(), frame, ts);
-                if let Some(pdu) = pdu {
-                    p.ann.app.push(pdu);
-                }
-            }
-            Some(("tcp", flow)) if server.port() == 53 => {
-                let book = self.book.clone();
-                let f = self.tcp.entry(flow).or_insert_with(|| {
-                    StreamFeeder::new(DnsTcp::new(book, DnsWhere { flow, client, server }), 1 << 20)
-                });
-                for (side, piece) in &p.pieces {
-                    f.push(*side, piece, frame, ts);
-                }
-                f.dissector.take_pdus(&mut p.ann.app);
-                p.ann.segment_of_pdu = p.ann.app.is_empty()
-                    && (f.holds_frame(wirelens::tcp::state::Side::Client, frame)
-                        || f.holds_frame(wirelens::tcp::state::Side::Server, frame));
-            }
-            _ => {}
-        }
-        p
-    }
-
-    /// Flow summaries with the DNS part filled in.
-    fn finish(&mut self) -> Vec<FlowSummary> {
-        let mut sums = self.engine.finish();
-        for s in &mut sums {
-            match s.proto {
-                "udp" => self.book.borrow().summarize(s.id, s),
-                "tcp" => {
-                    if let Some(f) = self.tcp.get(&s.id) {
-                        f.dissector.summarize(s);
-                    }
-                }
-                _ => {}
-            }
-        }
-        sums
-    }
-}
-
-/// Runs a capture through the harness, calling `f` on each frame.
+/// Runs a capture through the engine, calling `f` on each frame; the flow summaries.
 fn run(path: &Path, mut f: impl FnMut(&Processed, &[u8])) -> Vec<FlowSummary> {
     let mut r = FileReader::open(path).expect("open capture");
-    let mut h = Harness::new();
+    let mut e = Engine::new(Config::default());
     while let Ok(Some(rec)) = r.next_record() {
-        let p = h.ingest(&rec);
+        let p = e.ingest(&rec);
         f(&p, rec.data);
     }
-    h.finish()
+    let mut sums = e.take_finished();
+    sums.extend(e.finish());
+    sums
 }
 
 /// `-T fields` rows (occurrence=a, aggregator=,) for these fields.
@@ -586,10 +499,9 @@ fn tcp_messages_split_and_packed_become_reassembled_pdus() {
         (42, tcp(SERVER, 53, CLIENT, 40001, ss + 1 + s2 as u32, cs + 1 + c.len() as u32, "AP", &s[s2..])),
     ];
     let path = pcap(dir.path(), "tcp.pcap", &frames);
-    // Not the Info column: with several messages in a frame, tshark 4.0 keeps
-    // the last query's Info but glues answers' Infos together with no space.
-    let fields: Vec<&str> = FIELDS.iter().copied().filter(|f| *f != "_ws.col.Info").collect();
-    agrees_with_tshark_on(&path, &fields);
+    // With several messages in a frame, tshark 4.0 keeps the last one's Info,
+    // but glues a message reassembled from earlier segments to the next.
+    agrees_with_tshark(&path);
     let mut pdus = Vec::new();
     run(&path, |p, _| pdus.push(p.ann.app.clone()));
     assert_eq!(pdus[3].len(), 2, "two queries in one segment");
@@ -755,4 +667,25 @@ fn tcp_that_is_not_dns_is_refused() {
     assert_eq!(book.borrow().flows(), 1);
     drop(f);
     assert_eq!(book.borrow().flows(), 0);
+}
+
+#[test]
+fn the_dns_samples_agree_with_tshark() {
+    if !have_tshark() {
+        eprintln!("SKIP: tshark is not installed");
+        return;
+    }
+    let dir = common::root().join("samples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("dns") && n.ends_with(".pcap")))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for f in files {
+        let (agree, total, bad) = compare(&f, FIELDS);
+        eprintln!("{}: {agree}/{total}", f.display());
+        assert_eq!(agree, total, "{}", bad.join("\n"));
+    }
 }

@@ -21,10 +21,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::netns::{have, is_root, poll, sh, wait_child, Lab};
 use common::{root, run};
 use serde_json::Value;
 
@@ -56,104 +57,6 @@ fn skip(why: &str) {
     eprintln!("SKIP: kernel_timewait: {why}");
 }
 
-fn is_root() -> bool {
-    let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
-    // "Uid:\treal\teffective\tsaved\tfs"
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .is_some_and(|euid| euid == "0")
-}
-
-fn have(cmd: &str, arg: &str) -> bool {
-    Command::new(cmd)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-/// Runs a command to completion; Err carries its stderr.
-fn sh(args: &[&str]) -> Result<String, String> {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .map_err(|e| format!("{}: {e}", args.join(" ")))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(format!(
-            "`{}` failed ({}): {}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
-}
-
-fn wait_child(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
-    let end = Instant::now() + timeout;
-    loop {
-        if let Ok(Some(st)) = child.try_wait() {
-            return Some(st);
-        }
-        if Instant::now() > end {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Polls `f` every 10 ms until it returns Some or `timeout` passes.
-fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let end = Instant::now() + timeout;
-    loop {
-        if let Some(v) = f() {
-            return Some(v);
-        }
-        if Instant::now() > end {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// The two namespaces and the processes running in them. Drop kills the
-/// processes and deletes the namespaces (veth and TIME-WAIT sockets go with
-/// them), also when the test panics.
-struct Lab {
-    ns: [String; 2],
-    children: Vec<Child>,
-}
-
-impl Lab {
-    fn a(&self) -> &str {
-        &self.ns[0]
-    }
-    fn b(&self) -> &str {
-        &self.ns[1]
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        for c in &mut self.children {
-            if matches!(c.try_wait(), Ok(None)) {
-                let _ = c.kill();
-            }
-            let _ = c.wait();
-        }
-        for ns in &self.ns {
-            let _ = Command::new("ip")
-                .args(["netns", "del", ns])
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
-}
-
 /// `ss -Htan` in a namespace: (state, local, peer) per socket.
 fn sockets(ns: &str) -> Result<Vec<(String, String, String)>, String> {
     let out = sh(&["ip", "netns", "exec", ns, "ss", "-Htan"])?;
@@ -183,49 +86,11 @@ fn time_wait_side_matches_the_kernel() {
         }
     }
     let pid = std::process::id();
-    let ns = [format!("wl-tw-{pid}-a"), format!("wl-tw-{pid}-b")];
-    if let Err(e) = sh(&["ip", "netns", "add", &ns[0]]) {
-        return skip(&format!("ip netns unusable: {e}"));
-    }
-    let mut lab = Lab {
-        ns: ns.clone(),
-        children: Vec::new(),
+    let mut lab = match Lab::new("tw", pid) {
+        Ok(l) => l,
+        Err(e) => return skip(&e),
     };
-    if let Err(e) = sh(&["ip", "netns", "add", lab.b()]) {
-        return skip(&format!("ip netns unusable: {e}"));
-    }
-
-    // veth va (in A, 10.213.X.1) <-> vb (in B, 10.213.X.2); created inside
-    // the namespaces, so nothing touches the host's interfaces or routes.
-    let x = pid % 250 + 1;
-    let (ip_a, ip_b) = (format!("10.213.{x}.1"), format!("10.213.{x}.2"));
-    let (cidr_a, cidr_b) = (format!("{ip_a}/24"), format!("{ip_b}/24"));
-    let setup = [
-        vec![
-            "ip",
-            "-n",
-            lab.a(),
-            "link",
-            "add",
-            "va",
-            "type",
-            "veth",
-            "peer",
-            "name",
-            "vb",
-            "netns",
-            lab.b(),
-        ],
-        vec!["ip", "-n", lab.a(), "addr", "add", &cidr_a, "dev", "va"],
-        vec!["ip", "-n", lab.b(), "addr", "add", &cidr_b, "dev", "vb"],
-        vec!["ip", "-n", lab.a(), "link", "set", "va", "up"],
-        vec!["ip", "-n", lab.b(), "link", "set", "vb", "up"],
-    ];
-    for cmd in &setup {
-        if let Err(e) = sh(cmd) {
-            return skip(&format!("cannot set up the veth pair: {e}"));
-        }
-    }
+    let (ip_a, ip_b) = (lab.ip_a.clone(), lab.ip_b.clone());
     // The simultaneous close needs a tbf qdisc on vb (see tw_peer.py).
     let tbf = sh(&[
         "ip",

@@ -1677,7 +1677,8 @@ fn embedded_packet(t: &mut Tree, parent: u32, data: &[u8], emb: std::ops::Range<
                     let flavor = app::dns::Flavor::of_udp_ports(h.sport, h.dport);
                     if let (Some(f), false) = (flavor, h.payload.is_empty()) {
                         let data = inner.get(..h.payload.end).unwrap_or(inner);
-                        app::dns::tree_as(t, data, h.payload.start, false, f);
+                        let wire = Some(h.data_len());
+                        app::dns::tree_with(t, data, h.payload.start, false, f, wire);
                     }
                 }
             }

@@ -34,6 +34,7 @@
 mod buf;
 mod error;
 mod file;
+pub mod live;
 mod pcap;
 mod pcapng;
 mod sniff;

@@ -4,8 +4,9 @@
 //! `PATH` by [`PcapWriter::finish`], so an export never leaves a half file
 //! under the final name: dropping an unfinished writer deletes the temporary
 //! file. In stream mode ([`PcapWriter::create_stream`], for live capture
-//! `-w`) every record is flushed to the temporary file as it is written, and
-//! the rename is done by `finish` or, if the writer is dropped without it,
+//! `-w`) every record reaches the temporary file within 100 ms (or at
+//! [`PcapWriter::flush`]), and the rename is done by `finish` or, if the
+//! writer is dropped without it,
 //! by the drop (the records written so far are complete and kept).
 //! The path `-` writes to standard output (no temporary file).
 //!
@@ -24,6 +25,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::error::CaptureError;
 use super::{Interface, Record, Timestamp};
+
+/// Longest time a record waits in the buffer in stream mode.
+const STREAM_FLUSH: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +70,7 @@ pub struct PcapWriter {
     linktype: u32,
     snaplen: u32,
     stream: bool,
+    last_flush: std::time::Instant,
     /// pcapng: link type of each interface written.
     ifaces: Vec<u32>,
     records: u64,
@@ -188,6 +193,7 @@ impl PcapWriter {
             linktype,
             snaplen,
             stream,
+            last_flush: std::time::Instant::now(),
             ifaces: Vec::new(),
             records: 0,
             scratch: Vec::new(),
@@ -212,7 +218,10 @@ impl PcapWriter {
         let r = match self.out.as_mut() {
             Some(o) => {
                 let r = o.write_all(&self.scratch);
-                if r.is_ok() && self.stream {
+                // Stream mode: what was captured reaches the file within
+                // 100 ms, without a system call per packet.
+                if r.is_ok() && self.stream && self.last_flush.elapsed() >= STREAM_FLUSH {
+                    self.last_flush = std::time::Instant::now();
                     o.flush()
                 } else {
                     r
@@ -443,6 +452,17 @@ impl PcapWriter {
         self.emit()?;
         self.records = self.records.saturating_add(1);
         Ok(())
+    }
+
+    /// Writes out what is buffered (stream mode does it at least every 100 ms
+    /// while records come; call it when the capture goes quiet).
+    pub fn flush(&mut self) -> Result<(), CaptureError> {
+        let r = match self.out.as_mut() {
+            Some(o) => o.flush(),
+            None => Ok(()),
+        };
+        self.last_flush = std::time::Instant::now();
+        r.map_err(|e| self.io_err(e))
     }
 
     /// Records written so far.

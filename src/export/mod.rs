@@ -65,6 +65,9 @@ pub struct FlowSummary {
     /// DNS queries of the flow (with `app` = `dns`, `mdns` or `llmnr`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<Vec<crate::app::dns::DnsQuery>>,
+    /// A WebSocket connection: messages, frames, close, pings, violations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub websocket: Option<crate::app::websocket::WsSummary>,
 }
 
 /// Output formats of `flows`.

@@ -136,6 +136,10 @@ pub struct TcpConn {
     /// Port reuse: seconds after the previous connection on this 4-tuple ended.
     pub reuse_after: Option<i64>,
     pub reuse_in_time_wait: bool,
+    /// The application protocol dissector of this connection, once chosen.
+    pub app: Option<Box<crate::app::TcpApp>>,
+    /// Whether the choice by content was made (by the first data of the connection).
+    pub app_probed: bool,
 }
 
 /// Ports that identify a server even above 1023.
@@ -223,6 +227,8 @@ impl TcpConn {
             last_frame: 0,
             reuse_after: None,
             reuse_in_time_wait: false,
+            app: None,
+            app_probed: false,
         }
     }
 

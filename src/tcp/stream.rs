@@ -54,6 +54,25 @@ pub trait StreamDissector {
     fn gap(&mut self, side: Side, offset: u64, len: u64) {
         let _ = (side, offset, len);
     }
+    /// Direction `chunk.side` ended (FIN, RST, or the end of the capture):
+    /// `chunk.data` holds the bytes it had not consumed, and no more will
+    /// come. A message delimited by the close (an HTTP body without a length)
+    /// completes here, on `chunk.now_frame`.
+    fn end(&mut self, chunk: &Chunk<'_>) {
+        let _ = chunk;
+    }
+}
+
+impl<T: StreamDissector + ?Sized> StreamDissector for Box<T> {
+    fn feed(&mut self, chunk: &Chunk<'_>) -> Feed {
+        (**self).feed(chunk)
+    }
+    fn gap(&mut self, side: Side, offset: u64, len: u64) {
+        (**self).gap(side, offset, len)
+    }
+    fn end(&mut self, chunk: &Chunk<'_>) {
+        (**self).end(chunk)
+    }
 }
 
 /// One direction's bytes waiting for the dissector.
@@ -78,6 +97,8 @@ pub struct StreamFeeder<D: StreamDissector> {
     pub overflowed: u64,
     /// The frame being ingested and its time.
     now: (u64, i64),
+    /// Each direction's end was reported.
+    ended: [bool; 2],
 }
 
 impl<D: StreamDissector> StreamFeeder<D> {
@@ -89,6 +110,7 @@ impl<D: StreamDissector> StreamFeeder<D> {
             rejected: false,
             overflowed: 0,
             now: (0, 0),
+            ended: [false; 2],
         }
     }
 
@@ -96,7 +118,7 @@ impl<D: StreamDissector> StreamFeeder<D> {
     /// `now_frame` captured at `now_ns` is being ingested.
     pub fn push(&mut self, side: Side, piece: &Piece, now_frame: u64, now_ns: i64) {
         self.now = (now_frame, now_ns);
-        if self.rejected {
+        if self.rejected || self.ended[side.index()] {
             return;
         }
         let p = &mut self.pending[side.index()];
@@ -137,6 +159,26 @@ impl<D: StreamDissector> StreamFeeder<D> {
             p.offset = offset + len;
             self.dissector.gap(side, offset, len);
         }
+    }
+
+    /// Direction `side` ends (FIN, RST, end of capture) while frame
+    /// `now_frame` is being ingested: the dissector sees what it had not
+    /// consumed, once.
+    pub fn end(&mut self, side: Side, now_frame: u64, now_ns: i64) {
+        if self.rejected || self.ended[side.index()] {
+            return;
+        }
+        self.ended[side.index()] = true;
+        let p = std::mem::take(&mut self.pending[side.index()]);
+        let chunk = Chunk {
+            side,
+            offset: p.offset,
+            data: &p.data,
+            frames: &p.frames,
+            now_frame,
+            now_ns,
+        };
+        self.dissector.end(&chunk);
     }
 
     /// Whether bytes of `side` wait for the rest of their message.

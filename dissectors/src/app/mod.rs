@@ -4,7 +4,7 @@
 //! fields to the tree; what needs more than one message (pairing, timing,
 //! decompression contexts) comes from the engine as [`AppPdu::nodes`].
 
-use crate::annot::{AppPdu, AppProto};
+use crate::annot::{AppPdu, AppProto, PduBytes};
 use crate::tree::{NodeId, Tree};
 
 pub mod dns;
@@ -40,8 +40,33 @@ pub fn info(proto: AppProto, data: &[u8], out: &mut String) {
 
 /// The Info column of the messages a frame completed, joined as tshark joins them.
 pub fn infos(pdus: &[AppPdu], tdata: &[u8], out: &mut String) {
+    // tshark's WebSocket sets the column after HTTP's text instead of
+    // appending: a frame completing several WebSocket frames shows the last.
+    let mut ws_at = None;
+    // tshark's DNS over TCP clears the column for each message, back to the
+    // fence that a message reassembled from earlier segments leaves behind it
+    // (so such a message and the next are glued together with no space).
+    let mut dns_fence = out.len();
     for (i, p) in pdus.iter().enumerate() {
-        if i > 0 {
+        if p.proto == AppProto::DnsTcp {
+            out.truncate(dns_fence.min(out.len()));
+            info(p.proto, p.data(tdata), out);
+            if matches!(p.bytes, PduBytes::Reassembled(_)) {
+                dns_fence = out.len();
+            }
+            continue;
+        }
+        if p.proto == AppProto::WebSocket {
+            match ws_at {
+                Some(at) => out.truncate(at),
+                None => {
+                    if !out.is_empty() && !out.ends_with(' ') {
+                        out.push(' ');
+                    }
+                    ws_at = Some(out.len());
+                }
+            }
+        } else if i > 0 {
             out.push_str(" , ");
         }
         info(p.proto, p.data(tdata), out);

@@ -21,7 +21,11 @@ use wirelens::capture::{PcapWriter, WriteFormat};
 pub mod craft;
 pub mod pcapng;
 
+pub mod appkit;
 mod arp;
+mod dns;
+pub mod dnsmsg;
+mod http;
 mod icmp;
 mod ipv4;
 mod ipv6;
@@ -35,6 +39,7 @@ pub mod tcpkit;
 mod tunnels;
 mod udp;
 mod vlan;
+mod websocket;
 
 use craft::{ts, Frame};
 
@@ -93,6 +98,19 @@ pub fn pcap_samples() -> Vec<Sample> {
         s("null.pcap", LINKTYPE_NULL, linktypes::null()),
         s("raw.pcap", LINKTYPE_RAW, linktypes::raw()),
         s("tunnels.pcap", LINKTYPE_ETHERNET, tunnels::frames()),
+        s("dns-udp.pcap", LINKTYPE_ETHERNET, dns::udp()),
+        s("dns-malformed.pcap", LINKTYPE_ETHERNET, dns::malformed()),
+        s("dns-tc-tcp.pcap", LINKTYPE_ETHERNET, dns::tc_tcp()),
+        s("http-keepalive.pcap", LINKTYPE_ETHERNET, http::keepalive()),
+        s("http-caching.pcap", LINKTYPE_ETHERNET, http::caching()),
+        s("http-pipelining.pcap", LINKTYPE_ETHERNET, http::pipelining()),
+        s("http-cors.pcap", LINKTYPE_ETHERNET, http::cors()),
+        s("http-polling.pcap", LINKTYPE_ETHERNET, http::polling()),
+        s("http-sse.pcap", LINKTYPE_ETHERNET, http::sse()),
+        s("http-large-body.pcap", LINKTYPE_ETHERNET, http::large_body()),
+        s("websocket.pcap", LINKTYPE_ETHERNET, websocket::session()),
+        s("websocket-deflate.pcap", LINKTYPE_ETHERNET, websocket::deflate()),
+        s("websocket-violations.pcap", LINKTYPE_ETHERNET, websocket::violations()),
     ]
 }
 

@@ -132,10 +132,32 @@ pub fn tree(t: &mut Tree, data: &[u8], base: usize, over_tcp: bool) -> NodeId {
 
 /// [`tree`] for one flavor of the DNS family.
 pub fn tree_as(t: &mut Tree, data: &[u8], base: usize, over_tcp: bool, flavor: Flavor) -> NodeId {
+    tree_with(t, data, base, over_tcp, flavor, None)
+}
+
+/// [`tree_as`] for a message that was `wire_len` bytes long on the wire:
+/// when fewer were captured (a snap length, or a packet quoted by an ICMP
+/// error), running out of bytes is not a malformation, and the tree says
+/// `[Packet size limited during capture: DNS truncated]` as Wireshark does.
+pub fn tree_with(
+    t: &mut Tree,
+    data: &[u8],
+    base: usize,
+    over_tcp: bool,
+    flavor: Flavor,
+    wire_len: Option<usize>,
+) -> NodeId {
     let (m, o, tcp_len) = split(data, base, over_tcp);
     let msg = parse(m);
     let root_len = o.saturating_add(m.len()).saturating_sub(base);
-    let mut v = view::View { t, m, o, flavor };
+    let short = wire_len.is_some_and(|w| w > data.len().saturating_sub(base));
+    let mut v = view::View {
+        t,
+        m,
+        o,
+        flavor,
+        short,
+    };
     v.build(base, root_len, tcp_len, &msg)
 }
 

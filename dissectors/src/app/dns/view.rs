@@ -23,6 +23,8 @@ pub(super) struct View<'a> {
     pub m: &'a [u8],
     pub o: usize,
     pub flavor: Flavor,
+    /// The capture holds fewer bytes than the message had on the wire.
+    pub short: bool,
 }
 
 fn tfs(b: bool, yes: &'static str, no: &'static str) -> &'static str {
@@ -145,7 +147,16 @@ impl View<'_> {
                 0,
             );
         }
-        if let Some(f) = &msg.fault {
+        if let (Some(f @ Fault::Truncated { .. }), true) = (&msg.fault, self.short) {
+            let at = self.at(f.at().min(self.m.len()));
+            let n = self.t.text(None, "_ws.short", "[Packet size limited during capture: DNS truncated]", at, 0);
+            self.t.set_expert(
+                n,
+                Severity::Note,
+                "_ws.short",
+                format!("Packet size limited during capture: DNS truncated: {f}"),
+            );
+        } else if let Some(f) = &msg.fault {
             let at = self.at(f.at().min(self.m.len()));
             let n = self.t.text(None, "_ws.malformed", "[Malformed Packet: DNS]", at, 0);
             let why = match f {
