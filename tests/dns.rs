@@ -689,3 +689,62 @@ fn the_dns_samples_agree_with_tshark() {
         assert_eq!(agree, total, "{}", bad.join("\n"));
     }
 }
+
+/// The messages cut out of a TCP stream, whatever its segmentation:
+/// (side, stream offset, bytes, node names) of every PDU.
+fn tcp_pdus(stream: &[(bool, Vec<u8>)], cuts: &[usize]) -> Vec<(bool, u64, Vec<u8>, Vec<&'static str>)> {
+    use wirelens::tcp::reasm::Piece;
+    use wirelens::tcp::state::Side;
+    let book = Rc::new(RefCell::new(DnsBook::default()));
+    let sa = |ip: [u8; 4], port| SocketAddr::new(IpAddr::V4(Ipv4Addr::from(ip)), port);
+    let at = DnsWhere { flow: 1, client: sa(CLIENT, 1), server: sa(SERVER, 53) };
+    let mut f = StreamFeeder::new(DnsTcp::new(book, at), 1 << 20);
+    let mut offsets = [0u64; 2];
+    let mut out = Vec::new();
+    let mut frame = 0;
+    for (from_client, bytes) in stream {
+        let side = if *from_client { Side::Client } else { Side::Server };
+        let mut at = 0;
+        let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+        points.push(bytes.len());
+        points.sort();
+        for p in points {
+            if p <= at {
+                continue;
+            }
+            frame += 1;
+            let o = &mut offsets[side.index()];
+            f.push(side, &Piece::Data { offset: *o, bytes: bytes[at..p].to_vec(), frame }, frame, frame as i64);
+            *o += (p - at) as u64;
+            at = p;
+            let mut pdus = Vec::new();
+            wirelens::app::AppStream::take_pdus(&mut f.dissector, &mut pdus);
+            for pdu in pdus {
+                let data = pdu.data(&[]).to_vec();
+                out.push((pdu.from_client, pdu.stream_offset, data, pdu.nodes.iter().map(|n| n.name).collect()));
+            }
+        }
+    }
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+    #[test]
+    fn tcp_messages_do_not_depend_on_segmentation(cuts in proptest::collection::vec(0usize..400, 0..12)) {
+        let framed = |m: Vec<u8>| {
+            let mut v = (m.len() as u16).to_be_bytes().to_vec();
+            v.extend(m);
+            v
+        };
+        let mut q = framed(dns_msg(1, 0x0100, "a.example", 1, &[]));
+        q.extend(framed(dns_msg(2, 0x0100, "b.example", 28, &[])));
+        let mut r = framed(dns_msg(1, 0x8180, "a.example", 1, &[("a.example", 1, a([192, 0, 2, 1]))]));
+        r.extend(framed(dns_msg(2, 0x8183, "b.example", 28, &[])));
+        r.extend(framed(dns_msg(9, 0x8180, "c.example", 1, &[])));
+        let stream = vec![(true, q), (false, r)];
+        let whole = tcp_pdus(&stream, &[]);
+        proptest::prop_assert_eq!(whole.len(), 5);
+        proptest::prop_assert_eq!(tcp_pdus(&stream, &cuts), whole);
+    }
+}
