@@ -449,3 +449,43 @@ fn hickory_gives_typed_data_and_presentation_text() {
         Value::UInt(0)
     );
 }
+
+#[test]
+fn dnssec_records() {
+    let mut rrsig = vec![0, 1, 8, 2];
+    rrsig.extend_from_slice(&3600u32.to_be_bytes());
+    rrsig.extend_from_slice(&1_600_000_000u32.to_be_bytes());
+    rrsig.extend_from_slice(&1_599_000_000u32.to_be_bytes());
+    rrsig.extend_from_slice(&4242u16.to_be_bytes());
+    rrsig.extend(wire_name("example.com"));
+    rrsig.extend_from_slice(&[0xab; 40]);
+    let mut dnskey = vec![0x01, 0x01, 3, 13];
+    dnskey.extend_from_slice(&[0x11; 64]);
+    let ds = [0x33, 0x22, 8, 2, 0xb4, 0xf2, 0xc7, 0xf5];
+    let m = Msg::new(9, 0x8180, [1, 3, 0, 0])
+        .q("example.com", 48)
+        .rr(46, &rrsig)
+        .rr(48, &dnskey)
+        .rr(43, &ds)
+        .0;
+    let t = dissect(&m);
+    let s = text(&t, &m);
+    for line in [
+        "            Type Covered: A (Host Address) (1)",
+        "            Algorithm: RSA/SHA-256 (8)",
+        "            Original TTL: 3600 (1 hour)",
+        "            Signature Expiration: Sep 13, 2020 12:26:40.000000000 UTC",
+        "            Signer's name: example.com",
+        "                .... ...1 .... .... = Zone Key: This is the zone key for specified zone",
+        "                .... .... .... ...1 = Key Signing Key: Yes",
+        "            Algorithm: ECDSA Curve P-256 with SHA-256 (13)",
+        "            Key id: 0x3322",
+        "            Digest Type: SHA-256 (2)",
+        "            Digest: b4f2c7f5",
+    ] {
+        assert!(s.contains(&format!("{line}\n")), "missing {line:?} in\n{s}");
+    }
+    assert!(s.contains(&format!("            Signature: {}\u{2026}\n", "ab".repeat(36))), "{s}");
+    assert_eq!(fields(&t, &m, "dns.rrsig.key_tag"), ["4242"]);
+    assert_eq!(fields(&t, &m, "dns.dnskey.key_id").len(), 1);
+}

@@ -12,7 +12,7 @@ use crate::tree::{NodeId, Tree, Value};
 
 use super::tables::{self, secs_text, type_field, type_name};
 use super::wire::{
-    self, u16_at, u8_at, EdnsOption, Fault, Message, Name, NameIssue, Part, Rdata, Record,
+    self, u16_at, u32_at, u8_at, EdnsOption, Fault, Message, Name, NameIssue, Part, Rdata, Record,
     Section, SvcParam,
 };
 use super::Flavor;
@@ -689,10 +689,15 @@ impl View<'_> {
             }
             Rdata::Raw => {
                 let at = self.at(s);
-                if r.rtype == 47 {
-                    self.nsec(node, r);
-                } else if (r.rtype == 50 || r.rtype == 51) && self.nsec3(node, r) {
-                } else {
+                let typed = match r.rtype {
+                    47 => {
+                        self.nsec(node, r);
+                        true
+                    }
+                    50 | 51 => self.nsec3(node, r),
+                    _ => self.dnssec(node, r),
+                };
+                if !typed {
                     self.t.expert(
                         node,
                         Severity::Note,
@@ -797,13 +802,109 @@ impl View<'_> {
                     if byte & (0x80 >> bit) != 0 {
                         let ty = (u16::from(win) << 8) | (((i as u16) << 3) + bit);
                         let long = type_field(ty);
-                        let text = long.strip_suffix(&format!(" ({ty})")).unwrap_or(&long).to_string();
+                        let text = match tables::type_short(ty) {
+                            Some(_) => long.strip_suffix(&format!(" ({ty})")).unwrap_or(&long).to_string(),
+                            None => long,
+                        };
                         let id = self.uint(node, "dns.resp.type", "RR type in bit map", u64::from(ty), from + i, 1);
                         self.t.set_text(id, text);
                     }
                 }
             }
             at = from.saturating_add(usize::from(len));
+        }
+    }
+
+    /// RRSIG, DNSKEY/CDNSKEY and DS/CDS (RFC 4034, 7344); false for other
+    /// types and for data too short for their fixed fields.
+    fn dnssec(&mut self, node: NodeId, r: &Record) -> bool {
+        let (s, e) = (r.rdata.start, r.rdata.end);
+        let alg_text = |a: u8| format!("{} ({a})", tables::dnssec_alg_name(a));
+        match r.rtype {
+            46 if e >= s + 18 => {
+                let Ok(signer) = wire::read_name(self.m, s + 18) else { return false };
+                let covered = u16_at(self.m, s).unwrap_or(0);
+                let id = self.uint(node, "dns.rrsig.type_covered", "Type Covered", u64::from(covered), s, 2);
+                self.t.set_text(id, type_field(covered));
+                let alg = u8_at(self.m, s + 2).unwrap_or(0);
+                let id = self.uint(node, "dns.rrsig.algorithm", "Algorithm", u64::from(alg), s + 2, 1);
+                self.t.set_text(id, alg_text(alg));
+                self.uint(node, "dns.rrsig.labels", "Labels", u64::from(u8_at(self.m, s + 3).unwrap_or(0)), s + 3, 1);
+                let ttl = u32_at(self.m, s + 4).unwrap_or(0);
+                let id = self.uint(node, "dns.rrsig.original_ttl", "Original TTL", u64::from(ttl), s + 4, 4);
+                self.t.set_text(id, format!("{ttl} ({})", secs_text(ttl)));
+                for (field, label, o) in [
+                    ("dns.rrsig.signature_expiration", "Signature Expiration", s + 8),
+                    ("dns.rrsig.signature_inception", "Signature Inception", s + 12),
+                ] {
+                    let secs = i64::from(u32_at(self.m, o).unwrap_or(0));
+                    let at = self.at(o);
+                    let id = self.t.add(Some(node), field, label, Value::Time { secs, nanos: 0 }, at, 4);
+                    self.t.set_text(id, crate::net::icmp::absolute_time_text(secs, 0));
+                }
+                self.uint(node, "dns.rrsig.key_tag", "Key Tag", u64::from(u16_at(self.m, s + 16).unwrap_or(0)), s + 16, 2);
+                self.name(node, "dns.rrsig.signers_name", "Signer's name", &signer);
+                let sig = signer.span().end..e.max(signer.span().end);
+                self.long_bytes(node, "dns.rrsig.signature", "Signature", sig);
+                true
+            }
+            48 | 60 if e >= s + 4 => {
+                let flags = u16_at(self.m, s).unwrap_or(0);
+                let at = self.at(s);
+                let fl = self.t.hex(node, "dns.dnskey.flags", "Flags", u64::from(flags), 4, at, 2);
+                for (field, label, mask, yes, no) in [
+                    (
+                        "dns.dnskey.flags.zone_key",
+                        "Zone Key",
+                        0x0100u16,
+                        "This is the zone key for specified zone",
+                        "This is not a zone key",
+                    ),
+                    ("dns.dnskey.flags.key_revoked", "Key Revoked", 0x0080, "Yes", "No"),
+                    ("dns.dnskey.flags.secure_entry_point", "Key Signing Key", 0x0001, "Yes", "No"),
+                ] {
+                    let b = self.t.bits(fl, field, label, Value::Bool(flags & mask != 0), 16, u64::from(mask), at, 2);
+                    self.t.set_text(b, tfs(flags & mask != 0, yes, no));
+                }
+                let rsv = flags & 0xfe7e;
+                let b = self.t.bits(fl, "dns.dnskey.flags.reserved", "Key Signing Key", Value::UInt(u64::from(rsv >> 1)), 16, 0xfe7e, at, 2);
+                self.t.set_text(b, format!("0x{rsv:04x}"));
+                self.uint(node, "dns.dnskey.protocol", "Protocol", u64::from(u8_at(self.m, s + 2).unwrap_or(0)), s + 2, 1);
+                let alg = u8_at(self.m, s + 3).unwrap_or(0);
+                let id = self.uint(node, "dns.dnskey.algorithm", "Algorithm", u64::from(alg), s + 3, 1);
+                self.t.set_text(id, alg_text(alg));
+                let tag = key_tag(self.m.get(s..e).unwrap_or(&[]));
+                let id = self.uint(node, "dns.dnskey.key_id", "Key id", u64::from(tag), s, e - s);
+                self.t.set_generated(id);
+                self.long_bytes(node, "dns.dnskey.public_key", "Public Key", s + 4..e);
+                true
+            }
+            43 | 59 if e >= s + 4 => {
+                let at = self.at(s);
+                self.t.hex(node, "dns.ds.key_id", "Key id", u64::from(u16_at(self.m, s).unwrap_or(0)), 4, at, 2);
+                let alg = u8_at(self.m, s + 2).unwrap_or(0);
+                let id = self.uint(node, "dns.ds.algorithm", "Algorithm", u64::from(alg), s + 2, 1);
+                self.t.set_text(id, alg_text(alg));
+                let dt = u8_at(self.m, s + 3).unwrap_or(0);
+                let id = self.uint(node, "dns.ds.digest_type", "Digest Type", u64::from(dt), s + 3, 1);
+                self.t.set_text(id, format!("{} ({dt})", tables::ds_digest_name(dt)));
+                let at = self.at(s + 4);
+                self.hexbytes(node, "dns.ds.digest", "Digest", at, e - s - 4);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Bytes shown as Wireshark shows long ones: the first 36 in hex, then an ellipsis.
+    fn long_bytes(&mut self, node: NodeId, field: &'static str, label: &'static str, r: Range<usize>) {
+        let at = self.at(r.start);
+        let id = self.hexbytes(node, field, label, at, r.len());
+        if r.len() > 36 {
+            let mut s = String::new();
+            crate::tree::write_hex(&mut s, self.m.get(r.start..r.start + 36).unwrap_or(&[]), None);
+            s.push('\u{2026}');
+            self.t.set_text(id, s);
         }
     }
 
@@ -830,10 +931,13 @@ impl View<'_> {
         let id = self.uint(node, "dns.nsec3.algo", "Hash algorithm", u64::from(alg), s, 1);
         self.t.set_text(id, format!("{} ({alg})", tables::nsec3_hash_name(alg)));
         let fl = self.uint(node, "dns.nsec3.flags", "NSEC3 flags", u64::from(flags), s + 1, 1);
-        if r.rtype == 50 && flags & 1 != 0 {
+        if r.rtype == 50 {
             let at = self.at(s + 1);
-            let b = self.t.bits(fl, "dns.nsec3.flags.opt_out", "NSEC3 Opt-out flag", Value::Bool(true), 8, 1, at, 1);
-            self.t.set_text(b, "Additional insecure delegations allowed");
+            let b = self.t.bits(fl, "dns.nsec3.flags.opt_out", "NSEC3 Opt-out flag", Value::Bool(flags & 1 != 0), 8, 1, at, 1);
+            self.t.set_text(
+                b,
+                tfs(flags & 1 != 0, "Additional insecure delegations allowed", "Additional insecure delegations forbidden"),
+            );
         }
         self.uint(node, "dns.nsec3.iterations", "NSEC3 iterations", u64::from(iter), s + 2, 2);
         self.uint(node, "dns.nsec3.salt_length", "Salt length", u64::from(slen), s + 4, 1);
@@ -1229,6 +1333,16 @@ fn svc_summary(key: u16, v: &[u8]) -> String {
         _ => show_bytes(v),
     };
     format!("{name}={value}")
+}
+
+/// The key tag of a DNSKEY's data (RFC 4034 appendix B).
+fn key_tag(rdata: &[u8]) -> u16 {
+    let mut ac: u32 = 0;
+    for (i, &b) in rdata.iter().enumerate() {
+        ac = ac.wrapping_add(if i & 1 == 0 { u32::from(b) << 8 } else { u32::from(b) });
+    }
+    ac = ac.wrapping_add((ac >> 16) & 0xffff);
+    (ac & 0xffff) as u16
 }
 
 /// Base32 with the extended hex alphabet (RFC 4648 section 7), lower case, no padding.
