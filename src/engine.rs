@@ -150,6 +150,8 @@ pub struct Engine {
     held: usize,
     /// Times the global hold cap made a flow give up on its gaps.
     pub held_cap_hits: u64,
+    /// State the application dissectors share across flows (DNS pairing).
+    app: app::AppShared,
 }
 
 impl Default for Engine {
@@ -188,6 +190,7 @@ impl Engine {
             evicted: 0,
             held: 0,
             held_cap_hits: 0,
+            app: app::AppShared::default(),
         }
     }
 
@@ -303,7 +306,13 @@ impl Engine {
                 }
                 s
             }
-            Flow::Udp(u) => udp_summary(&u, key.vlan, reason),
+            Flow::Udp(u) => {
+                let mut s = udp_summary(&u, key.vlan, reason);
+                let mut dns = self.app.dns.borrow_mut();
+                dns.summarize(u.stream, &mut s);
+                dns.end_flow(u.stream);
+                s
+            }
         };
         self.finished.push(s);
     }
@@ -501,7 +510,7 @@ impl Engine {
                     tdata,
                     payload: t.payload.clone(),
                 };
-                app_segment(c, &t, side, &r.pieces, &seg, &mut p.ann);
+                app_segment(c, &t, side, &r.pieces, &seg, &mut p.ann, &self.app);
             }
             p.pieces = std::mem::take(&mut r.pieces);
             if syn_from_client && c.stats[0].packets == 1 {
@@ -551,7 +560,22 @@ impl Engine {
             f.last_ts = ts;
             p.ann.udp_stream = Some(f.stream);
             p.flow = Some(("udp", f.stream));
-            // Hook: DNS over UDP (`dns::DnsBook::udp`) for port 53 on either side.
+            if self.cfg.apps {
+                // DNS, mDNS and LLMNR by port on either side, or DNS by its look.
+                let at = app::dns::DnsWhere {
+                    flow: f.stream,
+                    client: std::net::SocketAddr::new(f.client.ip, f.client.port),
+                    server: std::net::SocketAddr::new(f.server.ip, f.server.port),
+                };
+                let from_client = src == f.client;
+                let tdata = p.decoded.transport_data(data);
+                let pdu = self
+                    .app
+                    .dns
+                    .borrow_mut()
+                    .udp(&at, from_client, tdata, u.payload.clone(), p.meta.number, ts);
+                p.ann.app.extend(pdu);
+            }
         }
     }
 
@@ -885,6 +909,7 @@ fn app_segment(
     pieces: &[(Side, Piece)],
     seg: &Segment<'_>,
     ann: &mut Annotations,
+    shared: &app::AppShared,
 ) {
     let (frame, ts) = (seg.frame, seg.ts);
     if c.app.is_none() && !c.app_probed {
@@ -894,10 +919,12 @@ fn app_segment(
         });
         if let Some((s, bytes)) = first {
             c.app_probed = true;
-            c.app = app::choose_tcp(c.client, c.server, s, bytes).map(|d| Box::new(app::TcpApp::new(d)));
+            c.app =
+                app::choose_tcp(c.client, c.server, s, bytes, c.stream, shared).map(|d| Box::new(app::TcpApp::new(d)));
         } else if t.syn() {
             // Chosen by port before any data, so that nothing is missed.
-            c.app = app::choose_tcp_by_port(c.client, c.server).map(|d| Box::new(app::TcpApp::new(d)));
+            c.app =
+                app::choose_tcp_by_port(c.client, c.server, c.stream, shared).map(|d| Box::new(app::TcpApp::new(d)));
             c.app_probed = c.app.is_some();
         }
     }
@@ -976,6 +1003,7 @@ fn tcp_summary(c: &TcpConn, vlan: u16, reason: &'static str) -> FlowSummary {
         vlan: (vlan != 0).then_some(vlan),
         reused_after_s: c.reuse_after.map(secs),
         end: reason,
+        dns: None,
         websocket: None,
         http: None,
         http_conn: None,
@@ -1023,6 +1051,7 @@ fn udp_summary(u: &UdpFlow, vlan: u16, reason: &'static str) -> FlowSummary {
         vlan: (vlan != 0).then_some(vlan),
         reused_after_s: None,
         end: reason,
+        dns: None,
         websocket: None,
         http: None,
         http_conn: None,

@@ -296,6 +296,7 @@ fn test_summary() -> wirelens::export::FlowSummary {
         websocket: None,
         http: None,
         http_conn: None,
+        dns: None,
     }
 }
 

@@ -128,6 +128,10 @@ pub enum AppProto {
     Dns,
     /// A DNS message over TCP: the 2-byte length prefix, then the message.
     DnsTcp,
+    /// A multicast DNS message (UDP 5353).
+    Mdns,
+    /// An LLMNR message (UDP 5355).
+    Llmnr,
     /// An HTTP/1.x request or response: head and (de-framed later) body bytes as sent.
     Http,
     /// One event of a `text/event-stream` response body (Server-Sent Events).
@@ -141,6 +145,8 @@ impl AppProto {
     pub fn column_name(self) -> &'static str {
         match self {
             AppProto::Dns | AppProto::DnsTcp => "DNS",
+            AppProto::Mdns => "MDNS",
+            AppProto::Llmnr => "LLMNR",
             AppProto::Http | AppProto::Sse => "HTTP",
             AppProto::WebSocket => "WebSocket",
         }

@@ -1673,6 +1673,13 @@ fn embedded_packet(t: &mut Tree, parent: u32, data: &[u8], emb: std::ops::Range<
                     .or_else(|| padded(inner, start + 8, |q| udp::parse(q, start, start + 8)))
                 {
                     h.tree(t, inner, &UdpCtx::default());
+                    // A quoted DNS message is dissected too, as Wireshark does.
+                    let flavor = app::dns::Flavor::of_udp_ports(h.sport, h.dport);
+                    if let (Some(f), false) = (flavor, h.payload.is_empty()) {
+                        let data = inner.get(..h.payload.end).unwrap_or(inner);
+                        let wire = Some(h.data_len());
+                        app::dns::tree_with(t, data, h.payload.start, false, f, wire);
+                    }
                 }
             }
             1 => {

@@ -10,7 +10,12 @@
 //! them in that frame's annotations. At the end of the flow,
 //! [`AppStream::summarize`] adds what it learned to the flow summary.
 
+pub mod dns;
 pub mod websocket;
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::rc::Rc;
 
 use wirelens_dissectors::{AnnotNode, AppPdu, AppProto};
 
@@ -221,21 +226,52 @@ impl TcpApp {
     }
 }
 
-/// The dissector for a TCP connection known by its ports alone (at its SYN).
-/// Hooks: DNS (port 53) -> `dns::DnsTcp`; HTTP (`http::HTTP_PORTS`) ->
+/// Application state the engine's flows share: the DNS book (pairing
+/// across a flow's messages, and truncated UDP answers linked to their TCP
+/// retries across flows).
+#[derive(Debug, Default)]
+pub struct AppShared {
+    pub dns: Rc<RefCell<dns::DnsBook>>,
+}
+
+fn sock(e: Endpoint) -> SocketAddr {
+    SocketAddr::new(e.ip, e.port)
+}
+
+/// The dissector for TCP connection `flow` known by its ports alone (at its SYN).
+/// Hooks: DNS (port 53, and 5353 as Wireshark) -> `dns::DnsTcp`; HTTP (`http::HTTP_PORTS`) ->
 /// `HttpThenWs<http::HttpConv, websocket::WsConv>`.
-pub fn choose_tcp_by_port(client: Endpoint, server: Endpoint) -> Option<Box<dyn AppStream>> {
-    let _ = client;
+pub fn choose_tcp_by_port(
+    client: Endpoint,
+    server: Endpoint,
+    flow: u64,
+    shared: &AppShared,
+) -> Option<Box<dyn AppStream>> {
+    if [53, 5353].contains(&server.port) || [53, 5353].contains(&client.port) {
+        let at = dns::DnsWhere {
+            flow,
+            client: sock(client),
+            server: sock(server),
+        };
+        return Some(Box::new(dns::DnsTcp::new(shared.dns.clone(), at)));
+    }
     if http::HTTP_PORTS.contains(&server.port) {
         return Some(http_conv());
     }
     None
 }
 
-/// The dissector for a TCP connection, by its ports or else by the first
+/// The dissector for TCP connection `flow`, by its ports or else by the first
 /// bytes seen (`first`, sent by `side`).
-pub fn choose_tcp(client: Endpoint, server: Endpoint, side: Side, first: &[u8]) -> Option<Box<dyn AppStream>> {
-    if let Some(d) = choose_tcp_by_port(client, server) {
+pub fn choose_tcp(
+    client: Endpoint,
+    server: Endpoint,
+    side: Side,
+    first: &[u8],
+    flow: u64,
+    shared: &AppShared,
+) -> Option<Box<dyn AppStream>> {
+    if let Some(d) = choose_tcp_by_port(client, server, flow, shared) {
         return Some(d);
     }
     if (side == Side::Client && http::looks_like_http(first))

@@ -68,6 +68,9 @@ pub struct FlowSummary {
     /// HTTP facts of the whole connection (keep-alive, pipelining, push technique).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_conn: Option<crate::app::http::HttpConnFacts>,
+    /// DNS queries of the flow (with `app` = `dns`, `mdns` or `llmnr`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Vec<crate::app::dns::DnsQuery>>,
     /// A WebSocket connection: messages, frames, close, pings, violations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub websocket: Option<crate::app::websocket::WsSummary>,

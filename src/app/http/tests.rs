@@ -103,6 +103,7 @@ fn summary(c: &HttpConv) -> FlowSummary {
         http: None,
         http_conn: None,
         websocket: None,
+        dns: None,
     };
     c.summarize(&mut s);
     s

@@ -352,6 +352,7 @@ fn test_summary() -> crate::export::FlowSummary {
         websocket: None,
         http: None,
         http_conn: None,
+        dns: None,
     }
 }
 
