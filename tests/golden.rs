@@ -46,16 +46,32 @@ const FIELDS: &[&str] = &[
     "tcp.flags.str",
     "tcp.window_size",
     "tcp.options.mss_val",
+    "dns.id",
+    "dns.flags.rcode",
+    "dns.qry.name",
+    "dns.a",
+    "dns.response_to",
+    "http.request.method",
+    "http.request.uri",
+    "http.response.code",
+    "http.request_in",
+    "websocket.opcode",
+    "websocket.payload_length",
     "_ws.malformed",
 ];
 
+/// The generated samples, then the captures of real programs in samples/real.
 fn samples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("samples"))
-        .expect("samples/ exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("pcap" | "pcapng")))
-        .collect();
-    v.sort();
+    let mut v = Vec::new();
+    for dir in ["samples", "samples/real"] {
+        let mut d: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+            .expect("samples/ exists")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("pcap" | "pcapng")))
+            .collect();
+        d.sort();
+        v.extend(d);
+    }
     v
 }
 
@@ -83,7 +99,11 @@ fn check(name: &str, got: &str) -> Option<String> {
 }
 
 fn stem(p: &Path) -> String {
-    p.file_name().unwrap().to_string_lossy().into_owned()
+    let name = p.file_name().unwrap().to_string_lossy().into_owned();
+    match p.parent().and_then(|d| d.file_name()) {
+        Some(d) if d == "real" => format!("real-{name}"),
+        _ => name,
+    }
 }
 
 #[test]
