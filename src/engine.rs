@@ -9,7 +9,7 @@ use std::net::IpAddr;
 
 use wirelens_dissectors::annot::{Anchor, AnnotNode};
 use wirelens_dissectors::frame::{Decoded, Decoder, FrameMeta, Transport};
-use wirelens_dissectors::{Annotations, AppPdu, Expert, PduBytes, Severity, Value};
+use wirelens_dissectors::{Annotations, AppPdu, AppProto, Expert, PduBytes, Severity, Value};
 
 use wirelens_dissectors::transport::tcp::Tcp;
 
@@ -574,7 +574,19 @@ impl Engine {
                     .dns
                     .borrow_mut()
                     .udp(&at, from_client, tdata, u.payload.clone(), p.meta.number, ts);
-                p.ann.app.extend(pdu);
+                match pdu {
+                    Some(pdu) => p.ann.app.push(pdu),
+                    None if u.sport == 1900 || u.dport == 1900 => {
+                        // SSDP: HTTP messages in datagrams (UPnP discovery).
+                        let payload = tdata.get(u.payload.clone()).unwrap_or(&[]);
+                        if app::http::looks_like_http(payload) || app::http::looks_like_response(payload) {
+                            p.ann
+                                .app
+                                .push(AppPdu::in_frame(AppProto::Ssdp, u.payload.clone(), from_client));
+                        }
+                    }
+                    None => {}
+                }
             }
         }
     }

@@ -138,6 +138,9 @@ pub enum AppProto {
     Sse,
     /// One WebSocket frame (RFC 6455), as sent (masked if masked).
     WebSocket,
+    /// An HTTP-formatted message in one UDP datagram: SSDP, UPnP's discovery
+    /// (NOTIFY and M-SEARCH to 239.255.255.250:1900, and their answers).
+    Ssdp,
 }
 
 impl AppProto {
@@ -149,6 +152,7 @@ impl AppProto {
             AppProto::Llmnr => "LLMNR",
             AppProto::Http | AppProto::Sse => "HTTP",
             AppProto::WebSocket => "WebSocket",
+            AppProto::Ssdp => "SSDP",
         }
     }
 }

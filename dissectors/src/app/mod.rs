@@ -23,6 +23,16 @@ pub fn tree(t: &mut Tree, proto: AppProto, data: &[u8], base: usize) -> NodeId {
         AppProto::Llmnr => dns::tree_as(t, data, base, false, dns::Flavor::Llmnr),
         AppProto::Http => http::tree(t, data, base),
         AppProto::Sse => http::sse_tree(t, data, base),
+        AppProto::Ssdp => {
+            // Wireshark's HTTP dissector under the name of the protocol.
+            let root = http::tree(t, data, base);
+            if let Some(n) = t.node_mut(root) {
+                n.name = "ssdp";
+                n.label = "Simple Service Discovery Protocol";
+                n.text = Some("Simple Service Discovery Protocol".into());
+            }
+            root
+        }
         AppProto::WebSocket => websocket::tree(t, data, base),
     }
 }
@@ -36,6 +46,7 @@ pub fn info(proto: AppProto, data: &[u8], out: &mut String) {
         AppProto::Llmnr => dns::info_as(data, false, dns::Flavor::Llmnr, out),
         AppProto::Http => http::info(data, out),
         AppProto::Sse => http::sse_info(data, out),
+        AppProto::Ssdp => http::info(data, out),
         AppProto::WebSocket => websocket::info(data, out),
     }
 }
@@ -87,6 +98,7 @@ pub fn protocol_names(proto: AppProto) -> &'static str {
         AppProto::Mdns => "mdns",
         AppProto::Llmnr => "llmnr",
         AppProto::Http | AppProto::Sse => "http",
+        AppProto::Ssdp => "ssdp",
         AppProto::WebSocket => "websocket",
     }
 }
@@ -97,7 +109,7 @@ pub fn protocol_names(proto: AppProto) -> &'static str {
 /// event's lines; at most `max` bytes of any body.
 pub fn message_text(proto: AppProto, data: &[u8], max: usize, out: &mut String) {
     match proto {
-        AppProto::Http => http_text(data, max, out),
+        AppProto::Http | AppProto::Ssdp => http_text(data, max, out),
         AppProto::Sse => body_text(data, max, None, out),
         AppProto::WebSocket => ws_text(data, max, out),
         AppProto::Dns | AppProto::DnsTcp | AppProto::Mdns | AppProto::Llmnr => {
