@@ -904,10 +904,12 @@ impl HttpConv {
                 let method = tx.as_ref().map(|t| t.method.clone());
                 if let Some(t) = tx {
                     m.tx = Some(t.number);
-                    if t.resp_first_ns.is_none() && !(100..200).contains(&code) {
+                    // 101 Switching Protocols is the final answer to its request.
+                    let last = code == 101 || !(100..200).contains(&code);
+                    if t.resp_first_ns.is_none() && last {
                         t.resp_first_ns = Some(m.first_ns);
                     }
-                    if !(100..200).contains(&code) {
+                    if last {
                         t.status = Some(code);
                         t.content_type = h.get_str(d, "content-type");
                         t.chunked = body::transfer_encoding(h, d).1;

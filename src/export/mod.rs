@@ -312,6 +312,139 @@ pub fn markdown(out: &mut String, title: &str, flows: &[FlowSummary], notes: &[S
             let _ = writeln!(out, "- frame {}: {}", e.frame, e.why);
         }
     }
+    for f in flows
+        .iter()
+        .filter(|f| f.http.is_some() || f.dns.is_some() || f.websocket.is_some())
+    {
+        app_markdown(out, f);
+    }
+}
+
+/// A few answers, each cut to a readable length.
+fn short_list(v: &[String]) -> String {
+    let mut parts: Vec<String> = v
+        .iter()
+        .take(4)
+        .map(|a| {
+            let a = a.replace('|', "/");
+            match a.char_indices().nth(60) {
+                Some((i, _)) => format!("{}...", &a[..i]),
+                None => a,
+            }
+        })
+        .collect();
+    if v.len() > 4 {
+        parts.push(format!("(+{} more)", v.len() - 4));
+    }
+    parts.join(", ")
+}
+
+fn opt_ms(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.3}")).unwrap_or_default()
+}
+
+/// The application layer of one flow: its transactions as tables.
+fn app_markdown(out: &mut String, f: &FlowSummary) {
+    let _ = writeln!(
+        out,
+        "\n## {} in {} {}: {} → {}\n",
+        f.app.as_deref().unwrap_or("application"),
+        f.proto.to_uppercase(),
+        f.id,
+        f.client,
+        f.server
+    );
+    if let Some(c) = &f.http_conn {
+        let _ = writeln!(
+            out,
+            "{} requests, {} responses, {} pipelined, {} unanswered; keep-alive: {}{}{}.\n",
+            c.requests,
+            c.responses,
+            c.pipelined,
+            c.unanswered,
+            if c.keep_alive { "yes" } else { "no" },
+            c.push.map(|p| format!("; push technique: {p}")).unwrap_or_default(),
+            c.closed_first_by
+                .map(|p| format!("; the {p} closed first"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(txs) = &f.http {
+        out.push_str("| request frame | method | uri | status | request body | response body | chunked | pipelined | waited ms | TTFB ms |\n");
+        out.push_str("| ---: | --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |\n");
+        for t in txs {
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                t.request_frame.map(|n| n.to_string()).unwrap_or_default(),
+                t.method,
+                t.uri.replace('|', "%7C").replace('`', "%60"),
+                t.status.map(|n| n.to_string()).unwrap_or_default(),
+                t.request_body,
+                t.response_body,
+                if t.chunked { "yes" } else { "" },
+                if t.pipelined { "yes" } else { "" },
+                opt_ms(t.waited_ms),
+                opt_ms(t.ttfb_ms)
+            );
+        }
+    }
+    if let Some(qs) = &f.dns {
+        out.push_str("| query frame | name | type | rcode | answers | response ms | notes |\n");
+        out.push_str("| ---: | --- | --- | --- | --- | ---: | --- |\n");
+        for q in qs {
+            let mut notes = Vec::new();
+            if q.truncated {
+                notes.push("truncated".to_string());
+            }
+            if q.authoritative {
+                notes.push("authoritative".to_string());
+            }
+            if q.retransmissions > 0 {
+                notes.push(format!("{} retransmissions", q.retransmissions));
+            }
+            if q.unanswered {
+                notes.push("unanswered".to_string());
+            }
+            if q.retried_over_tcp.is_some() {
+                notes.push("retried over TCP".to_string());
+            }
+            if q.retry_of.is_some() {
+                notes.push("retry over TCP of a truncated answer".to_string());
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                q.query_frame.map(|n| n.to_string()).unwrap_or_default(),
+                q.name,
+                q.qtype,
+                q.rcode.as_deref().unwrap_or(""),
+                short_list(&q.answers),
+                opt_ms(q.response_ms),
+                notes.join(", ")
+            );
+        }
+    }
+    if let Some(w) = &f.websocket {
+        let _ = writeln!(
+            out,
+            "\nWebSocket: accept {}, subprotocol {}, permessage-deflate {}; close {} by the {}{}; {} violations.",
+            match w.accept_ok {
+                Some(true) => "verified",
+                Some(false) => "WRONG",
+                None => "not seen",
+            },
+            w.subprotocol.as_deref().unwrap_or("none"),
+            if w.permessage_deflate { "on" } else { "off" },
+            w.close_code.map(|c| c.to_string()).unwrap_or_else(|| "none".into()),
+            w.close_first.unwrap_or("nobody"),
+            w.ping_rtt_ms
+                .as_ref()
+                .map(|r| format!("; ping RTT {:.3} ms avg", r.avg))
+                .unwrap_or_default(),
+            w.violations
+        );
+    }
 }
 
 #[cfg(test)]
