@@ -11,6 +11,8 @@
 # Usage: sudo benches/live.sh [CAPTURE] [--ladder]
 #   CAPTURE defaults to /work/bench-data/mix_mid.pcap.
 #   WIRELENS=path/to/wirelens (default target/release/wirelens).
+#   LOOP=N replays the capture N times (longer than wirelens's 256 MiB queue
+#   can absorb: what is measured is then the sustained rate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cap=${1:-/work/bench-data/mix_mid.pcap}
@@ -29,8 +31,9 @@ ip -n "$A" link add va type veth peer name vb netns "$B"
 ip -n "$A" link set va up; ip -n "$B" link set vb up
 # Large MTU: the replayed capture may hold frames bigger than 1500 bytes.
 ip -n "$A" link set va mtu 9000; ip -n "$B" link set vb mtu 9000
-npk=$(tcpdump -nr "$cap" 2>/dev/null | wc -l)
-echo "capture: $cap ($npk packets)"
+loop=${LOOP:-1}
+npk=$(( $(tcpdump -nr "$cap" 2>/dev/null | wc -l) * loop ))
+echo "capture: $cap ($npk packets replayed, $loop time(s))"
 
 # run TOOL PPS: start TOOL on va, replay into vb, stop TOOL; prints one row.
 run() {
@@ -44,7 +47,7 @@ run() {
   local pid=$!
   sleep 2
   if [ "$pps" = top ]; then rate=--topspeed; else rate="--pps=$pps"; fi
-  local rep; rep=$(ip netns exec "$B" tcpreplay -q -i vb $rate "$cap" 2>&1 | grep -E "Actual|Rated" | tr '\n' ' ')
+  local rep; rep=$(ip netns exec "$B" tcpreplay -q -i vb --loop="$loop" $rate "$cap" 2>&1 | grep -E "Actual|Rated" | tr '\n' ' ')
   sleep 2
   kill -INT $pid; wait $pid 2>/dev/null || true
   local got; got=$(tcpdump -nr "$out" 2>/dev/null | wc -l)
