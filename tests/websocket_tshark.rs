@@ -268,35 +268,8 @@ fn run_capture(path: &Path) -> (BTreeMap<u64, Vec<AppPdu>>, usize, Vec<wirelens:
 
 fn test_summary() -> wirelens::export::FlowSummary {
     wirelens::export::FlowSummary {
-        id: 0,
         proto: "tcp",
-        client: String::new(),
-        server: String::new(),
-        client_inferred: false,
-        first_ts: 0.0,
-        last_ts: 0.0,
-        duration: 0.0,
-        packets: Default::default(),
-        bytes: Default::default(),
-        payload_bytes: Default::default(),
-        handshake_rtt_ms: None,
-        conn_state: "",
-        history: String::new(),
-        client_state: None,
-        server_state: None,
-        states: Vec::new(),
-        first_closer: None,
-        time_wait: None,
-        anomalies: Default::default(),
-        missing_bytes: 0,
-        app: None,
-        vlan: None,
-        reused_after_s: None,
-        end: "",
-        websocket: None,
-        http: None,
-        http_conn: None,
-        dns: None,
+        ..Default::default()
     }
 }
 

@@ -33,7 +33,7 @@ pub struct TimeWaitJson {
 }
 
 /// One annotated flow.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FlowSummary {
     pub id: u64,
     pub proto: &'static str,

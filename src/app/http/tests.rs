@@ -75,35 +75,10 @@ fn uint(p: &AppPdu, name: &str) -> Option<u64> {
 
 fn summary(c: &HttpConv) -> FlowSummary {
     let mut s = FlowSummary {
-        id: 0,
         proto: "tcp",
-        client: String::new(),
-        server: String::new(),
-        client_inferred: false,
-        first_ts: 0.0,
-        last_ts: 0.0,
-        duration: 0.0,
-        packets: Default::default(),
-        bytes: Default::default(),
-        payload_bytes: Default::default(),
-        handshake_rtt_ms: None,
-        conn_state: "",
-        history: String::new(),
-        client_state: None,
-        server_state: None,
-        states: Vec::new(),
         first_closer: Some("server"),
-        time_wait: None,
-        anomalies: Default::default(),
-        missing_bytes: 0,
-        app: None,
-        vlan: None,
-        reused_after_s: None,
         end: "ended",
-        http: None,
-        http_conn: None,
-        websocket: None,
-        dns: None,
+        ..Default::default()
     };
     c.summarize(&mut s);
     s
