@@ -116,6 +116,8 @@ struct Txn {
 
 #[derive(Debug)]
 struct FlowState {
+    /// Which entry of `DnsBook::order` is this flow's (a key may come back as a new flow).
+    gen: u64,
     flavor: Flavor,
     txns: VecDeque<Txn>,
     queries: Vec<DnsQuery>,
@@ -125,6 +127,7 @@ struct FlowState {
 impl FlowState {
     fn new(flavor: Flavor) -> Self {
         FlowState {
+            gen: 0,
             flavor,
             txns: VecDeque::new(),
             queries: Vec::new(),
@@ -176,7 +179,11 @@ struct Rotation {
 #[derive(Debug, Default)]
 pub struct DnsBook {
     flows: HashMap<FlowKey, FlowState>,
-    order: VecDeque<FlowKey>,
+    /// Flows oldest first, for eviction; entries of ended flows are skipped
+    /// (and swept out when they outnumber the live ones), so that ending a
+    /// flow costs O(1), not a scan.
+    order: VecDeque<(FlowKey, u64)>,
+    next_gen: u64,
     truncated: VecDeque<Truncated>,
     rotation: HashMap<(String, u16), Rotation>,
     rotation_order: VecDeque<(String, u16)>,
@@ -262,18 +269,27 @@ impl DnsBook {
     }
 
     fn end_key(&mut self, key: FlowKey) {
-        if self.flows.remove(&key).is_some() {
-            self.order.retain(|k| *k != key);
+        self.flows.remove(&key);
+        if self.order.len() > 2 * self.flows.len() + 1024 {
+            let flows = &self.flows;
+            self.order.retain(|(k, g)| flows.get(k).is_some_and(|f| f.gen == *g));
         }
     }
 
     fn flow_mut(&mut self, key: FlowKey, flavor: Flavor) -> &mut FlowState {
         if !self.flows.contains_key(&key) {
             while self.flows.len() >= MAX_FLOWS {
-                let Some(old) = self.order.pop_front() else { break };
-                self.flows.remove(&old);
+                let Some((old, g)) = self.order.pop_front() else { break };
+                if self.flows.get(&old).is_some_and(|f| f.gen == g) {
+                    self.flows.remove(&old);
+                }
             }
-            self.order.push_back(key);
+            let gen = self.next_gen;
+            self.next_gen += 1;
+            self.order.push_back((key, gen));
+            let mut f = FlowState::new(flavor);
+            f.gen = gen;
+            self.flows.insert(key, f);
         }
         self.flows.entry(key).or_insert_with(|| FlowState::new(flavor))
     }
