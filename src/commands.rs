@@ -4,11 +4,12 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use wirelens_dissectors::Tree;
+use wirelens_dissectors::{build_tree, Tree};
 
 use crate::capture::{FileFormat, FileReader};
 use crate::engine::{Config, Engine, Processed};
 use crate::export::{self, FlowSummary, Format};
+use crate::filter;
 use crate::output;
 use crate::tcp::reasm::Piece;
 use crate::tcp::state::Side;
@@ -48,6 +49,8 @@ pub struct PacketsOpts {
     /// tshark's `-E` options.
     pub field_opts: output::FieldOpts,
     pub msl_ns: i64,
+    /// `-Y`: only the frames that pass this display filter.
+    pub filter: Option<filter::Expr>,
 }
 
 #[derive(Clone, Debug)]
@@ -57,6 +60,8 @@ pub struct TreeOpts {
     pub frame: Option<u64>,
     pub json: bool,
     pub msl_ns: i64,
+    /// `-Y`: only the frames that pass this display filter.
+    pub filter: Option<filter::Expr>,
 }
 
 #[derive(Clone, Debug)]
@@ -230,11 +235,23 @@ pub fn packets(o: &PacketsOpts) -> Status {
     }
     let needs_tree = matches!(&o.format, PacketsFormat::Fields(f) if f.iter().any(|x| !x.starts_with("_ws.col.")));
     let mut engine = Engine::new(Config {
-        detail: needs_tree,
+        detail: needs_tree || o.filter.is_some(),
         msl_ns: o.msl_ns,
         ..Config::default()
     });
     let res = walk(&mut r, &mut engine, o.count, |_, p, data| {
+        if let Some(f) = &o.filter {
+            build_tree(&p.decoded, &p.meta, data, &p.ann, &mut tree);
+            if !filter::matches(f, &tree, data) {
+                return Ok(true);
+            }
+            match &mut fields {
+                None => output::packet_line(&mut out.buf, &p, data, decimals),
+                Some(w) => w.line_built(&mut out.buf, &p, data, &tree, decimals),
+            }
+            out.push()?;
+            return Ok(true);
+        }
         match &mut fields {
             None => output::packet_line(&mut out.buf, &p, data, decimals),
             Some(w) => w.line(&mut out.buf, &p, data, &mut tree, decimals),
@@ -281,6 +298,12 @@ pub fn tree(o: &TreeOpts) -> Status {
                 return Ok(true);
             }
             found = true;
+        }
+        if let Some(f) = &o.filter {
+            build_tree(&p.decoded, &p.meta, data, &p.ann, &mut tree);
+            if !filter::matches(f, &tree, data) {
+                return Ok(o.frame.is_none());
+            }
         }
         if o.json {
             output::tree_json(&mut out.buf, p, data, &mut tree);

@@ -8,6 +8,7 @@ pub mod capture;
 pub mod commands;
 pub mod engine;
 pub mod export;
+pub mod filter;
 pub mod flow;
 pub mod output;
 pub mod privs;

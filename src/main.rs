@@ -41,6 +41,9 @@ enum Cmd {
         /// Field output options as tshark's: header=y, separator=/t|/s|C, aggregator=C, occurrence=a|f|l|N
         #[arg(short = 'E', value_name = "OPTION")]
         options: Vec<String>,
+        /// Display filter in Wireshark's language, e.g. 'dns', 'tcp.port == 80 && ip.addr == 10.0.0.0/8'
+        #[arg(short = 'Y', value_name = "FILTER")]
+        display_filter: Option<String>,
         #[command(flatten)]
         tcp: TcpArgs,
     },
@@ -59,6 +62,9 @@ enum Cmd {
         /// One JSON object per frame per line, every node with name, label, value, offset, length, children
         #[arg(long)]
         json: bool,
+        /// Display filter in Wireshark's language, e.g. 'http.response.code >= 400'
+        #[arg(short = 'Y', value_name = "FILTER")]
+        display_filter: Option<String>,
         #[command(flatten)]
         tcp: TcpArgs,
     },
@@ -160,6 +166,18 @@ impl TcpArgs {
     }
 }
 
+/// Parses `-Y`; a bad filter is shown with a caret under the spot (exit 2).
+fn parse_filter(f: Option<String>) -> Result<Option<wirelens::filter::Expr>, ExitCode> {
+    match f.as_deref().map(wirelens::filter::parse) {
+        None => Ok(None),
+        Some(Ok(e)) => Ok(Some(e)),
+        Some(Err(e)) => {
+            eprintln!("wirelens: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 fn file_arg(file: Option<PathBuf>, read: Option<PathBuf>) -> PathBuf {
     read.or(file).unwrap_or_else(|| PathBuf::from("-"))
 }
@@ -174,8 +192,13 @@ fn main() -> ExitCode {
             format,
             fields,
             options,
+            display_filter,
             tcp,
         } => {
+            let filter = match parse_filter(display_filter) {
+                Ok(f) => f,
+                Err(c) => return c,
+            };
             let format = match format.as_deref() {
                 Some("fields") => {
                     if fields.is_empty() {
@@ -205,6 +228,7 @@ fn main() -> ExitCode {
                 format,
                 field_opts,
                 msl_ns: tcp.msl_ns(),
+                filter,
             })
         }
         Cmd::Tree {
@@ -213,14 +237,22 @@ fn main() -> ExitCode {
             count,
             frame,
             json,
+            display_filter,
             tcp,
-        } => commands::tree(&TreeOpts {
-            file: file_arg(file, read),
-            count,
-            frame,
-            json,
-            msl_ns: tcp.msl_ns(),
-        }),
+        } => {
+            let filter = match parse_filter(display_filter) {
+                Ok(f) => f,
+                Err(c) => return c,
+            };
+            commands::tree(&TreeOpts {
+                file: file_arg(file, read),
+                count,
+                frame,
+                json,
+                msl_ns: tcp.msl_ns(),
+                filter,
+            })
+        }
         Cmd::Flows {
             file,
             read,

@@ -201,12 +201,19 @@ impl FieldsWriter {
 
     /// One row for a frame; `tree` is scratch space (rebuilt here when a field needs it).
     pub fn line(&mut self, out: &mut String, p: &Processed, data: &[u8], tree: &mut Tree, decimals: u32) {
+        if self.needs_tree {
+            build_tree(&p.decoded, &p.meta, data, &p.ann, tree);
+        }
+        self.line_built(out, p, data, tree, decimals);
+    }
+
+    /// One row for a frame whose tree is already built in `tree`.
+    pub fn line_built(&mut self, out: &mut String, p: &Processed, data: &[u8], tree: &Tree, decimals: u32) {
         for v in &mut self.vals {
             v.0.clear();
             v.1.clear();
         }
         if self.needs_tree {
-            build_tree(&p.decoded, &p.meta, data, &p.ann, tree);
             // One pre-order walk (tree order, as `Tree::find` gives) for all fields.
             for (_, n) in tree.pre_order() {
                 for (f, v) in self.fields.iter().zip(self.vals.iter_mut()) {
