@@ -240,20 +240,16 @@ pub fn packets(o: &PacketsOpts) -> Status {
         ..Config::default()
     });
     let res = walk(&mut r, &mut engine, o.count, |_, p, data| {
+        // With -Y the tree is built here once, for the filter and the fields.
         if let Some(f) = &o.filter {
             build_tree(&p.decoded, &p.meta, data, &p.ann, &mut tree);
             if !filter::matches(f, &tree, data) {
                 return Ok(true);
             }
-            match &mut fields {
-                None => output::packet_line(&mut out.buf, &p, data, decimals),
-                Some(w) => w.line_built(&mut out.buf, &p, data, &tree, decimals),
-            }
-            out.push()?;
-            return Ok(true);
         }
         match &mut fields {
             None => output::packet_line(&mut out.buf, &p, data, decimals),
+            Some(w) if o.filter.is_some() => w.line_built(&mut out.buf, &p, data, &tree, decimals),
             Some(w) => w.line(&mut out.buf, &p, data, &mut tree, decimals),
         }
         out.push()?;
@@ -299,16 +295,15 @@ pub fn tree(o: &TreeOpts) -> Status {
             }
             found = true;
         }
-        if let Some(f) = &o.filter {
-            build_tree(&p.decoded, &p.meta, data, &p.ann, &mut tree);
-            if !filter::matches(f, &tree, data) {
-                return Ok(o.frame.is_none());
-            }
+        // Built once: for the filter and for the output.
+        build_tree(&p.decoded, &p.meta, data, &p.ann, &mut tree);
+        if o.filter.as_ref().is_some_and(|f| !filter::matches(f, &tree, data)) {
+            return Ok(o.frame.is_none());
         }
         if o.json {
-            output::tree_json(&mut out.buf, p, data, &mut tree);
+            output::tree_json_built(&mut out.buf, p, data, &tree);
         } else {
-            output::tree_text(&mut out.buf, p, data, &mut tree);
+            output::tree_text_built(&mut out.buf, data, &tree);
         }
         out.push()?;
         Ok(o.frame.is_none())

@@ -283,6 +283,11 @@ pub fn fields_line(
 /// The tree as indented text, like `tshark -V`, followed by a blank line.
 pub fn tree_text(out: &mut String, p: &Processed, data: &[u8], tree: &mut Tree) {
     build_tree(&p.decoded, &p.meta, data, &p.ann, tree);
+    tree_text_built(out, data, tree);
+}
+
+/// [`tree_text`] for a tree already built.
+pub fn tree_text_built(out: &mut String, data: &[u8], tree: &Tree) {
     tree.render_text(out, data);
     out.push('\n');
 }
@@ -373,6 +378,11 @@ fn json_node(out: &mut String, tree: &Tree, id: NodeId, n: &Node, data: &[u8]) {
 /// The tree as one JSON object on one line: `{"frame":N,"nodes":[...]}`.
 pub fn tree_json(out: &mut String, p: &Processed, data: &[u8], tree: &mut Tree) {
     build_tree(&p.decoded, &p.meta, data, &p.ann, tree);
+    tree_json_built(out, p, data, tree);
+}
+
+/// [`tree_json`] for a tree already built.
+pub fn tree_json_built(out: &mut String, p: &Processed, data: &[u8], tree: &Tree) {
     let _ = write!(out, "{{\"frame\":{},\"nodes\":[", p.meta.number);
     let mut first = true;
     for (id, n) in tree.roots() {
