@@ -21,6 +21,8 @@ pub enum Status {
     Ok,
     /// A fatal error (message already printed).
     Error,
+    /// The command was used wrongly (bad filter, no terminal): exit 2.
+    Usage,
 }
 
 impl Status {
@@ -28,6 +30,7 @@ impl Status {
         match self {
             Status::Ok => 0,
             Status::Error => 1,
+            Status::Usage => 2,
         }
     }
 }
@@ -72,6 +75,8 @@ pub struct FlowsOpts {
     pub out: Option<PathBuf>,
     pub count: Option<u64>,
     pub cfg: Config,
+    /// `-Y`: only the flows with at least one frame that passes this display filter.
+    pub filter: Option<filter::Expr>,
 }
 
 /// Which flow `follow` shows.
@@ -379,6 +384,32 @@ impl Drop for Export {
 }
 
 /// Writes flow summaries as they finish, in the chosen format.
+/// Writes flow summaries to `path` (a temporary file beside it, renamed when
+/// complete) in the format its name ends with: `.csv`, `.md`, `.log`/`.tsv`
+/// (Zeek conn.log), else JSON Lines. The TUI's export.
+pub fn write_flows(path: &Path, title: &str, flows: &[FlowSummary]) -> Result<Format, String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let format = match ext.as_str() {
+        "csv" => Format::Csv,
+        "md" | "markdown" => Format::Md,
+        "log" | "tsv" | "zeek" => Format::Zeek,
+        _ => Format::Jsonl,
+    };
+    let mut w = FlowWriter::new(format);
+    for s in flows {
+        w.add(s.clone());
+    }
+    w.close(title, &[], "");
+    let mut e = Export::create(path)?;
+    e.write(&w.buf)?;
+    e.commit()?;
+    Ok(format)
+}
+
 pub(crate) struct FlowWriter {
     pub(crate) format: Format,
     pub(crate) buf: String,
@@ -471,10 +502,13 @@ pub fn flows(o: &FlowsOpts) -> Status {
         Err(s) => return s,
     };
     let mut engine = Engine::new(Config {
-        detail: false,
+        detail: o.filter.is_some(),
         ..o.cfg.clone()
     });
     let mut w = FlowWriter::new(o.format);
+    // With -Y: the flows that had a frame passing the filter.
+    let mut picked: std::collections::HashSet<(&'static str, u64)> = std::collections::HashSet::new();
+    let mut tree = Tree::new();
     let mut out = Out::new();
     let mut body = String::new();
     let emit = |w: &mut FlowWriter,
@@ -501,9 +535,22 @@ pub fn flows(o: &FlowsOpts) -> Status {
         w.buf.clear();
         Ok(())
     };
-    let res = walk(&mut r, &mut engine, o.count, |engine, _p, _data| {
+    let keep = |picked: &std::collections::HashSet<(&'static str, u64)>, s: &FlowSummary| {
+        o.filter.is_none() || picked.contains(&(s.proto, s.id))
+    };
+    let res = walk(&mut r, &mut engine, o.count, |engine, p, data| {
+        if let (Some(f), Some(flow)) = (&o.filter, p.flow) {
+            if !picked.contains(&flow) {
+                build_tree(&p.decoded, &p.meta, data, &p.ann, &mut tree);
+                if filter::matches(f, &tree, data) {
+                    picked.insert(flow);
+                }
+            }
+        }
         for s in engine.take_finished() {
-            w.add(s);
+            if keep(&picked, &s) {
+                w.add(s);
+            }
         }
         if w.buf.len() > 1 << 15 {
             emit(&mut w, &mut out, &mut export, &mut body, false)?;
@@ -515,7 +562,9 @@ pub fn flows(o: &FlowsOpts) -> Status {
         Err(Closed) => return if export.is_some() { Status::Error } else { Status::Ok },
     };
     for s in engine.finish() {
-        w.add(s);
+        if keep(&picked, &s) {
+            w.add(s);
+        }
     }
     let notes = engine_notes(&engine);
     w.close(&o.file.display().to_string(), &notes, &body);
@@ -555,7 +604,7 @@ fn follow_header(out: &mut String, f: &FollowOpts, nodes: Option<(String, String
     }
 }
 
-fn follow_chunk(out: &mut String, side: Side, bytes: &[u8], offset: u64, fmt: FollowFormat) {
+pub(crate) fn follow_chunk(out: &mut String, side: Side, bytes: &[u8], offset: u64, fmt: FollowFormat) {
     let indent = if side == Side::Server { "\t" } else { "" };
     match fmt {
         FollowFormat::Ascii | FollowFormat::Messages => {
@@ -603,7 +652,7 @@ fn follow_chunk(out: &mut String, side: Side, bytes: &[u8], offset: u64, fmt: Fo
 
 /// The application messages a frame completed, each with a header line,
 /// its text and the engine's lessons about it.
-fn follow_messages(out: &mut String, p: &Processed, data: &[u8]) {
+pub(crate) fn follow_messages(out: &mut String, p: &Processed, data: &[u8]) {
     use std::fmt::Write as _;
     let tdata = p.decoded.transport_data(data);
     for pdu in &p.ann.app {

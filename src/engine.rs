@@ -234,6 +234,24 @@ impl Engine {
         }
     }
 
+    /// Stream ids the next new TCP and UDP flows get. A replay of one flow
+    /// (the TUI builds a frame's tree by running only that flow's frames
+    /// through a fresh engine) gives the flow the id the whole pass gave it.
+    pub fn set_next_streams(&mut self, tcp: u64, udp: u64) {
+        self.next_tcp = tcp;
+        self.next_udp = udp;
+    }
+
+    /// [`ingest`](Self::ingest) for a frame of a replay: it gets its number in
+    /// the whole capture, and its times are relative to the capture's first
+    /// frame and to the frame before it in the capture (not in the replay).
+    pub fn ingest_as(&mut self, rec: &Record<'_>, number: u64, first_ts: i64, prev_ts: Option<i64>) -> Processed {
+        self.frames = number.saturating_sub(1);
+        self.first_ts = Some(first_ts);
+        self.prev_ts = prev_ts;
+        self.ingest(rec)
+    }
+
     /// Decodes and annotates one record.
     pub fn ingest(&mut self, rec: &Record<'_>) -> Processed {
         let meta = self.meta(rec);
@@ -315,6 +333,21 @@ impl Engine {
             }
         };
         self.finished.push(s);
+    }
+
+    /// The flows still open, summarised as they stand (without their
+    /// application parts), in stream order; nothing is ended.
+    pub fn open_summaries(&self) -> Vec<FlowSummary> {
+        let mut v: Vec<FlowSummary> = self
+            .flows
+            .iter()
+            .map(|(k, f)| match f {
+                Flow::Tcp(c) => tcp_summary(c, k.vlan, "open"),
+                Flow::Udp(u) => udp_summary(u, k.vlan, "open"),
+            })
+            .collect();
+        v.sort_by_key(|s| (s.proto, s.id));
+        v
     }
 
     /// End of the capture: every live flow is summarised (in stream order).

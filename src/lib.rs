@@ -13,4 +13,6 @@ pub mod flow;
 pub mod output;
 pub mod privs;
 pub mod sniff;
+pub mod store;
 pub mod tcp;
+pub mod ui;

@@ -14,9 +14,13 @@ use wirelens::export::Format;
     version,
     about = "Packet capture and protocol dissector that explains TCP connections"
 )]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 struct Cli {
     #[command(subcommand)]
-    cmd: Cmd,
+    cmd: Option<Cmd>,
+    /// A pcap or pcapng file to open in the terminal UI
+    #[arg(value_name = "FILE", required = true)]
+    file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +87,19 @@ enum Cmd {
         /// Stop after N frames
         #[arg(short = 'c', value_name = "N")]
         count: Option<u64>,
+        /// Only the flows with at least one frame passing this display filter, e.g. 'http.response.code >= 400'
+        #[arg(short = 'Y', value_name = "FILTER")]
+        display_filter: Option<String>,
+        #[command(flatten)]
+        tcp: TcpArgs,
+    },
+    /// The terminal UI on a saved capture (also: `wirelens FILE`)
+    Open {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Apply this display filter at start
+        #[arg(short = 'Y', value_name = "FILTER")]
+        display_filter: Option<String>,
         #[command(flatten)]
         tcp: TcpArgs,
     },
@@ -184,7 +201,24 @@ fn file_arg(file: Option<PathBuf>, read: Option<PathBuf>) -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let status = match cli.cmd {
+    let cmd = match (cli.cmd, cli.file) {
+        (Some(c), _) => c,
+        (None, Some(file)) => Cmd::Open {
+            file,
+            display_filter: None,
+            tcp: TcpArgs { msl: 30.0 },
+        },
+        (None, None) => {
+            eprintln!("wirelens: give a capture file to open, or a command (wirelens --help lists them)");
+            return ExitCode::from(2);
+        }
+    };
+    let status = match cmd {
+        Cmd::Open {
+            file,
+            display_filter,
+            tcp,
+        } => wirelens::ui::open(&file, tcp.config(), display_filter.as_deref()),
         Cmd::Packets {
             file,
             read,
@@ -259,8 +293,13 @@ fn main() -> ExitCode {
             format,
             out,
             count,
+            display_filter,
             tcp,
         } => {
+            let filter = match parse_filter(display_filter) {
+                Ok(f) => f,
+                Err(c) => return c,
+            };
             let format = Format::parse(&format).unwrap_or(Format::Jsonl);
             commands::flows(&FlowsOpts {
                 file: file_arg(file, read),
@@ -268,6 +307,7 @@ fn main() -> ExitCode {
                 out,
                 count,
                 cfg: tcp.config(),
+                filter,
             })
         }
         Cmd::Follow {
@@ -308,29 +348,23 @@ fn main() -> ExitCode {
             user,
             queue_mib,
             tcp,
-        } => {
-            if !no_tui {
-                eprintln!(
-                    "wirelens: the live terminal UI is not available yet: printing one line per packet (as --no-tui)"
-                );
-            }
-            wirelens::sniff::sniff(&wirelens::sniff::SniffOpts {
-                live: wirelens::capture::live::LiveOpts {
-                    iface,
-                    filter,
-                    snaplen,
-                    promisc: !no_promisc,
-                    ..Default::default()
-                },
-                count,
-                duration,
-                write,
-                flows: flows.then(|| Format::parse(&format).unwrap_or(Format::Jsonl)),
-                user,
-                cfg: tcp.config(),
-                queue_bytes: queue_mib.saturating_mul(1 << 20),
-            })
-        }
+        } => wirelens::sniff::sniff(&wirelens::sniff::SniffOpts {
+            live: wirelens::capture::live::LiveOpts {
+                iface,
+                filter,
+                snaplen,
+                promisc: !no_promisc,
+                ..Default::default()
+            },
+            count,
+            duration,
+            write,
+            flows: flows.then(|| Format::parse(&format).unwrap_or(Format::Jsonl)),
+            user,
+            cfg: tcp.config(),
+            queue_bytes: queue_mib.saturating_mul(1 << 20),
+            tui: !no_tui && !flows,
+        }),
         Cmd::Interfaces => wirelens::sniff::interfaces(),
     };
     ExitCode::from(status.code())

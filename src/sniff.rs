@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::capture::live::{self, LiveOpts};
@@ -20,6 +21,8 @@ use crate::engine::{Config, Engine};
 use crate::export::Format;
 use crate::output;
 use crate::privs;
+use crate::store::{self, lock, LiveCounters, Source, Store};
+use crate::ui::app::App;
 
 /// Options of `wirelens sniff`.
 #[derive(Clone, Debug)]
@@ -34,6 +37,8 @@ pub struct SniffOpts {
     pub cfg: Config,
     /// Most bytes of packets waiting for the engine before new ones are dropped.
     pub queue_bytes: usize,
+    /// Show the terminal UI (else one line per packet, or the flows).
+    pub tui: bool,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -77,6 +82,11 @@ fn write_format(path: &Path) -> WriteFormat {
 
 /// `wirelens sniff`.
 pub fn sniff(o: &SniffOpts) -> Status {
+    if o.tui {
+        if let Err(e) = crate::ui::check_tty() {
+            return fail(format!("{e}; or sniff with --no-tui"));
+        }
+    }
     if let Some(f) = &o.live.filter {
         if let Err(e) = live::check_filter(f) {
             return fail(e);
@@ -139,7 +149,11 @@ pub fn sniff(o: &SniffOpts) -> Status {
     }
     let duration = o.duration.map(|s| Duration::from_secs_f64(s.max(0.0)));
     let started = std::time::Instant::now();
+    let snaplen = src.snaplen;
     let mut run = src.spawn(o.queue_bytes, o.count, duration);
+    if o.tui {
+        return live_tui(o, run, writer, linktype, snaplen, &iface, duration, started);
+    }
     let mut engine = Engine::new(Config {
         detail: false,
         ..o.cfg.clone()
@@ -298,4 +312,201 @@ pub fn interfaces() -> Status {
     }
     let _ = out.finish();
     Status::Ok
+}
+
+/// What the capture side of the live TUI left: the saved file's result and
+/// a write error, if any.
+struct SpoolEnd {
+    saved: Option<Result<u64, String>>,
+    write_err: Option<String>,
+    thread_err: Option<String>,
+    stats: Arc<live::LiveStats>,
+}
+
+/// The live TUI. Captured packets go to a spool file in the temporary
+/// directory (and to `-w`), flushed every 100 ms; the TUI indexes the spool
+/// as it grows, exactly as it indexes a saved file, so live and offline are
+/// the same code. The spool is deleted at the end.
+#[allow(clippy::too_many_arguments)]
+fn live_tui(
+    o: &SniffOpts,
+    mut run: live::LiveRun,
+    mut writer: Option<PcapWriter>,
+    linktype: u32,
+    snaplen: u32,
+    iface: &str,
+    duration: Option<Duration>,
+    started: std::time::Instant,
+) -> Status {
+    let spool_at = std::env::temp_dir().join(format!("wirelens-live-{}.pcap", std::process::id()));
+    let mut spool = match PcapWriter::create(&spool_at, WriteFormat::Pcap { nanos: true }, linktype, snaplen) {
+        Ok(w) => w,
+        Err(e) => {
+            run.request_stop();
+            return fail(format!(
+                "{e} (the live view keeps what it captured in a file in {}; set TMPDIR to a directory this user can write)",
+                std::env::temp_dir().display()
+            ));
+        }
+    };
+    let spool_path = match spool.temp_path() {
+        Some(p) => p.to_path_buf(),
+        None => return fail("the spool file has no path"),
+    };
+    if let Err(e) = spool.flush() {
+        return fail(e);
+    }
+    let shared = Arc::new(Mutex::new(Store::new(&spool_path, o.cfg.clone())));
+    lock(&shared).live = Some(LiveCounters {
+        running: true,
+        ..LiveCounters::default()
+    });
+    let done = Arc::new(AtomicBool::new(false));
+    let capture = {
+        let shared = shared.clone();
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let stats = run.stats.clone();
+            let mut write_err = None;
+            let mut last = std::time::Instant::now();
+            let (mut last_pkts, mut last_bytes) = (0u64, 0u64);
+            loop {
+                if STOP.load(Ordering::SeqCst) || duration.is_some_and(|d| started.elapsed() >= d) {
+                    run.request_stop();
+                }
+                match run.rx.recv_timeout(Duration::from_millis(50)) {
+                    Ok(pkt) => {
+                        stats
+                            .queued_bytes
+                            .fetch_sub(pkt.data.len() + live::PACKET_OVERHEAD, Ordering::Relaxed);
+                        let rec = Record {
+                            ts: pkt.ts,
+                            caplen: pkt.caplen,
+                            origlen: pkt.origlen,
+                            linktype,
+                            iface: 0,
+                            offset: 0,
+                            data: &pkt.data,
+                            comments: Vec::new(),
+                            flags: None,
+                        };
+                        for w in [Some(&mut spool), writer.as_mut()].into_iter().flatten() {
+                            if let Err(e) = w.write(&rec) {
+                                write_err = Some(e.to_string());
+                                run.request_stop();
+                            }
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+                if last.elapsed() >= Duration::from_millis(100) {
+                    for w in [Some(&mut spool), writer.as_mut()].into_iter().flatten() {
+                        if let Err(e) = w.flush() {
+                            write_err = Some(e.to_string());
+                            run.request_stop();
+                        }
+                    }
+                    let secs = last.elapsed().as_secs_f64();
+                    last = std::time::Instant::now();
+                    let pkts = stats.captured.load(Ordering::Relaxed);
+                    let bytes = stats.bytes.load(Ordering::Relaxed);
+                    if let Some(lc) = lock(&shared).live.as_mut() {
+                        lc.packets = pkts;
+                        lc.bytes = bytes;
+                        lc.pps = (pkts - last_pkts) as f64 / secs;
+                        lc.bps = (bytes - last_bytes) as f64 / secs;
+                        lc.kernel_drops = stats.kernel_dropped.load(Ordering::Relaxed);
+                        lc.iface_drops = stats.if_dropped.load(Ordering::Relaxed);
+                        lc.queue_drops = stats.queue_dropped.load(Ordering::Relaxed);
+                    }
+                    last_pkts = pkts;
+                    last_bytes = bytes;
+                }
+            }
+            let thread_err = run.join();
+            if let Err(e) = spool.flush() {
+                write_err.get_or_insert(e.to_string());
+            }
+            let saved = writer.map(|w| w.finish().map_err(|e| e.to_string()));
+            if let Some(lc) = lock(&shared).live.as_mut() {
+                lc.running = false;
+                lc.pps = 0.0;
+                lc.bps = 0.0;
+                lc.packets = stats.captured.load(Ordering::Relaxed);
+                lc.kernel_drops = stats.kernel_dropped.load(Ordering::Relaxed);
+                lc.iface_drops = stats.if_dropped.load(Ordering::Relaxed);
+                lc.queue_drops = stats.queue_dropped.load(Ordering::Relaxed);
+            }
+            // The indexer reads to the end of the spool, then stops.
+            done.store(true, Ordering::Release);
+            // The spool stays until the UI is closed (its frames are read again).
+            (
+                SpoolEnd {
+                    saved,
+                    write_err,
+                    thread_err,
+                    stats,
+                },
+                spool,
+            )
+        })
+    };
+    let status = match store::spawn_indexer(shared.clone(), Source::Growing(done.clone())) {
+        Err(e) => {
+            STOP.store(true, Ordering::SeqCst);
+            Err(e)
+        }
+        Ok(_) => {
+            let mut app = App::new(shared, &format!("live {iface}"));
+            app.live = Some(done.clone());
+            app.tail = true;
+            let r = crate::ui::run(&mut app, |app| {
+                if STOP.load(Ordering::SeqCst) {
+                    app.quit = true;
+                }
+            });
+            // Quitting the UI stops the capture.
+            STOP.store(true, Ordering::SeqCst);
+            r.map_err(|e| format!("terminal error: {e}"))
+        }
+    };
+    let (end, spool) = match capture.join() {
+        Ok(x) => x,
+        Err(_) => return fail("the capture thread failed"),
+    };
+    // Deletes the spool file.
+    drop(spool);
+    let mut code = Status::Ok;
+    if let Err(e) = status {
+        eprintln!("wirelens: {e}");
+        code = Status::Error;
+    }
+    match end.saved {
+        Some(Ok(n)) => eprintln!("wirelens: {n} packets saved"),
+        Some(Err(e)) => {
+            eprintln!("wirelens: {e}");
+            code = Status::Error;
+        }
+        None => {}
+    }
+    if let Some(m) = end.write_err {
+        eprintln!("wirelens: writing the capture failed: {m}; the packets before were saved");
+        code = Status::Error;
+    }
+    let st = &end.stats;
+    eprintln!(
+        "wirelens: {} packets captured on {iface}; kernel: {} received by filter, {} dropped, {} dropped by the interface; \
+         {} dropped because the engine fell behind",
+        st.captured.load(Ordering::Relaxed),
+        st.kernel_received.load(Ordering::Relaxed),
+        st.kernel_dropped.load(Ordering::Relaxed),
+        st.if_dropped.load(Ordering::Relaxed),
+        st.queue_dropped.load(Ordering::Relaxed),
+    );
+    if let Some(m) = end.thread_err {
+        eprintln!("wirelens: {m}");
+        code = Status::Error;
+    }
+    code
 }
