@@ -497,7 +497,7 @@ fn index(shared: Shared, reader: &mut FileReader, cfg: Config, growing: bool) {
             st.open_flows.clear();
             st.progress.done = true;
             st.progress.finished = Some(Instant::now());
-            st.progress.error = res.err();
+            st.progress.error = res.err().map(|e| format!("read error: {e}"));
             st.progress.warnings = reader.warnings().iter().map(|w| w.to_string()).collect();
         }
     };
@@ -525,7 +525,9 @@ fn index(shared: Shared, reader: &mut FileReader, cfg: Config, growing: bool) {
                 return;
             }
         }
-        if growing && last_open.elapsed() > Duration::from_millis(500) {
+        // Live: the open flows as they stand, before waiting for more
+        // packets (nothing buffered), and at least twice a second.
+        if growing && (reader.buffered() == 0 || last_open.elapsed() > Duration::from_millis(500)) {
             // Live: the flows still open, as they stand, and the rows so far.
             merge(&mut rm, &mut engine, reader, None);
             let open = engine.open_summaries();

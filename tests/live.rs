@@ -347,3 +347,73 @@ fn interfaces_lists_loopback_with_its_flags_and_address() {
         assert!(lo.contains("can capture"), "{lo}");
     }
 }
+
+/// The live TUI in a real terminal (tmux): packets appear as a real client
+/// talks to a real server across the veth pair, with their TCP states; `q`
+/// stops the capture and restores the terminal.
+#[test]
+fn the_live_tui_shows_packets_as_they_arrive_and_quits_cleanly() {
+    if let Some(why) = tools_missing() {
+        return skip(&why);
+    }
+    if !common::tmux::available() {
+        return skip("tmux not found");
+    }
+    let mut lab = match Lab::new("livetui", std::process::id() + 13) {
+        Ok(l) => l,
+        Err(e) => return skip(&e),
+    };
+    let tmp = open_tempdir();
+    fs::write(tmp.path().join("index.html"), "<html>live tui</html>\n").unwrap();
+    let server = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            lab.b(),
+            "python3",
+            "-m",
+            "http.server",
+            "8080",
+            "--bind",
+            &lab.ip_b,
+        ])
+        .current_dir(tmp.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start python http.server");
+    lab.children.push(server);
+    let url = format!("http://{}:8080/", lab.ip_b);
+    let curl = |lab: &Lab| sh(&["ip", "netns", "exec", lab.a(), "curl", "-s", "-o", "/dev/null", &url]).ok();
+    assert!(
+        poll(Duration::from_secs(10), || curl(&lab)).is_some(),
+        "server did not come up"
+    );
+    let t = match common::tmux::Tmux::new("livetui", 120, 30) {
+        Ok(t) => t,
+        Err(e) => return skip(&e),
+    };
+    t.run(&format!(
+        "ip netns exec {} env SUDO_UID=65534 SUDO_GID=65534 {} sniff -i va -f 'tcp port 8080'; echo EXIT:$?",
+        lab.a(),
+        wirelens()
+    ));
+    t.expect("the live status bar", |s| s.contains("live va") && s.contains("● live"));
+    // Traffic after the UI is up: it appears without a key being pressed.
+    for _ in 0..3 {
+        curl(&lab).expect("curl through the veth");
+    }
+    let s = t.expect("the HTTP exchange with its states", |s| {
+        s.contains("GET / HTTP/1.1") && s.contains("HTTP/1.0 200 OK") && s.contains("T-WAIT")
+    });
+    assert!(s.contains("[SYN]") || s.contains("SYN-S"), "{s}");
+    assert!(s.contains("drops: kernel 0"), "{s}");
+    // The flow list updates while capturing.
+    t.keys(&["F"]);
+    t.expect("the flows", |s| s.contains(&format!("{}:8080", lab.ip_b)));
+    t.keys(&["Escape", "q"]);
+    let s = t.expect("the summary after quitting", |s| s.contains("EXIT:0"));
+    assert!(s.contains("packets captured on va"), "{s}");
+    assert_eq!(t.pane("#{alternate_on}"), "0", "back on the main screen");
+    assert_eq!(t.pane("#{cursor_flag}"), "1", "the cursor is shown again");
+}

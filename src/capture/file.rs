@@ -976,6 +976,12 @@ impl FileReader {
         self.notes_dropped
     }
 
+    /// Bytes read from the source but not parsed yet: 0 means the next
+    /// record must be read first (a growing file may make that wait).
+    pub fn buffered(&self) -> usize {
+        self.buf.avail()
+    }
+
     /// File offset up to which the file has been parsed (for progress).
     pub fn bytes_read(&self) -> u64 {
         self.buf.pos()

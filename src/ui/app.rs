@@ -595,38 +595,20 @@ impl App {
                 _ => {}
             },
             Pane::Tree => {
-                let mut ts = self.tree_state.borrow_mut();
                 match k.code {
-                    KeyCode::Up | KeyCode::Char('k') => {
-                        ts.key_up();
-                    }
-                    KeyCode::Down | KeyCode::Char('j') => {
-                        ts.key_down();
-                    }
-                    KeyCode::Left | KeyCode::Char('h') => {
-                        ts.key_left();
-                    }
-                    KeyCode::Right => {
-                        ts.key_right();
-                    }
+                    KeyCode::Up | KeyCode::Char('k') => self.tree_move(-1),
+                    KeyCode::Down | KeyCode::Char('j') => self.tree_move(1),
+                    KeyCode::PageUp => self.tree_move(-page),
+                    KeyCode::PageDown => self.tree_move(page),
+                    KeyCode::Home | KeyCode::Char('g') => self.tree_move(isize::MIN / 2),
+                    KeyCode::End | KeyCode::Char('G') => self.tree_move(isize::MAX / 2),
+                    KeyCode::Left | KeyCode::Char('h') => self.tree_left(),
+                    KeyCode::Right => self.tree_right(),
                     KeyCode::Enter | KeyCode::Char(' ') => {
-                        ts.toggle_selected();
-                    }
-                    KeyCode::Home | KeyCode::Char('g') => {
-                        ts.select_first();
-                    }
-                    KeyCode::End | KeyCode::Char('G') => {
-                        ts.select_last();
-                    }
-                    KeyCode::PageDown => {
-                        ts.scroll_down(page as usize);
-                    }
-                    KeyCode::PageUp => {
-                        ts.scroll_up(page as usize);
+                        self.tree_state.borrow_mut().toggle_selected();
                     }
                     _ => {}
                 }
-                drop(ts);
                 self.remember_open();
                 self.hex_scroll = 0;
             }
@@ -638,6 +620,83 @@ impl App {
                 KeyCode::Home | KeyCode::Char('g') => self.hex_scroll = 0,
                 _ => {}
             },
+        }
+    }
+
+    /// The tree's rows as shown: roots, and the children of open nodes
+    /// (computed from the tree itself, so keys work before any drawing).
+    pub fn tree_rows(&self) -> Vec<Vec<NodeId>> {
+        let Some(d) = &self.detail else { return Vec::new() };
+        let ts = self.tree_state.borrow();
+        let opened = ts.opened();
+        let mut out = Vec::new();
+        fn walk(
+            t: &Tree,
+            id: NodeId,
+            path: &mut Vec<NodeId>,
+            opened: &HashSet<Vec<NodeId>>,
+            out: &mut Vec<Vec<NodeId>>,
+        ) {
+            let Some(n) = t.node(id) else { return };
+            if n.hidden {
+                return;
+            }
+            path.push(id);
+            out.push(path.clone());
+            if opened.contains(path) {
+                for (k, _) in t.children(id) {
+                    walk(t, k, path, opened, out);
+                }
+            }
+            path.pop();
+        }
+        let mut path = Vec::new();
+        for (id, _) in d.tree.roots() {
+            walk(&d.tree, id, &mut path, opened, &mut out);
+        }
+        out
+    }
+
+    fn tree_move(&mut self, by: isize) {
+        let rows = self.tree_rows();
+        if rows.is_empty() {
+            return;
+        }
+        let cur = {
+            let ts = self.tree_state.borrow();
+            rows.iter().position(|p| p.as_slice() == ts.selected()).unwrap_or(0)
+        };
+        let to = cur.saturating_add_signed(by).min(rows.len() - 1);
+        if let Some(p) = rows.get(to) {
+            self.tree_state.borrow_mut().select(p.clone());
+        }
+    }
+
+    /// →: opens the selected node, or goes to its first child when open.
+    fn tree_right(&mut self) {
+        let Some(d) = &self.detail else { return };
+        let sel = self.tree_state.borrow().selected().to_vec();
+        let Some(&id) = sel.last() else { return };
+        if d.tree.children(id).next().is_none() {
+            return;
+        }
+        let open = self.tree_state.borrow().opened().contains(&sel);
+        if open {
+            self.tree_move(1);
+        } else {
+            self.tree_state.borrow_mut().open(sel);
+        }
+    }
+
+    /// ←: closes the selected node, or goes to its parent when closed.
+    fn tree_left(&mut self) {
+        let sel = self.tree_state.borrow().selected().to_vec();
+        let open = self.tree_state.borrow().opened().contains(&sel);
+        let mut ts = self.tree_state.borrow_mut();
+        if open {
+            ts.close(&sel);
+        } else if sel.len() > 1 {
+            ts.select(sel[..sel.len() - 1].to_vec());
         }
     }
 

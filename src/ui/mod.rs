@@ -97,15 +97,15 @@ pub fn run(app: &mut App, mut tick: impl FnMut(&mut App)) -> io::Result<()> {
 
 /// `wirelens FILE` / `wirelens open FILE`.
 pub fn open(path: &Path, cfg: Config, filter: Option<&str>) -> Status {
-    if let Err(e) = check_tty() {
-        eprintln!("wirelens: {e}");
-        return Status::Usage;
-    }
     let shared = Arc::new(Mutex::new(Store::new(path, cfg)));
     // The file is opened before the screen changes: a bad file is reported plainly.
     if let Err(e) = store::spawn_indexer(shared.clone(), Source::File) {
         eprintln!("wirelens: {e}");
         return Status::Error;
+    }
+    if let Err(e) = check_tty() {
+        eprintln!("wirelens: {e}");
+        return Status::Usage;
     }
     let title = path
         .file_name()

@@ -87,6 +87,23 @@ pub fn state_name(s: State, short: bool) -> &'static str {
     }
 }
 
+/// A state in two letters, for the narrowest list (`ES/ES`).
+pub fn state_code2(s: State) -> &'static str {
+    match s {
+        State::Closed => "CL",
+        State::Listen => "LI",
+        State::SynSent => "SS",
+        State::SynReceived => "SR",
+        State::Established => "ES",
+        State::FinWait1 => "F1",
+        State::FinWait2 => "F2",
+        State::CloseWait => "CW",
+        State::Closing => "CG",
+        State::LastAck => "LA",
+        State::TimeWait => "TW",
+    }
+}
+
 /// Fits `s` in `w` columns (cut with `…`), padded when `pad`.
 fn fit(s: &str, w: usize, pad: bool) -> String {
     let n = s.chars().count();
@@ -205,20 +222,30 @@ fn packet_list(f: &mut Frame, app: &App, area: Rect) {
         t.len().max(4)
     };
     let nw = (visible.last().map_or(0, |&i| i + 1)).to_string().len().max(3);
-    let fixed = nw + 1 + tw + 1 + aw + 1 + aw + 1 + pw + 1 + 6 + 1 + sw + 1 + sw + 1;
+    // Below 100 columns: both states in one 5-column cell (`ES/ES`), no Length.
+    let compact = w < 100;
+    let fixed = if compact {
+        nw + 1 + tw + 1 + aw + 1 + aw + 1 + pw + 1 + 5 + 1
+    } else {
+        nw + 1 + tw + 1 + aw + 1 + aw + 1 + pw + 1 + 6 + 1 + sw + 1 + sw + 1
+    };
     let infow = w.saturating_sub(fixed);
-    let header = format!(
-        "{} {} {} {} {} {} {} {} {}",
+    let mut cols = vec![
         rfit("No.", nw),
         rfit("Time", tw),
         fit("Source", aw, true),
         fit("Destination", aw, true),
         fit(if pw >= 8 { "Protocol" } else { "Proto" }, pw, true),
-        rfit("Length", 6),
-        fit(if short { "Cli" } else { "Client state" }, sw, true),
-        fit(if short { "Srv" } else { "Server state" }, sw, true),
-        "Info"
-    );
+    ];
+    if compact {
+        cols.push("C/S  ".into());
+    } else {
+        cols.push(rfit("Length", 6));
+        cols.push(fit(if short { "Cli" } else { "Client state" }, sw, true));
+        cols.push(fit(if short { "Srv" } else { "Server state" }, sw, true));
+    }
+    cols.push("Info".into());
+    let header = cols.join(" ");
     let mut lines = vec![Line::styled(
         fit(&header, w, true),
         Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
@@ -230,18 +257,27 @@ fn packet_list(f: &mut Frame, app: &App, area: Rect) {
         t.clear();
         write_rel_time(&mut t, r.ts_ns.saturating_sub(first), st.decimals);
         let state = |c: u8| state_of(c).map_or("", |s| state_name(s, short));
-        let text = format!(
-            "{} {} {} {} {} {} {} {} {}",
+        let mut cols = vec![
             rfit(&(fr + 1).to_string(), nw),
             rfit(&t, tw),
             fit(st.string(r.src), aw, true),
             fit(st.string(r.dst), aw, true),
             fit(st.string(r.proto), pw, true),
-            rfit(&r.origlen.to_string(), 6),
-            fit(state(r.states[0]), sw, true),
-            fit(state(r.states[1]), sw, true),
-            fit(st.info(r), infow, false),
-        );
+        ];
+        if compact {
+            let code = |c: u8| state_of(c).map_or("  ", state_code2);
+            cols.push(if r.states == [0, 0] {
+                "     ".to_string()
+            } else {
+                format!("{}/{}", code(r.states[0]), code(r.states[1]))
+            });
+        } else {
+            cols.push(rfit(&r.origlen.to_string(), 6));
+            cols.push(fit(state(r.states[0]), sw, true));
+            cols.push(fit(state(r.states[1]), sw, true));
+        }
+        cols.push(fit(st.info(r), infow, false));
+        let text = cols.join(" ");
         let mut style = row_style(&st, r);
         if app.show_all && app.is_match(fr) == Some(true) {
             style = style.add_modifier(Modifier::UNDERLINED);
@@ -350,10 +386,14 @@ fn hex_pane(f: &mut Frame, app: &App, area: Rect) {
             .map(|s| s.frames.iter().take(8).map(|(_, _, n)| format!("#{n}")).collect())
             .unwrap_or_default();
         let more = s.map_or(0, |s| s.frames.len()).saturating_sub(8);
+        let name = s.map_or("reassembled", |s| s.name.as_str());
         format!(
-            " {} ({} bytes) from frames {}{} ",
-            s.map_or("reassembled", |s| s.name.as_str()),
-            bytes.len(),
+            " {name}{} from frames {}{} ",
+            if name.contains("bytes") {
+                String::new()
+            } else {
+                format!(" ({} bytes)", bytes.len())
+            },
             frames.join(" "),
             if more > 0 { format!(" +{more}") } else { String::new() }
         )
@@ -698,7 +738,12 @@ fn help_screen(f: &mut Frame, app: &App, area: Rect) {
     lines.push(Line::raw(
         "  CLOSD LISTN SYN-S(ENT) SYN-R(ECEIVED) ESTAB FIN-1 FIN-2 CL-WT(CLOSE-WAIT)",
     ));
-    lines.push(Line::raw("  CLSNG(CLOSING) L-ACK(LAST-ACK) T-WAIT(TIME-WAIT)"));
+    lines.push(Line::raw(
+        "  CLSNG(CLOSING) L-ACK(LAST-ACK) T-WAIT(TIME-WAIT); below 100 columns one",
+    ));
+    lines.push(Line::raw(
+        "  C/S column, client/server: CL LI SS SR ES F1 F2 CW CG LA TW (e.g. TW/CL)",
+    ));
     let h = usize::from(area.height.saturating_sub(1));
     let top = app.help_scroll.min(lines.len().saturating_sub(h));
     let lines: Vec<Line> = lines.into_iter().skip(top).collect();
@@ -836,7 +881,10 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
     } else if let (Some(s), Some(e)) = (p.started, p.finished) {
         parts.push(format!("indexed in {:.2} s", (e - s).as_secs_f64()));
     }
-    let err = p.error.clone();
+    let err = p
+        .error
+        .clone()
+        .or_else(|| p.warnings.first().map(|w| format!("warning: {w}")));
     drop(st);
     let mut spans = vec![Span::styled(
         parts.join(" │ "),
@@ -844,7 +892,7 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
     )];
     if let Some(e) = err {
         spans.push(Span::styled(
-            format!(" │ read error: {e}"),
+            format!(" │ {e}"),
             Style::default().fg(Color::White).bg(Color::Red),
         ));
     }

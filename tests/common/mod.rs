@@ -67,3 +67,4 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 pub mod netns;
+pub mod tmux;
