@@ -20,7 +20,6 @@ use wirelens_dissectors::frame::{build_tree, columns};
 use wirelens_dissectors::tree::Tree;
 
 use crate::capture::FileReader;
-use crate::capture::Record;
 use crate::engine::{Config, Engine, Processed};
 use crate::export::FlowSummary;
 use crate::filter::Expr;
@@ -139,6 +138,8 @@ pub struct Store {
     text: String,
     strings: Vec<Box<str>>,
     pub groups: Vec<Group>,
+    /// The group of each flow.
+    pub group_index: HashMap<GroupKind, u32>,
     /// Flow summaries, as flows ended (all of them once indexing is done).
     pub flows: Vec<FlowSummary>,
     /// Flows of the capture still open, summarised as they stand (live mode).
@@ -185,7 +186,7 @@ impl Store {
             "udp" => GroupKind::Udp(id),
             _ => return None,
         };
-        self.groups.iter().position(|g| g.kind == want).map(|i| i as u32)
+        self.group_index.get(&want).copied()
     }
 
     /// The summary of a flow (ended or still open).
@@ -379,6 +380,9 @@ impl RowMaker {
         self.text.clear();
         self.merged_strings += self.strings.len() as u32;
         st.strings.append(&mut self.strings);
+        for (i, g) in self.groups.iter().enumerate() {
+            st.group_index.insert(g.kind.clone(), self.merged_groups + i as u32);
+        }
         self.merged_groups += self.groups.len() as u32;
         st.groups.append(&mut self.groups);
         for (g, f) in self.extra.drain(..) {
@@ -544,11 +548,73 @@ pub struct Built {
     pub data: Vec<u8>,
 }
 
+/// What replaying a group needs from the index, copied out so the store is
+/// not held while replaying.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The group ([`ALONE`] for a frame replayed on its own).
+    pub group: u32,
+    pub kind: Option<GroupKind>,
+    /// (frame index, record offset, timestamp of the frame before it in the capture).
+    pub frames: Vec<(u32, u64, Option<i64>)>,
+    pub first_ts: i64,
+    pub cfg: Config,
+}
+
+impl Store {
+    fn plan_step(&self, idx: u32) -> Option<(u32, u64, Option<i64>)> {
+        let row = self.rows.get(idx as usize)?;
+        let prev = idx
+            .checked_sub(1)
+            .and_then(|i| self.rows.get(i as usize))
+            .map(|r| r.ts_ns);
+        Some((idx, row.offset, prev))
+    }
+
+    /// The replay that rebuilds frame `idx`: its group's frames up to it.
+    pub fn plan_frame(&self, idx: u32) -> Result<Plan, String> {
+        let row = self
+            .rows
+            .get(idx as usize)
+            .ok_or_else(|| format!("no frame {}", idx + 1))?;
+        let (kind, frames) = if row.group == ALONE {
+            (None, vec![idx])
+        } else {
+            let g = self.groups.get(row.group as usize).ok_or("no such flow")?;
+            let pos = g
+                .frames
+                .binary_search(&idx)
+                .map_err(|_| format!("frame {} is not in its flow's list", idx + 1))?;
+            (Some(g.kind.clone()), g.frames.get(..=pos).unwrap_or(&[]).to_vec())
+        };
+        Ok(Plan {
+            group: row.group,
+            kind,
+            frames: frames.into_iter().filter_map(|f| self.plan_step(f)).collect(),
+            first_ts: self.first_ts.unwrap_or(0),
+            cfg: self.cfg.clone(),
+        })
+    }
+
+    /// The replay of a whole group (ladder, follow).
+    pub fn plan_group(&self, group: u32) -> Result<Plan, String> {
+        let g = self.groups.get(group as usize).ok_or("no such flow")?;
+        Ok(Plan {
+            group,
+            kind: Some(g.kind.clone()),
+            frames: g.frames.iter().filter_map(|&f| self.plan_step(f)).collect(),
+            first_ts: self.first_ts.unwrap_or(0),
+            cfg: self.cfg.clone(),
+        })
+    }
+}
+
 /// Rebuilds frames by replaying their group. Keeps the last replay's engine,
 /// so walking forward through a flow costs one frame per step.
 pub struct Replayer {
     reader: Option<FileReader>,
     path: PathBuf,
+    /// (group, engine, how many of the group's frames it has seen).
     cache: Option<(u32, Engine, usize)>,
 }
 
@@ -561,96 +627,137 @@ impl Replayer {
         }
     }
 
-    fn read(&mut self, st: &Store, idx: u32) -> Result<(Vec<u8>, Record<'static>), String> {
-        if self.reader.is_none() {
-            self.reader = Some(FileReader::open(&self.path).map_err(|e| e.to_string())?);
-        }
-        let r = self.reader.as_mut().ok_or("no reader")?;
-        let row = st
-            .rows
-            .get(idx as usize)
-            .ok_or_else(|| format!("no frame {}", idx + 1))?;
-        let rec = r.read_at(row.offset).map_err(|e| e.to_string())?;
-        let data = rec.data.to_vec();
-        let owned = Record {
-            ts: rec.ts,
-            caplen: rec.caplen,
-            origlen: rec.origlen,
-            linktype: rec.linktype,
-            iface: rec.iface,
-            offset: rec.offset,
-            data: &[],
-            comments: rec.comments.clone(),
-            flags: rec.flags,
-        };
-        Ok((data, owned))
-    }
-
-    fn fresh(st: &Store, kind: Option<&GroupKind>) -> Engine {
+    fn fresh(plan: &Plan) -> Engine {
         let mut e = Engine::new(Config {
             detail: true,
-            ..st.cfg.clone()
+            ..plan.cfg.clone()
         });
-        match kind {
-            Some(GroupKind::Tcp(n)) => e.set_next_streams(*n, 0),
-            Some(GroupKind::Udp(n)) => e.set_next_streams(0, *n),
+        match plan.kind {
+            Some(GroupKind::Tcp(n)) => e.set_next_streams(n, 0),
+            Some(GroupKind::Udp(n)) => e.set_next_streams(0, n),
             _ => {}
         }
         e
     }
 
-    fn ingest(&mut self, st: &Store, engine: &mut Engine, idx: u32) -> Result<Built, String> {
-        let (data, mut rec) = self.read(st, idx)?;
-        rec.data = &data;
-        let first = st.first_ts.unwrap_or(0);
-        let prev = idx
-            .checked_sub(1)
-            .and_then(|i| st.rows.get(i as usize))
-            .map(|r| r.ts_ns);
-        let p = engine.ingest_as(&rec, u64::from(idx) + 1, first, prev);
-        drop(rec);
-        Ok(Built { p, data })
+    fn ingest(&mut self, engine: &mut Engine, first_ts: i64, step: (u32, u64, Option<i64>)) -> Result<Built, String> {
+        let (idx, offset, prev) = step;
+        if self.reader.is_none() {
+            self.reader = Some(FileReader::open(&self.path).map_err(|e| e.to_string())?);
+        }
+        let r = self.reader.as_mut().ok_or("no reader")?;
+        let rec = r.read_at(offset).map_err(|e| e.to_string())?;
+        let p = engine.ingest_as(&rec, u64::from(idx) + 1, first_ts, prev);
+        Ok(Built {
+            p,
+            data: rec.data.to_vec(),
+        })
+    }
+
+    /// Runs `plan` and returns its last frame. `progress(done, total)` is
+    /// called every 1024 frames; returning false abandons the replay (the
+    /// engine is kept for a later request on the same group).
+    pub fn run(
+        &mut self,
+        plan: &Plan,
+        mut progress: impl FnMut(usize, usize) -> bool,
+    ) -> Result<Option<Built>, String> {
+        let total = plan.frames.len();
+        let (mut engine, start) = match self.cache.take() {
+            Some((g, e, next)) if g == plan.group && g != ALONE && next < total => (e, next),
+            _ => (Self::fresh(plan), 0),
+        };
+        let mut last = None;
+        for (i, &step) in plan.frames.iter().enumerate().skip(start) {
+            if i > start && i & 1023 == 0 && !progress(i, total) {
+                self.cache = Some((plan.group, engine, i));
+                return Ok(None);
+            }
+            last = Some(self.ingest(&mut engine, plan.first_ts, step)?);
+        }
+        self.cache = Some((plan.group, engine, total));
+        Ok(last)
     }
 
     /// Frame `idx` (0-based) processed exactly as the full pass did, with
     /// the detail the tree needs.
     pub fn frame(&mut self, st: &Store, idx: u32) -> Result<Built, String> {
-        let row = *st
-            .rows
-            .get(idx as usize)
-            .ok_or_else(|| format!("no frame {}", idx + 1))?;
-        if row.group == ALONE {
-            let mut e = Self::fresh(st, None);
-            return self.ingest(st, &mut e, idx);
-        }
-        let g = st.groups.get(row.group as usize).ok_or("no such flow")?;
-        let pos = g
-            .frames
-            .binary_search(&idx)
-            .map_err(|_| format!("frame {} is not in its flow's list", idx + 1))?;
-        let (mut engine, start) = match self.cache.take() {
-            Some((cg, e, next)) if cg == row.group && next <= pos => (e, next),
-            _ => (Self::fresh(st, Some(&g.kind)), 0),
-        };
-        let frames: Vec<u32> = g.frames.get(start..=pos).unwrap_or(&[]).to_vec();
-        let mut last = None;
-        for f in frames {
-            last = Some(self.ingest(st, &mut engine, f)?);
-        }
-        self.cache = Some((row.group, engine, pos + 1));
-        last.ok_or_else(|| "empty replay".to_string())
+        let plan = st.plan_frame(idx)?;
+        self.run(&plan, |_, _| true)?.ok_or_else(|| "empty replay".to_string())
     }
 
     /// Every frame of a group, processed in order (for the ladder and follow views).
     pub fn group(&mut self, st: &Store, group: u32, mut each: impl FnMut(&Built)) -> Result<(), String> {
-        let g = st.groups.get(group as usize).ok_or("no such flow")?;
-        let mut engine = Self::fresh(st, Some(&g.kind));
-        let frames = g.frames.clone();
-        for f in frames {
-            let b = self.ingest(st, &mut engine, f)?;
+        let plan = st.plan_group(group)?;
+        let mut engine = Self::fresh(&plan);
+        for &step in &plan.frames {
+            let b = self.ingest(&mut engine, plan.first_ts, step)?;
             each(&b);
         }
         Ok(())
+    }
+}
+
+/// A frame's tree, built by a [`Replayer`] on its own thread so that a long
+/// flow never freezes the UI. A newer request replaces an older one.
+pub struct TreeWorker {
+    tx: std::sync::mpsc::Sender<(u32, Plan)>,
+    rx: std::sync::mpsc::Receiver<(u32, Result<Built, String>)>,
+    /// Frames replayed and to replay for the request in progress.
+    pub progress: Arc<Mutex<(u32, usize, usize)>>,
+}
+
+impl TreeWorker {
+    pub fn new(path: &Path) -> TreeWorker {
+        let (tx, req_rx) = std::sync::mpsc::channel::<(u32, Plan)>();
+        let (resp_tx, rx) = std::sync::mpsc::channel();
+        let progress = Arc::new(Mutex::new((0, 0, 0)));
+        let prog = progress.clone();
+        let path = path.to_path_buf();
+        std::thread::spawn(move || {
+            let mut rp = Replayer::new(&path);
+            let mut next: Option<(u32, Plan)> = None;
+            loop {
+                let (frame, plan) = match next.take() {
+                    Some(r) => r,
+                    None => match req_rx.recv() {
+                        Ok(r) => r,
+                        Err(_) => return,
+                    },
+                };
+                let res = rp.run(&plan, |done, total| {
+                    *prog.lock().unwrap_or_else(|e| e.into_inner()) = (frame, done, total);
+                    // A newer request: this one is dropped.
+                    match req_rx.try_recv() {
+                        Ok(r) => {
+                            next = Some(r);
+                            false
+                        }
+                        Err(_) => true,
+                    }
+                });
+                let out = match res {
+                    Ok(Some(b)) => Ok(b),
+                    Ok(None) => continue,
+                    Err(e) => Err(e),
+                };
+                if resp_tx.send((frame, out)).is_err() {
+                    return;
+                }
+            }
+        });
+        TreeWorker { tx, rx, progress }
+    }
+
+    /// Asks for frame `frame` rebuilt by `plan`.
+    pub fn request(&self, frame: u32, plan: Plan) {
+        *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = (frame, 0, plan.frames.len());
+        let _ = self.tx.send((frame, plan));
+    }
+
+    /// A finished frame, waiting at most `wait`.
+    pub fn take(&self, wait: Duration) -> Option<(u32, Result<Built, String>)> {
+        self.rx.recv_timeout(wait).ok()
     }
 }
 

@@ -176,3 +176,60 @@ fn udp_flows_are_listed() {
     assert!(flows.iter().any(|f| f["proto"] == "udp"));
     assert!(flows.iter().all(|f| f["client_state"].is_null() || f["proto"] == "tcp"));
 }
+
+/// `flows -Y`: exactly the flows that hold a frame passing the filter, i.e.
+/// the streams of the frames `packets -Y` selects.
+#[test]
+fn flows_with_a_display_filter_are_the_streams_of_the_matching_frames() {
+    let cases = [
+        ("dns-udp.pcap", "dns.qry.name contains \"cdn\""),
+        ("http-keepalive.pcap", "http.response.code == 404"),
+        ("port-reuse.pcap", "tcp.analysis.reused_ports"),
+        ("rst-abort.pcap", "tcp.flags.reset == 1"),
+        ("http-pipelining.pcap", "http.request"),
+        ("dns-tc-tcp.pcap", "dns.flags.truncated == 1 or tcp"),
+    ];
+    for (file, f) in cases {
+        let (code, out, err) = run(&[
+            "packets",
+            &sample(file),
+            "-Y",
+            f,
+            "-T",
+            "fields",
+            "-e",
+            "tcp.stream",
+            "-e",
+            "udp.stream",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let mut want: Vec<String> = out
+            .lines()
+            .filter_map(|l| {
+                let (t, u) = l.split_once('\t')?;
+                Some(if t.is_empty() {
+                    format!("udp:{u}")
+                } else {
+                    format!("tcp:{t}")
+                })
+            })
+            .collect();
+        want.sort();
+        want.dedup();
+        let (code, out, err) = run(&["flows", &sample(file), "-Y", f]);
+        assert_eq!(code, 0, "{err}");
+        let mut got: Vec<String> = out
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                format!("{}:{}", v["proto"].as_str().unwrap(), v["id"])
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, want, "{file} -Y {f}");
+        assert!(!got.is_empty(), "{file} -Y {f} selects something");
+    }
+    let (code, _, err) = run(&["flows", &sample("udp.pcap"), "-Y", "tcp.port =="]);
+    assert_eq!(code, 2);
+    assert!(err.contains('^'), "{err}");
+}

@@ -31,14 +31,14 @@ fn indexed(path: &Path) -> Shared {
 
 fn app(name: &str) -> App {
     let mut a = App::new(indexed(&sample(name)), name);
-    a.update();
+    a.wait_detail();
     a
 }
 
 fn press(a: &mut App, keys: &[KeyCode]) {
     for k in keys {
         a.on_key(key(*k));
-        a.update();
+        a.wait_detail();
     }
 }
 
@@ -46,7 +46,7 @@ fn typed(a: &mut App, s: &str) {
     for c in s.chars() {
         a.on_key(key(KeyCode::Char(c)));
     }
-    a.update();
+    a.wait_detail();
 }
 
 /// The screen as text, one line per row (trailing spaces cut).
@@ -267,7 +267,7 @@ fn the_filter_bar_reports_errors_at_their_place_and_filters_in_the_background() 
     press(&mut a, &[KeyCode::Enter]);
     assert_eq!(a.prompt, None);
     a.wait_filter();
-    a.update();
+    a.wait_detail();
     // Frames 4 8 15 18 21 23 26 33, as `packets -Y` selects.
     assert_eq!(a.shown_len(), 8, "eight requests in the capture");
     assert_eq!(a.selected_frame(), Some(3));
@@ -443,7 +443,7 @@ fn snapshots_of_every_screen() {
         .expect("response");
     drop(st);
     b.select(resp);
-    b.update();
+    b.wait_detail();
     // Frame, Ethernet, IPv4, TCP, the reassembled segments, then HTTP.
     press(&mut b, &[KeyCode::Tab, KeyCode::Char('g')]);
     press(
@@ -467,4 +467,29 @@ fn ctrl_c_quits_even_while_typing_a_filter() {
     press(&mut a, &[KeyCode::Char('/')]);
     a.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     assert!(a.quit);
+}
+
+#[test]
+fn with_a_filter_the_flow_list_keeps_the_flows_of_matching_frames() {
+    let mut a = app("dns-udp.pcap");
+    press(&mut a, &[KeyCode::Char('F')]);
+    let all = view_flow_count(&a);
+    assert!(all > 3, "{all}");
+    a.apply_filter("dns.qry.name contains \"cdn\"").unwrap();
+    a.wait_filter();
+    let n = a.shown_len();
+    let st = lock(&a.shared);
+    let mut groups: Vec<u32> = (0..n)
+        .filter_map(|i| a.shown_frame_in(&st, i))
+        .map(|f| st.rows[f as usize].group)
+        .collect();
+    groups.sort();
+    groups.dedup();
+    drop(st);
+    assert_eq!(view_flow_count(&a), groups.len());
+    assert!(groups.len() < all);
+}
+
+fn view_flow_count(a: &App) -> usize {
+    wirelens::ui::app::flow_rows(a, &lock(&a.shared)).len()
 }

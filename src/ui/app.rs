@@ -4,6 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::path::Path;
+use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
@@ -12,7 +13,7 @@ use wirelens_dissectors::tree::{NodeId, Tree};
 
 use super::flowviews::{self, FollowView, Ladder};
 use crate::filter::{self, FilterError};
-use crate::store::{self, lock, FilterJob, GroupKind, Replayer, Shared, Source, Store};
+use crate::store::{self, lock, FilterJob, GroupKind, Replayer, Shared, Source, Store, TreeWorker};
 
 /// The screen shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +61,10 @@ pub struct Areas {
 pub struct App {
     pub shared: Shared,
     pub replayer: Replayer,
+    /// Builds the selected frame's tree off the UI thread.
+    worker: TreeWorker,
+    /// The frame asked of the worker and not back yet.
+    pending: Option<u32>,
     pub title: String,
     /// A live capture is writing the file: new frames keep coming.
     pub live: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -97,6 +102,8 @@ impl App {
         let path = lock(&shared).path.clone();
         App {
             replayer: Replayer::new(&path),
+            worker: TreeWorker::new(&path),
+            pending: None,
             shared,
             title: title.to_string(),
             live: None,
@@ -217,16 +224,48 @@ impl App {
             self.sel = n.saturating_sub(1);
         }
         let want = self.selected_frame();
-        if want.is_some() && self.detail.as_ref().map(|d| d.frame) != want {
-            if let Some(f) = want {
-                self.build_detail(f);
+        let have = self.detail.as_ref().map(|d| d.frame);
+        if let Some(f) = want.filter(|&f| Some(f) != have && Some(f) != self.pending) {
+            let plan = lock(&self.shared).plan_frame(f);
+            match plan {
+                Ok(plan) => {
+                    self.worker.request(f, plan);
+                    self.pending = Some(f);
+                }
+                Err(e) => self.install(f, Err(e)),
+            }
+        }
+        // Most frames come back at once; a long flow's replay shows its progress.
+        self.collect(Duration::from_millis(40));
+    }
+
+    /// Takes finished trees from the worker; installs the one still wanted.
+    fn collect(&mut self, wait: Duration) {
+        while self.pending.is_some() {
+            let Some((f, res)) = self.worker.take(wait) else { return };
+            if Some(f) == self.pending {
+                self.pending = None;
+                if Some(f) == self.selected_frame() {
+                    self.install(f, res);
+                }
             }
         }
     }
 
-    fn build_detail(&mut self, f: u32) {
-        let st = lock(&self.shared);
-        let d = match self.replayer.frame(&st, f) {
+    /// Waits until the selected frame's tree is built (tests).
+    pub fn wait_detail(&mut self) {
+        self.update();
+        self.collect(Duration::from_secs(60));
+    }
+
+    /// The frame whose tree is being rebuilt: (frame, frames replayed, frames to replay).
+    pub fn building(&self) -> Option<(u32, usize, usize)> {
+        self.pending?;
+        Some(*self.worker.progress.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn install(&mut self, f: u32, res: Result<store::Built, String>) {
+        let d = match res {
             Ok(b) => Detail {
                 frame: f,
                 tree: store::tree_of(&b),
@@ -240,7 +279,6 @@ impl App {
                 error: Some(e),
             },
         };
-        drop(st);
         let mut ts = TreeState::default();
         // Open again the kinds of nodes the user had open.
         for (id, n) in d.tree.iter() {
@@ -298,7 +336,7 @@ impl App {
     /// The group of the flow selected in the flow list.
     fn flow_list_group(&self) -> Option<u32> {
         let st = lock(&self.shared);
-        let f = flow_rows(&st).get(self.flow_sel).copied()?;
+        let f = flow_rows(self, &st).get(self.flow_sel).copied()?;
         st.group_of_flow(f.proto, f.id)
     }
 
@@ -714,7 +752,7 @@ impl App {
     }
 
     fn flows_key(&mut self, k: KeyEvent) {
-        let n = flow_rows(&lock(&self.shared)).len();
+        let n = flow_rows(self, &lock(&self.shared)).len();
         let page = usize::from(self.areas.flows.get().height.saturating_sub(1)).max(1);
         match k.code {
             KeyCode::Up | KeyCode::Char('k') => self.flow_sel = self.flow_sel.saturating_sub(1),
@@ -852,7 +890,7 @@ impl App {
                             self.open_ladder(g);
                         }
                     } else {
-                        self.flow_sel = to.min(flow_rows(&lock(&self.shared)).len().saturating_sub(1));
+                        self.flow_sel = to.min(flow_rows(self, &lock(&self.shared)).len().saturating_sub(1));
                     }
                 }
             }
@@ -900,9 +938,25 @@ pub fn path_of(t: &Tree, id: NodeId) -> Vec<NodeId> {
     p
 }
 
-/// The flow list's rows: ended flows then open ones, by protocol and id.
-pub fn flow_rows(st: &store::Store) -> Vec<&crate::export::FlowSummary> {
-    let mut v: Vec<_> = st.flows.iter().chain(st.open_flows.iter()).collect();
+/// The flow list's rows: ended flows then open ones, by protocol and id;
+/// with a display filter, only the flows that hold a frame passing it.
+pub fn flow_rows<'a>(app: &App, st: &'a store::Store) -> Vec<&'a crate::export::FlowSummary> {
+    let groups: Option<HashSet<u32>> = app.job.as_ref().map(|j| {
+        let m = store::lockr(&j.run);
+        m.matches
+            .iter()
+            .filter_map(|&f| st.rows.get(f as usize).map(|r| r.group))
+            .collect()
+    });
+    let mut v: Vec<_> = st
+        .flows
+        .iter()
+        .chain(st.open_flows.iter())
+        .filter(|f| match &groups {
+            None => true,
+            Some(g) => st.group_of_flow(f.proto, f.id).is_some_and(|id| g.contains(&id)),
+        })
+        .collect();
     v.sort_by(|a, b| a.proto.cmp(b.proto).then(a.id.cmp(&b.id)));
     v
 }

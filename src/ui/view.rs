@@ -331,6 +331,16 @@ fn tree_items(t: &Tree, data: &[u8], id: NodeId) -> Option<TreeItem<'static, Nod
 
 fn tree_pane(f: &mut Frame, app: &App, area: Rect) {
     let focused = app.pane == Pane::Tree;
+    if let Some((fr, done, total)) = app.building() {
+        let p = Paragraph::new(format!(
+            "rebuilding frame {}: replaying its flow, {done} of {total} frames…",
+            fr + 1
+        ))
+        .style(Style::default().fg(Color::Yellow))
+        .block(pane_block(format!(" Frame {} details ", fr + 1), focused));
+        f.render_widget(p, area);
+        return;
+    }
     let Some(d) = &app.detail else {
         f.render_widget(pane_block(" Packet details ".into(), focused), area);
         return;
@@ -449,7 +459,7 @@ fn hex_pane(f: &mut Frame, app: &App, area: Rect) {
 fn flows_screen(f: &mut Frame, app: &App, area: Rect) {
     app.areas.flows.set(area);
     let st = lock(&app.shared);
-    let flows = flow_rows(&st);
+    let flows = flow_rows(app, &st);
     let w = usize::from(area.width);
     let h = usize::from(area.height.saturating_sub(1));
     let mut top = app.flow_top.get();
@@ -514,7 +524,9 @@ fn flows_screen(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::styled(fit(&text, w, true), style));
     }
     if flows.is_empty() {
-        let msg = if st.progress.done {
+        let msg = if app.job.is_some() {
+            "no flow holds a frame passing the filter"
+        } else if st.progress.done {
             "no TCP or UDP flows in this capture"
         } else {
             "flows appear here as they end; the rest when reading is done"
