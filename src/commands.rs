@@ -384,30 +384,84 @@ impl Drop for Export {
 }
 
 /// Writes flow summaries as they finish, in the chosen format.
-/// Writes flow summaries to `path` (a temporary file beside it, renamed when
-/// complete) in the format its name ends with: `.csv`, `.md`, `.log`/`.tsv`
-/// (Zeek conn.log), else JSON Lines. The TUI's export.
-pub fn write_flows(path: &Path, title: &str, flows: &[FlowSummary]) -> Result<Format, String> {
+/// The format a flow export takes from its file name: `.csv`, `.md`,
+/// `.log`/`.tsv` (Zeek conn.log), else JSON Lines.
+pub fn format_for(path: &Path) -> Format {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let format = match ext.as_str() {
+    match ext.as_str() {
         "csv" => Format::Csv,
         "md" | "markdown" => Format::Md,
         "log" | "tsv" | "zeek" => Format::Zeek,
         _ => Format::Jsonl,
-    };
-    let mut w = FlowWriter::new(format);
-    for s in flows {
-        w.add(s.clone());
     }
-    w.close(title, &[], "");
-    let mut e = Export::create(path)?;
-    e.write(&w.buf)?;
-    e.commit()?;
-    Ok(format)
+}
+
+/// Runs the engine over a capture and writes its flow summaries to `out`
+/// (through a temporary file renamed when complete), in the format its name
+/// gives; with `filter`, only the flows holding a frame that passes it. Prints
+/// nothing (the TUI's export). Returns how many flows were written.
+pub fn export_flows(
+    r: &mut FileReader,
+    out: &Path,
+    title: &str,
+    cfg: &Config,
+    filter: Option<&filter::Expr>,
+) -> Result<usize, String> {
+    let mut export = Export::create(out)?;
+    let mut engine = Engine::new(Config {
+        detail: filter.is_some(),
+        ..cfg.clone()
+    });
+    let mut w = FlowWriter::new(format_for(out));
+    let mut picked: std::collections::HashSet<(&'static str, u64)> = std::collections::HashSet::new();
+    let mut tree = Tree::new();
+    let mut n = 0;
+    let mut body = String::new();
+    loop {
+        let rec = match r.next_record() {
+            Ok(Some(rec)) => rec,
+            Ok(None) => break,
+            Err(e) => return Err(e.to_string()),
+        };
+        let p = engine.ingest(&rec);
+        if let (Some(f), Some(flow)) = (filter, p.flow) {
+            if !picked.contains(&flow) {
+                build_tree(&p.decoded, &p.meta, rec.data, &p.ann, &mut tree);
+                if filter::matches(f, &tree, rec.data) {
+                    picked.insert(flow);
+                }
+            }
+        }
+        for s in engine.take_finished() {
+            if filter.is_none() || picked.contains(&(s.proto, s.id)) {
+                w.add(s);
+                n += 1;
+            }
+        }
+        if w.buf.len() > 1 << 16 {
+            match w.format {
+                // The Zeek header needs the first timestamp: kept until the end.
+                Format::Zeek => body.push_str(&w.buf),
+                _ => export.write(&w.buf)?,
+            }
+            w.buf.clear();
+        }
+    }
+    for s in engine.finish() {
+        if filter.is_none() || picked.contains(&(s.proto, s.id)) {
+            w.add(s);
+            n += 1;
+        }
+    }
+    let notes = engine_notes(&engine);
+    w.close(title, &notes, &body);
+    export.write(&w.buf)?;
+    export.commit()?;
+    Ok(n)
 }
 
 pub(crate) struct FlowWriter {

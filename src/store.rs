@@ -130,20 +130,104 @@ pub struct LiveCounters {
     pub running: bool,
 }
 
+/// What the flow list and the ladder show of a flow (the full summary, with
+/// its HTTP transactions and DNS queries, is written by an export, which
+/// runs the engine again: a few hundred bytes per flow stay in memory).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowRow {
+    pub proto: &'static str,
+    pub id: u64,
+    pub client: Box<str>,
+    pub server: Box<str>,
+    pub app: Option<Box<str>>,
+    pub packets: u64,
+    pub bytes: u64,
+    pub first_ts: f64,
+    pub duration: f64,
+    pub conn_state: &'static str,
+    pub history: Box<str>,
+    pub client_state: Option<&'static str>,
+    pub server_state: Option<&'static str>,
+    /// TIME-WAIT: side, since, until (capture time, seconds).
+    pub time_wait: Option<(&'static str, f64, f64)>,
+    pub anomalies: u64,
+    /// Still open (live): summarised as it stands.
+    pub open: bool,
+}
+
+impl FlowRow {
+    pub fn of(s: &FlowSummary) -> FlowRow {
+        FlowRow {
+            proto: s.proto,
+            id: s.id,
+            client: s.client.as_str().into(),
+            server: s.server.as_str().into(),
+            app: s.app.as_deref().map(Into::into),
+            packets: s.packets.client + s.packets.server,
+            bytes: s.bytes.client + s.bytes.server,
+            first_ts: s.first_ts,
+            duration: s.duration,
+            conn_state: s.conn_state,
+            history: s.history.as_str().into(),
+            client_state: s.client_state,
+            server_state: s.server_state,
+            time_wait: s.time_wait.as_ref().map(|t| (t.side, t.since, t.until)),
+            anomalies: s.anomalies.values().sum(),
+            open: s.end == "open",
+        }
+    }
+}
+
+/// Info texts, in chunks that never move or grow past their size (no
+/// doubling slack): a text is addressed by its offset across chunks.
+#[derive(Debug, Default)]
+struct TextArena {
+    chunks: Vec<String>,
+}
+
+const TEXT_CHUNK: usize = 1 << 20;
+
+impl TextArena {
+    /// Stores `s` (at most `TEXT_CHUNK` bytes); None past 4 GiB.
+    fn push(&mut self, s: &str) -> Option<u32> {
+        let fits = self.chunks.last().is_some_and(|c| c.len() + s.len() <= TEXT_CHUNK);
+        if !fits {
+            self.chunks.push(String::with_capacity(TEXT_CHUNK));
+        }
+        let n = self.chunks.len() - 1;
+        let c = self.chunks.last_mut()?;
+        let at = n * TEXT_CHUNK + c.len();
+        c.push_str(s);
+        u32::try_from(at).ok()
+    }
+
+    fn get(&self, at: u32, len: u16) -> &str {
+        let at = at as usize;
+        self.chunks
+            .get(at / TEXT_CHUNK)
+            .and_then(|c| c.get(at % TEXT_CHUNK..at % TEXT_CHUNK + usize::from(len)))
+            .unwrap_or("")
+    }
+
+    fn bytes(&self) -> usize {
+        self.chunks.len() * TEXT_CHUNK
+    }
+}
+
 /// The index of one capture file.
 #[derive(Debug, Default)]
 pub struct Store {
     pub path: PathBuf,
     pub rows: Vec<Row>,
-    text: String,
+    text: TextArena,
     strings: Vec<Box<str>>,
     pub groups: Vec<Group>,
     /// The group of each flow.
     pub group_index: HashMap<GroupKind, u32>,
-    /// Flow summaries, as flows ended (all of them once indexing is done).
-    pub flows: Vec<FlowSummary>,
+    /// Flows as they ended (all of them once indexing is done).
+    pub flows: Vec<FlowRow>,
     /// Flows of the capture still open, summarised as they stand (live mode).
-    pub open_flows: Vec<FlowSummary>,
+    pub open_flows: Vec<FlowRow>,
     pub first_ts: Option<i64>,
     /// Digits after the point in the Time column.
     pub decimals: u32,
@@ -167,14 +251,13 @@ impl Store {
     }
 
     pub fn info(&self, r: &Row) -> &str {
-        let start = r.info as usize;
-        self.text.get(start..start + usize::from(r.info_len)).unwrap_or("")
+        self.text.get(r.info, r.info_len)
     }
 
     /// Bytes of memory the index holds (rows, texts, groups), for the benchmark.
     pub fn heap_bytes(&self) -> usize {
         self.rows.capacity() * std::mem::size_of::<Row>()
-            + self.text.capacity()
+            + self.text.bytes()
             + self.strings.iter().map(|s| s.len() + 16).sum::<usize>()
             + self.groups.iter().map(|g| g.frames.capacity() * 4 + 48).sum::<usize>()
     }
@@ -190,7 +273,7 @@ impl Store {
     }
 
     /// The summary of a flow (ended or still open).
-    pub fn flow(&self, kind: &GroupKind) -> Option<&FlowSummary> {
+    pub fn flow(&self, kind: &GroupKind) -> Option<&FlowRow> {
         let (proto, id) = match kind {
             GroupKind::Tcp(n) => ("tcp", *n),
             GroupKind::Udp(n) => ("udp", *n),
@@ -218,14 +301,15 @@ struct RowMaker {
     group_ids: HashMap<GroupKind, u32>,
     /// New since the last merge.
     rows: Vec<Row>,
-    text: String,
+    /// The new rows' Info texts, one after the other, and their lengths.
+    texts: String,
+    text_lens: Vec<u16>,
     strings: Vec<Box<str>>,
     groups: Vec<Group>,
     /// (group, frame) additions to groups made before this batch (fragments).
     extra: Vec<(u32, u32)>,
     /// Totals already merged into the store.
     merged_rows: u32,
-    merged_text: usize,
     merged_strings: u32,
     merged_groups: u32,
 }
@@ -236,12 +320,12 @@ impl RowMaker {
             ids: HashMap::new(),
             group_ids: HashMap::new(),
             rows: Vec::new(),
-            text: String::new(),
+            texts: String::new(),
+            text_lens: Vec::new(),
             strings: Vec::new(),
             groups: Vec::new(),
             extra: Vec::new(),
             merged_rows: 0,
-            merged_text: 0,
             merged_strings: 0,
             merged_groups: 0,
         }
@@ -342,20 +426,13 @@ impl RowMaker {
         if !p.decoded.errors.is_empty() && p.decoded.partial.is_none() || info.contains("Malformed") {
             class |= class::ERROR;
         }
-        let info_start = self.merged_text + self.text.len();
-        let info_len = c.info.len().min(usize::from(u16::MAX));
-        let (info_start, info_len) = match u32::try_from(info_start) {
-            Ok(s) => {
-                let mut end = info_len;
-                while !c.info.is_char_boundary(end) {
-                    end -= 1;
-                }
-                self.text.push_str(c.info.get(..end).unwrap_or(""));
-                (s, end as u16)
-            }
-            // More than 4 GiB of Info text: later rows show none.
-            Err(_) => (0, 0),
-        };
+        let mut end = c.info.len().min(usize::from(u16::MAX));
+        while !c.info.is_char_boundary(end) {
+            end -= 1;
+        }
+        let info_len = end as u16;
+        self.texts.push_str(c.info.get(..end).unwrap_or(""));
+        self.text_lens.push(info_len);
         let (src, dst, proto) = (self.intern(&c.src), self.intern(&c.dst), self.intern(&c.proto));
         self.rows.push(Row {
             offset,
@@ -365,7 +442,8 @@ impl RowMaker {
             src,
             dst,
             proto,
-            info: info_start,
+            // Set when merged into the store's arena.
+            info: 0,
             info_len,
             states: p.states.map_or([0, 0], |(c, s)| [state_code(c), state_code(s)]),
             class,
@@ -374,10 +452,19 @@ impl RowMaker {
 
     /// Moves what is new into the store.
     fn merge(&mut self, st: &mut Store) {
+        let mut at = 0;
+        for (r, &len) in self.rows.iter_mut().zip(&self.text_lens) {
+            let t = self.texts.get(at..at + usize::from(len)).unwrap_or("");
+            at += usize::from(len);
+            match st.text.push(t) {
+                Some(off) => r.info = off,
+                // Past 4 GiB of Info text, later rows show none.
+                None => r.info_len = 0,
+            }
+        }
+        self.texts.clear();
+        self.text_lens.clear();
         st.rows.append(&mut self.rows);
-        st.text.push_str(&self.text);
-        self.merged_text += self.text.len();
-        self.text.clear();
         self.merged_strings += self.strings.len() as u32;
         st.strings.append(&mut self.strings);
         for (i, g) in self.groups.iter().enumerate() {
@@ -479,7 +566,15 @@ pub fn spawn_indexer(shared: Shared, src: Source) -> Result<std::thread::JoinHan
         st.progress.file_len = if growing { None } else { reader.file_len() };
         st.progress.started = Some(Instant::now());
     }
-    Ok(std::thread::spawn(move || index(shared, &mut reader, cfg, growing)))
+    Ok(std::thread::spawn(move || {
+        index(shared, &mut reader, cfg, growing);
+        // The engine's flow tables are gone: give their memory back to the system.
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        // SAFETY: malloc_trim only releases free heap memory; no pointer is involved.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }))
 }
 
 fn index(shared: Shared, reader: &mut FileReader, cfg: Config, growing: bool) {
@@ -488,16 +583,16 @@ fn index(shared: Shared, reader: &mut FileReader, cfg: Config, growing: bool) {
     let mut last_merge = Instant::now();
     let mut last_open = Instant::now();
     let merge = |rm: &mut RowMaker, engine: &mut Engine, reader: &FileReader, end: Option<Result<(), String>>| {
-        let mut finished = engine.take_finished();
+        let finished = engine.take_finished();
         let mut st = lock(&shared);
         if st.first_ts.is_none() {
             st.first_ts = rm.rows.first().map(|r| r.ts_ns);
         }
         rm.merge(&mut st);
-        st.flows.append(&mut finished);
+        st.flows.extend(finished.iter().map(FlowRow::of));
         st.progress.bytes_read = reader.bytes_read();
         if let Some(res) = end {
-            st.flows.append(&mut engine.finish());
+            st.flows.extend(engine.finish().iter().map(FlowRow::of));
             st.open_flows.clear();
             st.progress.done = true;
             st.progress.finished = Some(Instant::now());
@@ -534,7 +629,7 @@ fn index(shared: Shared, reader: &mut FileReader, cfg: Config, growing: bool) {
         if growing && (reader.buffered() == 0 || last_open.elapsed() > Duration::from_millis(500)) {
             // Live: the flows still open, as they stand, and the rows so far.
             merge(&mut rm, &mut engine, reader, None);
-            let open = engine.open_summaries();
+            let open = engine.open_summaries().iter().map(FlowRow::of).collect();
             lock(&shared).open_flows = open;
             last_merge = Instant::now();
             last_open = Instant::now();
@@ -854,4 +949,46 @@ pub fn spawn_filter(path: &Path, src: Source, cfg: Config, text: &str, expr: Exp
 
 pub fn lockr(r: &Arc<Mutex<FilterRun>>) -> MutexGuard<'_, FilterRun> {
     r.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How an export is going.
+#[derive(Debug)]
+pub struct ExportRun {
+    pub done: bool,
+    /// Flows written, or why not.
+    pub result: Result<usize, String>,
+}
+
+/// A flow export on its own thread.
+pub struct ExportJob {
+    pub path: PathBuf,
+    pub run: Arc<Mutex<ExportRun>>,
+}
+
+pub fn lockr_export(r: &Arc<Mutex<ExportRun>>) -> MutexGuard<'_, ExportRun> {
+    r.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Writes the flow summaries of `file` to `out` on a new thread: the engine
+/// runs over the file again, so the summaries are complete without the UI
+/// holding them. A live capture's spool is read up to where it is now.
+pub fn spawn_export(file: &Path, cfg: Config, out: &Path, title: &str, filter: Option<Expr>) -> ExportJob {
+    let run = Arc::new(Mutex::new(ExportRun {
+        done: false,
+        result: Ok(0),
+    }));
+    let job = ExportJob {
+        path: out.to_path_buf(),
+        run: run.clone(),
+    };
+    let (file, out, title) = (file.to_path_buf(), out.to_path_buf(), title.to_string());
+    std::thread::spawn(move || {
+        let res = FileReader::open(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|mut r| crate::commands::export_flows(&mut r, &out, &title, &cfg, filter.as_ref()));
+        let mut g = lockr_export(&run);
+        g.result = res;
+        g.done = true;
+    });
+    job
 }

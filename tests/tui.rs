@@ -334,7 +334,9 @@ fn export_writes_the_flows_through_a_temp_file() {
     assert_eq!(a.input, "http-keepalive-flows.jsonl");
     a.input = dir.path().join("out.md").display().to_string();
     press(&mut a, &[KeyCode::Enter]);
+    a.wait_export();
     let (msg, err) = a.message.clone().unwrap();
+    assert_eq!(msg, format!("wrote 1 flows to {}", dir.path().join("out.md").display()));
     assert!(!err, "{msg}");
     let md = std::fs::read_to_string(dir.path().join("out.md")).unwrap();
     assert!(md.contains("192.0.2.10:44120"));
@@ -342,8 +344,40 @@ fn export_writes_the_flows_through_a_temp_file() {
     press(&mut a, &[KeyCode::Char('e')]);
     a.input = "/nonexistent-dir/x.jsonl".into();
     press(&mut a, &[KeyCode::Enter]);
+    a.wait_export();
     let (msg, err) = a.message.clone().unwrap();
     assert!(err && msg.contains("/nonexistent-dir"), "{msg}");
+    // With a display filter, the export holds the flows of the matches (as `flows -Y`),
+    // with the full summaries (HTTP transactions included).
+    let mut a = app("dns-udp.pcap");
+    a.apply_filter("dns.qry.name contains \"cdn\"").unwrap();
+    a.wait_filter();
+    press(&mut a, &[KeyCode::Char('e')]);
+    let out = dir.path().join("cdn.jsonl");
+    a.input = out.display().to_string();
+    press(&mut a, &[KeyCode::Enter]);
+    a.wait_export();
+    let got = std::fs::read_to_string(&out).unwrap();
+    let (_, want, _) = {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_wirelens"))
+            .args([
+                "flows",
+                sample("dns-udp.pcap").to_str().unwrap(),
+                "-Y",
+                "dns.qry.name contains \"cdn\"",
+            ])
+            .output()
+            .unwrap();
+        (0, String::from_utf8(o.stdout).unwrap(), 0)
+    };
+    assert_eq!(got, want);
+    assert!(got.contains("\"dns\""), "{got}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
 }
 
 #[test]

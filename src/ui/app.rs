@@ -93,6 +93,8 @@ pub struct App {
     pub ladder: Option<Ladder>,
     pub follow: Option<FollowView>,
     pub message: Option<(String, bool)>,
+    /// A flow export running in the background.
+    pub export: Option<store::ExportJob>,
     pub quit: bool,
     pub areas: Areas,
 }
@@ -128,6 +130,7 @@ impl App {
             ladder: None,
             follow: None,
             message: None,
+            export: None,
             quit: false,
             areas: Areas::default(),
         }
@@ -237,6 +240,7 @@ impl App {
         }
         // Most frames come back at once; a long flow's replay shows its progress.
         self.collect(Duration::from_millis(40));
+        self.check_export();
     }
 
     /// Takes finished trees from the worker; installs the one still wanted.
@@ -443,16 +447,44 @@ impl App {
         }
     }
 
+    /// Writes the flow summaries to `path` on a background pass over the
+    /// capture (the full summaries, as `flows` writes them; with a display
+    /// filter, only the flows holding a match, as `flows -Y`).
     fn export(&mut self, path: &str) {
-        let st = lock(&self.shared);
-        let mut flows: Vec<_> = st.flows.iter().chain(st.open_flows.iter()).cloned().collect();
-        flows.sort_by(|a, b| a.proto.cmp(b.proto).then(a.id.cmp(&b.id)));
-        let title = st.path.display().to_string();
-        drop(st);
-        self.message = Some(match crate::commands::write_flows(Path::new(path), &title, &flows) {
-            Ok(fmt) => (format!("wrote {} flows to {path} ({fmt:?})", flows.len()), false),
-            Err(e) => (e, true),
+        let (file, cfg) = {
+            let st = lock(&self.shared);
+            (st.path.clone(), st.cfg.clone())
+        };
+        let filter = self.job.as_ref().and_then(|j| filter::parse(&j.text).ok());
+        let title = self.title.clone();
+        self.export = Some(store::spawn_export(&file, cfg, Path::new(path), &title, filter));
+        self.message = Some((format!("exporting the flows to {path}…"), false));
+    }
+
+    /// Reports a finished export.
+    fn check_export(&mut self) {
+        let Some(e) = &self.export else { return };
+        let r = store::lockr_export(&e.run);
+        if !r.done {
+            return;
+        }
+        self.message = Some(match &r.result {
+            Ok(n) => (format!("wrote {n} flows to {}", e.path.display()), false),
+            Err(m) => (m.clone(), true),
         });
+        drop(r);
+        self.export = None;
+    }
+
+    /// Waits for an export to finish (tests).
+    pub fn wait_export(&mut self) {
+        while let Some(e) = &self.export {
+            if store::lockr_export(&e.run).done {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.check_export();
     }
 
     fn default_export_name(&self) -> String {
@@ -940,7 +972,7 @@ pub fn path_of(t: &Tree, id: NodeId) -> Vec<NodeId> {
 
 /// The flow list's rows: ended flows then open ones, by protocol and id;
 /// with a display filter, only the flows that hold a frame passing it.
-pub fn flow_rows<'a>(app: &App, st: &'a store::Store) -> Vec<&'a crate::export::FlowSummary> {
+pub fn flow_rows<'a>(app: &App, st: &'a store::Store) -> Vec<&'a store::FlowRow> {
     let groups: Option<HashSet<u32>> = app.job.as_ref().map(|j| {
         let m = store::lockr(&j.run);
         m.matches

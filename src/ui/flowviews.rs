@@ -80,8 +80,8 @@ pub fn ladder(rp: &mut Replayer, st: &Store, group: u32) -> Result<Ladder, Strin
         _ => return Err("ARP and ICMP frames have no connection to draw".into()),
     };
     let sum = st.flow(&kind);
-    let mut client = sum.map(|s| s.client.clone());
-    let mut server = sum.map(|s| s.server.clone());
+    let mut client = sum.map(|s| s.client.to_string());
+    let mut server = sum.map(|s| s.server.to_string());
     let mut rows = Vec::new();
     rp.group(st, group, |b| {
         let Some((src, dst)) = endpoints(b) else { return };
@@ -124,13 +124,13 @@ pub fn ladder(rp: &mut Replayer, st: &Store, group: u32) -> Result<Ladder, Strin
         server: server.unwrap_or_default(),
         rows,
         time_wait: sum.and_then(|s| {
-            s.time_wait.as_ref().map(|tw| {
+            s.time_wait.map(|(side, since, until)| {
                 let base = st.first_ts.unwrap_or(0) as f64 / 1e9;
-                (tw.side.to_string(), tw.since - base, tw.until - base)
+                (side.to_string(), since - base, until - base)
             })
         }),
         conn_state: sum.map(|s| s.conn_state.to_string()).unwrap_or_default(),
-        history: sum.map(|s| s.history.clone()).unwrap_or_default(),
+        history: sum.map(|s| s.history.to_string()).unwrap_or_default(),
         sel: 0,
         top: Cell::new(0),
     })
@@ -172,7 +172,7 @@ pub fn follow(rp: &mut Replayer, st: &Store, group: u32, messages: bool) -> Resu
         GroupKind::Udp(n) => (format!("UDP stream {n}"), g.kind.clone()),
         _ => return Err("ARP and ICMP frames have no stream to follow".into()),
     };
-    let mut client = st.flow(&kind).map(|s| s.client.clone());
+    let mut client = st.flow(&kind).map(|s| s.client.to_string());
     let mut lines = Vec::new();
     let is_tcp = matches!(kind, GroupKind::Tcp(_));
     rp.group(st, group, |b| {

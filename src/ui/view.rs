@@ -490,21 +490,21 @@ fn flows_screen(f: &mut Frame, app: &App, area: Rect) {
         Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD),
     )];
     for (i, s) in flows.iter().enumerate().skip(top).take(h) {
-        let anomalies: u64 = s.anomalies.values().sum();
+        let anomalies = s.anomalies;
         let text = format!(
             "{} {} {} {} {} {} {} {} {} {} {} {}",
             fit(&format!("{}:{}", s.proto, s.id), 9, true),
             fit(&s.client, aw, true),
             fit(&s.server, aw, true),
             fit(s.app.as_deref().unwrap_or("-"), 9, true),
-            rfit(&(s.packets.client + s.packets.server).to_string(), 6),
-            rfit(&(s.bytes.client + s.bytes.server).to_string(), 9),
+            rfit(&s.packets.to_string(), 6),
+            rfit(&s.bytes.to_string(), 9),
             rfit(&format!("{:.3}", s.duration), 8),
             fit(s.conn_state, 6, true),
             fit(s.client_state.unwrap_or("-"), 11, true),
             fit(s.server_state.unwrap_or("-"), 11, true),
-            fit(s.time_wait.as_ref().map_or("-", |t| t.side), 9, true),
-            if s.end == "open" {
+            fit(s.time_wait.map_or("-", |t| t.0), 9, true),
+            if s.open {
                 format!("{anomalies} (open)")
             } else {
                 anomalies.to_string()
