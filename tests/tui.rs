@@ -527,3 +527,27 @@ fn with_a_filter_the_flow_list_keeps_the_flows_of_matching_frames() {
 fn view_flow_count(a: &App) -> usize {
     wirelens::ui::app::flow_rows(a, &lock(&a.shared)).len()
 }
+
+#[test]
+fn the_mouse_selects_rows_and_the_wheel_scrolls() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut a = app("http-keepalive.pcap");
+    // Drawing tells the app where the panes are.
+    render(&a, 120, 40);
+    let at = |kind, column, row| MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    // Line 0 is the header: line 5 is frame 5.
+    a.on_mouse(at(MouseEventKind::Down(MouseButton::Left), 20, 5));
+    a.wait_detail();
+    assert_eq!(a.selected_frame(), Some(4));
+    a.on_mouse(at(MouseEventKind::ScrollDown, 20, 5));
+    assert_eq!(a.selected_frame(), Some(7));
+    // A click in the tree focuses it.
+    let tree = a.areas.tree.get();
+    a.on_mouse(at(MouseEventKind::Down(MouseButton::Left), 5, tree.y + 2));
+    assert_eq!(a.pane, Pane::Tree);
+}

@@ -87,3 +87,27 @@ fn a_missing_file_is_reported_before_the_screen_changes() {
     assert!(s.contains("cannot open") || s.contains("No such file"), "{s}");
     assert_eq!(t.pane("#{alternate_on}"), "0");
 }
+
+#[test]
+fn a_panic_still_restores_the_terminal() {
+    if !tmux::available() {
+        return skip("tmux not found");
+    }
+    let t = match Tmux::new("tuipanic", 80, 24) {
+        Ok(t) => t,
+        Err(e) => return skip(&e),
+    };
+    let sample = root().join("samples/tcp-handshake.pcap");
+    t.run(&format!(
+        "WIRELENS_TEST_PANIC=1 {} {}; echo EXIT:$?",
+        wirelens(),
+        sample.display()
+    ));
+    let s = t.expect("the panic message on the main screen", |s| s.contains("EXIT:101"));
+    assert!(s.contains("panicking after the first screen"), "{s}");
+    assert_eq!(t.pane("#{alternate_on}"), "0");
+    assert_eq!(t.pane("#{cursor_flag}"), "1");
+    assert_eq!(t.pane("#{mouse_any_flag}"), "0");
+    t.run("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo STTY");
+    t.expect("cooked mode", |s| s.contains("icanon echo STTY"));
+}

@@ -72,10 +72,15 @@ pub fn check_tty() -> Result<(), String> {
 /// Runs the event loop until the user quits. `tick` runs before every draw.
 pub fn run(app: &mut App, mut tick: impl FnMut(&mut App)) -> io::Result<()> {
     let (_guard, mut term) = setup_terminal()?;
+    // For the end-to-end test that a panic leaves the terminal usable.
+    let panic_test = std::env::var_os("WIRELENS_TEST_PANIC").is_some();
     loop {
         tick(app);
         app.update();
         term.draw(|f| view::draw(f, app))?;
+        if panic_test {
+            panic!("WIRELENS_TEST_PANIC is set: panicking after the first screen");
+        }
         if app.quit {
             return Ok(());
         }
