@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use wirelens_dissectors::{build_tree, Tree};
 
-use crate::capture::{FileFormat, FileReader};
+use crate::capture::FileReader;
 use crate::engine::{Config, Engine, Processed};
 use crate::export::{self, FlowSummary, Format};
 use crate::filter;
@@ -157,26 +157,6 @@ impl Out {
     }
 }
 
-/// Digits after the point in the time column: the file's timestamp precision.
-fn time_decimals(r: &FileReader) -> u32 {
-    match r.format() {
-        FileFormat::Pcap { nanos: true, .. } => 9,
-        FileFormat::Pcap { .. } => 6,
-        // if_tsresol: 10^-n seconds (n digits), or 2^-n with the top bit set.
-        FileFormat::Pcapng => r
-            .interfaces()
-            .first()
-            .map(|i| {
-                if i.tsresol & 0x80 == 0 {
-                    u32::from(i.tsresol).min(9)
-                } else {
-                    9
-                }
-            })
-            .unwrap_or(6),
-    }
-}
-
 fn open(path: &Path) -> Result<FileReader, Status> {
     FileReader::open(path).map_err(|e| {
         eprintln!("wirelens: {e}");
@@ -227,7 +207,7 @@ pub fn packets(o: &PacketsOpts) -> Status {
         Ok(r) => r,
         Err(s) => return s,
     };
-    let decimals = time_decimals(&r);
+    let decimals = crate::store::time_decimals(&r);
     let mut out = Out::new();
     let mut tree = Tree::new();
     let mut fields = match &o.format {

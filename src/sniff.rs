@@ -183,20 +183,7 @@ pub fn sniff(o: &SniffOpts) -> Status {
             }
             Err(RecvTimeoutError::Disconnected) => break,
         };
-        run.stats
-            .queued_bytes
-            .fetch_sub(pkt.data.len() + live::PACKET_OVERHEAD, Ordering::Relaxed);
-        let rec = Record {
-            ts: pkt.ts,
-            caplen: pkt.caplen,
-            origlen: pkt.origlen,
-            linktype,
-            iface: 0,
-            offset: 0,
-            data: &pkt.data,
-            comments: Vec::new(),
-            flags: None,
-        };
+        let rec = dequeued(&run.stats, &pkt, linktype);
         if let Some(w) = writer.as_mut() {
             if let Err(e) = w.write(&rec) {
                 write_err = Some(e.to_string());
@@ -251,6 +238,34 @@ pub fn sniff(o: &SniffOpts) -> Status {
         eprintln!("wirelens: {n}");
     }
     let st = &run.stats;
+    print_counters(st, &iface);
+    if let Some(m) = thread_err {
+        eprintln!("wirelens: {m}");
+        status = Status::Error;
+    }
+    status
+}
+
+/// A packet taken off the capture queue, as a record of the capture.
+fn dequeued<'a>(stats: &live::LiveStats, pkt: &'a live::LivePacket, linktype: u32) -> Record<'a> {
+    stats
+        .queued_bytes
+        .fetch_sub(pkt.data.len() + live::PACKET_OVERHEAD, Ordering::Relaxed);
+    Record {
+        ts: pkt.ts,
+        caplen: pkt.caplen,
+        origlen: pkt.origlen,
+        linktype,
+        iface: 0,
+        offset: 0,
+        data: &pkt.data,
+        comments: Vec::new(),
+        flags: None,
+    }
+}
+
+/// The capture's counters at the end, on stderr.
+fn print_counters(st: &live::LiveStats, iface: &str) {
     eprintln!(
         "wirelens: {} packets captured on {iface}; kernel: {} received by filter, {} dropped, {} dropped by the interface; \
          {} dropped because the engine fell behind",
@@ -260,11 +275,6 @@ pub fn sniff(o: &SniffOpts) -> Status {
         st.if_dropped.load(Ordering::Relaxed),
         st.queue_dropped.load(Ordering::Relaxed),
     );
-    if let Some(m) = thread_err {
-        eprintln!("wirelens: {m}");
-        status = Status::Error;
-    }
-    status
 }
 
 /// `wirelens interfaces`.
@@ -376,20 +386,7 @@ fn live_tui(
                 }
                 match run.rx.recv_timeout(Duration::from_millis(50)) {
                     Ok(pkt) => {
-                        stats
-                            .queued_bytes
-                            .fetch_sub(pkt.data.len() + live::PACKET_OVERHEAD, Ordering::Relaxed);
-                        let rec = Record {
-                            ts: pkt.ts,
-                            caplen: pkt.caplen,
-                            origlen: pkt.origlen,
-                            linktype,
-                            iface: 0,
-                            offset: 0,
-                            data: &pkt.data,
-                            comments: Vec::new(),
-                            flags: None,
-                        };
+                        let rec = dequeued(&stats, &pkt, linktype);
                         for w in [Some(&mut spool), writer.as_mut()].into_iter().flatten() {
                             if let Err(e) = w.write(&rec) {
                                 write_err = Some(e.to_string());
@@ -495,15 +492,7 @@ fn live_tui(
         code = Status::Error;
     }
     let st = &end.stats;
-    eprintln!(
-        "wirelens: {} packets captured on {iface}; kernel: {} received by filter, {} dropped, {} dropped by the interface; \
-         {} dropped because the engine fell behind",
-        st.captured.load(Ordering::Relaxed),
-        st.kernel_received.load(Ordering::Relaxed),
-        st.kernel_dropped.load(Ordering::Relaxed),
-        st.if_dropped.load(Ordering::Relaxed),
-        st.queue_dropped.load(Ordering::Relaxed),
-    );
+    print_counters(st, iface);
     if let Some(m) = end.thread_err {
         eprintln!("wirelens: {m}");
         code = Status::Error;

@@ -46,6 +46,28 @@ fn open_tempdir() -> tempfile::TempDir {
     d
 }
 
+/// python's http.server on port 8080 in namespace B, serving `dir`.
+fn start_http_server(lab: &mut Lab, dir: &std::path::Path) {
+    let server = Command::new("ip")
+        .args([
+            "netns",
+            "exec",
+            lab.b(),
+            "python3",
+            "-m",
+            "http.server",
+            "8080",
+            "--bind",
+            &lab.ip_b,
+        ])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start python http.server");
+    lab.children.push(server);
+}
+
 /// The uid line of a process: real, effective, saved, fs.
 fn uids(pid: u32) -> Option<Vec<u32>> {
     let s = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -71,24 +93,7 @@ fn sniff_sees_http_over_a_veth_without_root_and_saves_every_packet() {
     )
     .unwrap();
     fs::write(www.join("big.txt"), "0123456789abcdef\n".repeat(8000)).unwrap();
-    let server = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            lab.b(),
-            "python3",
-            "-m",
-            "http.server",
-            "8080",
-            "--bind",
-            &lab.ip_b,
-        ])
-        .current_dir(&www)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start python http.server");
-    lab.children.push(server);
+    start_http_server(&mut lab, &www);
     let ip_b = lab.ip_b.clone();
     let up = poll(Duration::from_secs(10), || {
         sh(&[
@@ -365,24 +370,7 @@ fn the_live_tui_shows_packets_as_they_arrive_and_quits_cleanly() {
     };
     let tmp = open_tempdir();
     fs::write(tmp.path().join("index.html"), "<html>live tui</html>\n").unwrap();
-    let server = Command::new("ip")
-        .args([
-            "netns",
-            "exec",
-            lab.b(),
-            "python3",
-            "-m",
-            "http.server",
-            "8080",
-            "--bind",
-            &lab.ip_b,
-        ])
-        .current_dir(tmp.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start python http.server");
-    lab.children.push(server);
+    start_http_server(&mut lab, tmp.path());
     let url = format!("http://{}:8080/", lab.ip_b);
     let curl = |lab: &Lab| sh(&["ip", "netns", "exec", lab.a(), "curl", "-s", "-o", "/dev/null", &url]).ok();
     assert!(

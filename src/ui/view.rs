@@ -162,6 +162,18 @@ fn packets_screen(f: &mut Frame, app: &App, area: Rect) {
     hex_pane(f, app, hex);
 }
 
+/// Scrolls `top` (the first row drawn) so that row `sel` is among the `h` drawn.
+fn keep_in_view(top: &std::cell::Cell<usize>, sel: usize, h: usize) -> usize {
+    let mut t = top.get();
+    if sel < t {
+        t = sel;
+    } else if h > 0 && sel >= t + h {
+        t = sel + 1 - h;
+    }
+    top.set(t);
+    t
+}
+
 fn pane_block(title: String, focused: bool) -> Block<'static> {
     let style = if focused {
         Style::default().fg(Color::LightCyan).add_modifier(Modifier::BOLD)
@@ -178,13 +190,9 @@ fn packet_list(f: &mut Frame, app: &App, area: Rect) {
     let rows_h = usize::from(area.height.saturating_sub(1));
     let n = app.shown_len_in(&st);
     // Keep the selection on screen.
-    let mut top = app.top.get();
-    if app.sel < top {
-        top = app.sel;
-    } else if rows_h > 0 && app.sel >= top + rows_h {
-        top = app.sel + 1 - rows_h;
-    }
-    top = top.min(n.saturating_sub(rows_h.max(1))).min(app.sel);
+    let top = keep_in_view(&app.top, app.sel, rows_h)
+        .min(n.saturating_sub(rows_h.max(1)))
+        .min(app.sel);
     app.top.set(top);
     let short = w < 130;
     let sw = if short { 6 } else { 12 };
@@ -462,13 +470,7 @@ fn flows_screen(f: &mut Frame, app: &App, area: Rect) {
     let flows = flow_rows(app, &st);
     let w = usize::from(area.width);
     let h = usize::from(area.height.saturating_sub(1));
-    let mut top = app.flow_top.get();
-    if app.flow_sel < top {
-        top = app.flow_sel;
-    } else if h > 0 && app.flow_sel >= top + h {
-        top = app.flow_sel + 1 - h;
-    }
-    app.flow_top.set(top);
+    let top = keep_in_view(&app.flow_top, app.flow_sel, h);
     let aw = if w >= 140 { 24 } else { 21 };
     let header = format!(
         "{} {} {} {} {} {} {} {} {} {} {} {}",
@@ -572,13 +574,7 @@ fn ladder_screen(f: &mut Frame, app: &App, area: Rect) {
         ),
     ];
     let h = usize::from(area.height).saturating_sub(lines.len() + 2);
-    let mut top = l.top.get();
-    if l.sel < top {
-        top = l.sel;
-    } else if h > 0 && l.sel >= top + h {
-        top = l.sel + 1 - h;
-    }
-    l.top.set(top);
+    let top = keep_in_view(&l.top, l.sel, h);
     let mut prev: Option<(State, State)> = top.checked_sub(1).and_then(|i| l.rows.get(i)).and_then(|r| r.states);
     if top > 0 {
         // States written only where they change: find what was in force above.
