@@ -352,6 +352,14 @@ impl Engine {
 
     /// End of the capture: every live flow is summarised (in stream order).
     pub fn finish(&mut self) -> Vec<FlowSummary> {
+        let mut all = self.take_finished();
+        self.finish_each(|s| all.push(s));
+        all
+    }
+
+    /// [`finish`](Self::finish), handing each summary to `each` as it is
+    /// made instead of all at once (a large capture's last flows are many).
+    pub fn finish_each(&mut self, mut each: impl FnMut(FlowSummary)) {
         let now = self.prev_ts.unwrap_or(0);
         let mut keys: Vec<(u8, u64, FlowKey)> = self
             .flows
@@ -364,6 +372,9 @@ impl Engine {
         keys.sort_by_key(|(p, id, _)| (*p, *id));
         for (_, _, k) in keys {
             self.finish_flow(&k, now, "capture_end");
+            for s in self.finished.drain(..) {
+                each(s);
+            }
         }
         for (ep, l) in &self.listeners {
             if l.flagged {
@@ -375,7 +386,6 @@ impl Engine {
             }
         }
         self.alerts.sort_by_key(|a| a.listener);
-        self.take_finished()
     }
 
     fn make_room(&mut self, now: i64) {

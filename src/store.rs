@@ -583,16 +583,19 @@ fn index(shared: Shared, reader: &mut FileReader, cfg: Config, growing: bool) {
     let mut last_merge = Instant::now();
     let mut last_open = Instant::now();
     let merge = |rm: &mut RowMaker, engine: &mut Engine, reader: &FileReader, end: Option<Result<(), String>>| {
-        let finished = engine.take_finished();
+        let mut finished: Vec<FlowRow> = engine.take_finished().iter().map(FlowRow::of).collect();
+        if end.is_some() {
+            // Summarised one at a time, outside the lock: the UI keeps drawing.
+            engine.finish_each(|s| finished.push(FlowRow::of(&s)));
+        }
         let mut st = lock(&shared);
         if st.first_ts.is_none() {
             st.first_ts = rm.rows.first().map(|r| r.ts_ns);
         }
         rm.merge(&mut st);
-        st.flows.extend(finished.iter().map(FlowRow::of));
+        st.flows.append(&mut finished);
         st.progress.bytes_read = reader.bytes_read();
         if let Some(res) = end {
-            st.flows.extend(engine.finish().iter().map(FlowRow::of));
             st.open_flows.clear();
             st.progress.done = true;
             st.progress.finished = Some(Instant::now());

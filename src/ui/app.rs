@@ -256,6 +256,16 @@ impl App {
         }
     }
 
+    /// Indexing, filtering, a tree or an export in progress, or a live capture.
+    pub fn busy(&self) -> bool {
+        let st = lock(&self.shared);
+        !st.progress.done
+            || st.live.as_ref().is_some_and(|l| l.running)
+            || self.pending.is_some()
+            || self.export.is_some()
+            || self.job.as_ref().is_some_and(|j| !store::lockr(&j.run).done)
+    }
+
     /// Waits until the selected frame's tree is built (tests).
     pub fn wait_detail(&mut self) {
         self.update();

@@ -84,7 +84,9 @@ pub fn run(app: &mut App, mut tick: impl FnMut(&mut App)) -> io::Result<()> {
         if app.quit {
             return Ok(());
         }
-        if event::poll(Duration::from_millis(100))? {
+        // While something fills the screen in the background, draw often.
+        let busy = app.busy();
+        if event::poll(Duration::from_millis(if busy { 20 } else { 100 }))? {
             // Take every queued event before drawing again (fast scrolling).
             loop {
                 match event::read()? {

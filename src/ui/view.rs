@@ -300,9 +300,10 @@ fn packet_list(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::styled(fit(&text, w, true), style));
     }
     if n == 0 {
-        let msg = if app.job.is_some() && !st.progress.done {
+        let filtering = app.job.as_ref().map(|j| crate::store::lockr(&j.run).done);
+        let msg = if filtering == Some(false) {
             "applying the filter…"
-        } else if app.job.is_some() {
+        } else if filtering.is_some() {
             "no frame passes the filter (/ to change it, Esc in the bar then Enter on an empty filter to clear it)"
         } else if st.progress.done {
             "the capture holds no frames"
