@@ -33,6 +33,9 @@ pub enum Pane {
     Hex,
 }
 
+/// (flows, open flows, filter matches, frames) and the sorted flow indexes.
+type FlowOrderKey = ((usize, usize, Option<usize>, usize), Vec<u32>);
+
 /// A line being typed at the bottom.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Prompt {
@@ -90,6 +93,8 @@ pub struct App {
     pub help_scroll: usize,
     pub flow_sel: usize,
     pub flow_top: Cell<usize>,
+    /// The flow list's order, and what it was computed for.
+    flow_order: RefCell<Option<FlowOrderKey>>,
     pub ladder: Option<Ladder>,
     pub follow: Option<FollowView>,
     pub message: Option<(String, bool)>,
@@ -127,6 +132,7 @@ impl App {
             help_scroll: 0,
             flow_sel: 0,
             flow_top: Cell::new(0),
+            flow_order: RefCell::new(None),
             ladder: None,
             follow: None,
             message: None,
@@ -982,7 +988,19 @@ pub fn path_of(t: &Tree, id: NodeId) -> Vec<NodeId> {
 
 /// The flow list's rows: ended flows then open ones, by protocol and id;
 /// with a display filter, only the flows that hold a frame passing it.
+/// The order is kept between draws until the flows or the matches change.
 pub fn flow_rows<'a>(app: &App, st: &'a store::Store) -> Vec<&'a store::FlowRow> {
+    let matches = app.job.as_ref().map(|j| store::lockr(&j.run).matches.len());
+    let key = (st.flows.len(), st.open_flows.len(), matches, st.rows.len());
+    let all = |i: &u32| {
+        let i = *i as usize;
+        st.flows.get(i).or_else(|| st.open_flows.get(i - st.flows.len().min(i)))
+    };
+    if let Some((k, order)) = &*app.flow_order.borrow() {
+        if *k == key {
+            return order.iter().filter_map(all).collect();
+        }
+    }
     let groups: Option<HashSet<u32>> = app.job.as_ref().map(|j| {
         let m = store::lockr(&j.run);
         m.matches
@@ -990,15 +1008,21 @@ pub fn flow_rows<'a>(app: &App, st: &'a store::Store) -> Vec<&'a store::FlowRow>
             .filter_map(|&f| st.rows.get(f as usize).map(|r| r.group))
             .collect()
     });
-    let mut v: Vec<_> = st
-        .flows
-        .iter()
-        .chain(st.open_flows.iter())
-        .filter(|f| match &groups {
-            None => true,
-            Some(g) => st.group_of_flow(f.proto, f.id).is_some_and(|id| g.contains(&id)),
+    let n = st.flows.len() + st.open_flows.len();
+    let mut order: Vec<u32> = (0..n as u32)
+        .filter(|i| {
+            let Some(f) = all(i) else { return false };
+            match &groups {
+                None => true,
+                Some(g) => st.group_of_flow(f.proto, f.id).is_some_and(|id| g.contains(&id)),
+            }
         })
         .collect();
-    v.sort_by(|a, b| a.proto.cmp(b.proto).then(a.id.cmp(&b.id)));
+    order.sort_by(|a, b| match (all(a), all(b)) {
+        (Some(a), Some(b)) => a.proto.cmp(b.proto).then(a.id.cmp(&b.id)),
+        _ => std::cmp::Ordering::Equal,
+    });
+    let v = order.iter().filter_map(all).collect();
+    *app.flow_order.borrow_mut() = Some((key, order));
     v
 }
