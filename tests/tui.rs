@@ -551,3 +551,15 @@ fn the_mouse_selects_rows_and_the_wheel_scrolls() {
     a.on_mouse(at(MouseEventKind::Down(MouseButton::Left), 5, tree.y + 2));
     assert_eq!(a.pane, Pane::Tree);
 }
+
+#[test]
+fn while_indexing_the_status_bar_shows_a_progress_bar() {
+    let mut st = Store::new(&sample("udp.pcap"), Config::default());
+    st.progress.file_len = Some(2_000_000);
+    st.progress.bytes_read = 1_000_000;
+    st.progress.started = Some(std::time::Instant::now());
+    let a = App::new(Arc::new(Mutex::new(st)), "big.pcap");
+    let s = screen(&a, 100, 24);
+    assert!(s.contains("indexing [█████░░░░░] 50% 0 pkts"), "{s}");
+    assert!(s.contains("reading…"), "{s}");
+}

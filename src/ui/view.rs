@@ -882,8 +882,11 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
             .file_len
             .filter(|&l| l > 0)
             .map_or(0.0, |l| p.bytes_read as f64 * 100.0 / l as f64);
+        let filled = ((pct / 10.0) as usize).min(10);
         parts.push(format!(
-            "indexing {pct:.0}% {} pkts {:.0} MB/s",
+            "indexing [{}{}] {pct:.0}% {} pkts {:.0} MB/s",
+            "█".repeat(filled),
+            "░".repeat(10 - filled),
             total,
             p.bytes_read as f64 / 1e6 / secs
         ));
