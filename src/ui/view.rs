@@ -574,7 +574,7 @@ fn ladder_screen(f: &mut Frame, app: &App, area: Rect) {
             Style::default().add_modifier(Modifier::REVERSED),
         ),
     ];
-    let h = usize::from(area.height).saturating_sub(lines.len() + 2);
+    let h = usize::from(area.height).saturating_sub(lines.len() + 3);
     let top = keep_in_view(&l.top, l.sel, h);
     let mut prev: Option<(State, State)> = top.checked_sub(1).and_then(|i| l.rows.get(i)).and_then(|r| r.states);
     if top > 0 {
@@ -643,14 +643,17 @@ fn ladder_screen(f: &mut Frame, app: &App, area: Rect) {
         ]));
     }
     if let Some((side, since, until)) = &l.time_wait {
-        let txt = format!(
-            "TIME-WAIT on the {side} side from {since:.6} s until {until:.6} s (2MSL = {:.0} s): old duplicates die out and a lost last ACK can be sent again",
-            until - since
-        );
-        lines.push(Line::styled(
-            fit(&format!("{}┃ {txt}", " ".repeat(meta)), w, true),
-            Style::default().fg(Color::LightMagenta).add_modifier(Modifier::BOLD),
-        ));
+        let style = Style::default().fg(Color::LightMagenta).add_modifier(Modifier::BOLD);
+        let pad = " ".repeat(if w < 100 { 1 } else { meta });
+        for txt in [
+            format!(
+                "TIME-WAIT on the {side} side: {since:.6} s → {until:.6} s (2MSL = {:.0} s)",
+                until - since
+            ),
+            "old duplicates die out meanwhile, and a lost last ACK can be sent again".to_string(),
+        ] {
+            lines.push(Line::styled(fit(&format!("{pad}┃ {txt}"), w, true), style));
+        }
     }
     lines.push(Line::styled(
         fit(
@@ -684,13 +687,26 @@ fn follow_screen(f: &mut Frame, app: &App, area: Rect) {
         Style::default().add_modifier(Modifier::REVERSED),
     )];
     let h = usize::from(area.height.saturating_sub(1));
-    for (side, text) in fv.lines.iter().skip(fv.top).take(h) {
+    // Long lines wrap (a lesson, a long header): nothing is cut off.
+    'fill: for (side, text) in fv.lines.iter().skip(fv.top) {
         let style = match side {
             Some(true) => Style::default().fg(Color::LightRed),
             Some(false) => Style::default().fg(Color::LightBlue),
             None => Style::default().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         };
-        lines.push(Line::styled(fit(text, w, false), style));
+        let chars: Vec<char> = text.chars().collect();
+        for piece in chars.chunks(w.max(1)) {
+            if lines.len() > h {
+                break 'fill;
+            }
+            lines.push(Line::styled(piece.iter().collect::<String>(), style));
+        }
+        if chars.is_empty() {
+            if lines.len() > h {
+                break;
+            }
+            lines.push(Line::raw(""));
+        }
     }
     f.render_widget(Paragraph::new(lines), area);
 }
