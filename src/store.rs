@@ -784,11 +784,20 @@ impl Replayer {
         self.run(&plan, |_, _| true)?.ok_or_else(|| "empty replay".to_string())
     }
 
-    /// Every frame of a group, processed in order (for the ladder and follow views).
-    pub fn group(&mut self, st: &Store, group: u32, mut each: impl FnMut(&Built)) -> Result<(), String> {
-        let plan = st.plan_group(group)?;
-        let mut engine = Self::fresh(&plan);
-        for &step in &plan.frames {
+    /// Every frame of a plan, processed in order (the ladder and follow
+    /// views). `progress(done, total)` every 1024 frames; false cancels.
+    pub fn each(
+        &mut self,
+        plan: &Plan,
+        mut progress: impl FnMut(usize, usize) -> bool,
+        mut each: impl FnMut(&Built),
+    ) -> Result<(), String> {
+        let mut engine = Self::fresh(plan);
+        let total = plan.frames.len();
+        for (i, &step) in plan.frames.iter().enumerate() {
+            if i > 0 && i & 1023 == 0 && !progress(i, total) {
+                return Err("cancelled".into());
+            }
             let b = self.ingest(&mut engine, plan.first_ts, step)?;
             each(&b);
         }

@@ -1,7 +1,8 @@
 //! Engine tests on packet sequences built with etherparse: flows, caps and
 //! what happens when memory bounds are reached.
 
-use etherparse::PacketBuilder;
+mod common;
+
 use wirelens::capture::{Record, Timestamp};
 use wirelens::engine::{Config, Engine};
 
@@ -22,23 +23,7 @@ fn tcp(
     payload: &[u8],
     ms: i64,
 ) -> Pkt {
-    let mut b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
-        .ipv4(src, dst, 64)
-        .tcp(sport, dport, seq, 65535);
-    if flags.contains('S') {
-        b = b.syn();
-    }
-    if flags.contains('F') {
-        b = b.fin();
-    }
-    if flags.contains('R') {
-        b = b.rst();
-    }
-    if let Some(a) = ack {
-        b = b.ack(a);
-    }
-    let mut data = Vec::new();
-    b.write(&mut data, payload).unwrap();
+    let data = common::tcp_frame(src, sport, dst, dport, seq, ack, flags, payload);
     Pkt { data, ms }
 }
 

@@ -1,6 +1,8 @@
 //! The TUI without a terminal: the index, the replayed trees, key handling,
 //! and every screen drawn on ratatui's TestBackend against insta snapshots.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -562,4 +564,102 @@ fn while_indexing_the_status_bar_shows_a_progress_bar() {
     let s = screen(&a, 100, 24);
     assert!(s.contains("indexing [█████░░░░░] 50% 0 pkts"), "{s}");
     assert!(s.contains("reading…"), "{s}");
+}
+
+/// A capture of one long TCP connection: handshake, `n` data segments from
+/// the server each ACKed by the client, teardown.
+fn long_flow(path: &Path, n: u32) {
+    use wirelens::capture::{PcapWriter, Timestamp, WriteFormat};
+    let mut w = PcapWriter::create(path, WriteFormat::Pcap { nanos: false }, 1, 65535).unwrap();
+    let (c, s) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+    let mut t = 0u32;
+    let mut put = |from_client: bool, seq: u32, ack: u32, flags: &str, payload: &[u8]| {
+        let (src, dst, sp, dp) = if from_client {
+            (c, s, 40000, 80)
+        } else {
+            (s, c, 80, 40000)
+        };
+        let buf = common::tcp_frame(
+            src,
+            sp,
+            dst,
+            dp,
+            seq,
+            flags.contains('A').then_some(ack),
+            flags,
+            payload,
+        );
+        t += 1;
+        w.write_packet(Timestamp::new(1_700_000_000, t * 1000), buf.len() as u32, 1, &buf)
+            .unwrap();
+    };
+    put(true, 1000, 0, "S", &[]);
+    put(false, 5000, 1001, "SA", &[]);
+    put(true, 1001, 5001, "A", &[]);
+    let chunk = [b'x'; 100];
+    for i in 0..n {
+        put(false, 5001 + i * 100, 1001, "A", &chunk);
+        put(true, 1001, 5001 + (i + 1) * 100, "A", &[]);
+    }
+    let end = 5001 + n * 100;
+    put(true, 1001, end, "FA", &[]);
+    put(false, end, 1002, "FA", &[]);
+    put(true, 1002, end + 1, "A", &[]);
+    w.finish().unwrap();
+}
+
+/// The ladder and follow screens of a long flow are built on a thread that
+/// reports its progress and can be cancelled; the tree of its last packet
+/// too (with the progress shown in the tree pane meanwhile).
+#[test]
+fn long_flows_are_replayed_off_the_ui_thread_with_progress_and_cancel() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.pcap");
+    long_flow(&path, 3000);
+    let shared = indexed(&path);
+    let st = lock(&shared);
+    assert_eq!(st.rows.len(), 6006);
+    let cx = wirelens::ui::flowviews::FlowCtx::of(&st, st.rows[0].group).unwrap();
+    drop(st);
+    // Cancelled at the first progress report.
+    let mut seen = Vec::new();
+    let r = wirelens::ui::flowviews::ladder(&mut Replayer::new(&path), &cx, |d, t| {
+        seen.push((d, t));
+        false
+    });
+    assert_eq!(r.err().as_deref(), Some("cancelled"));
+    assert_eq!(seen, vec![(1024, 6006)]);
+    // Run to the end: every arrow, the teardown's states.
+    let mut reports = 0;
+    let l = wirelens::ui::flowviews::ladder(&mut Replayer::new(&path), &cx, |_, _| {
+        reports += 1;
+        true
+    })
+    .unwrap();
+    assert_eq!(reports, 5);
+    assert_eq!(l.rows.len(), 6006);
+    assert_eq!(l.conn_state, "SF");
+    assert_eq!(
+        l.rows.last().unwrap().states.map(|(c, s)| (c.name(), s.name())),
+        Some(("TIME-WAIT", "CLOSED"))
+    );
+    // Through the app: `l` and `f` end on their screens, `G` builds the last packet's tree.
+    let mut a = App::new(shared, "long.pcap");
+    a.wait_detail();
+    press(&mut a, &[KeyCode::Char('G')]);
+    assert_eq!(a.detail.as_ref().map(|d| d.frame), Some(6005));
+    press(&mut a, &[KeyCode::Char('l')]);
+    assert_eq!(a.screen, Screen::Ladder);
+    assert_eq!(
+        a.ladder.as_ref().unwrap().sel,
+        6005,
+        "the ladder starts on the selected packet"
+    );
+    press(&mut a, &[KeyCode::Char('f')]);
+    assert_eq!(a.screen, Screen::Follow);
+    assert_eq!(
+        a.follow.as_ref().unwrap().lines.len(),
+        3000 * 100 / 100,
+        "one line of x per segment"
+    );
 }

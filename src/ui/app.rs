@@ -4,6 +4,8 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
@@ -11,7 +13,7 @@ use ratatui::layout::{Position, Rect};
 use tui_tree_widget::TreeState;
 use wirelens_dissectors::tree::{NodeId, Tree};
 
-use super::flowviews::{self, FollowView, Ladder};
+use super::flowviews::{self, FlowCtx, FollowView, Ladder};
 use crate::filter::{self, FilterError};
 use crate::store::{self, lock, FilterJob, GroupKind, Replayer, Shared, Source, Store, TreeWorker};
 
@@ -43,6 +45,26 @@ pub enum Prompt {
     Export,
 }
 
+/// A built flow screen.
+enum FlowScreen {
+    Ladder(Ladder),
+    Follow(FollowView),
+}
+
+/// A flow screen being built on its own thread; dropping it cancels.
+struct ViewJob {
+    rx: std::sync::mpsc::Receiver<Result<FlowScreen, String>>,
+    progress: Arc<Mutex<(usize, usize)>>,
+    cancel: Arc<AtomicBool>,
+    what: String,
+}
+
+impl Drop for ViewJob {
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
 /// The selected frame, rebuilt when the selection changes.
 pub struct Detail {
     pub frame: u32,
@@ -63,7 +85,6 @@ pub struct Areas {
 
 pub struct App {
     pub shared: Shared,
-    pub replayer: Replayer,
     /// Builds the selected frame's tree off the UI thread.
     worker: TreeWorker,
     /// The frame asked of the worker and not back yet.
@@ -100,6 +121,8 @@ pub struct App {
     pub message: Option<(String, bool)>,
     /// A flow export running in the background.
     pub export: Option<store::ExportJob>,
+    /// A ladder or follow screen being built.
+    view_job: Option<ViewJob>,
     pub quit: bool,
     pub areas: Areas,
 }
@@ -108,7 +131,6 @@ impl App {
     pub fn new(shared: Shared, title: &str) -> App {
         let path = lock(&shared).path.clone();
         App {
-            replayer: Replayer::new(&path),
             worker: TreeWorker::new(&path),
             pending: None,
             shared,
@@ -137,6 +159,7 @@ impl App {
             follow: None,
             message: None,
             export: None,
+            view_job: None,
             quit: false,
             areas: Areas::default(),
         }
@@ -246,6 +269,7 @@ impl App {
         }
         // Most frames come back at once; a long flow's replay shows its progress.
         self.collect(Duration::from_millis(40));
+        self.collect_view(Duration::ZERO);
         self.check_export();
     }
 
@@ -269,6 +293,7 @@ impl App {
             || st.live.as_ref().is_some_and(|l| l.running)
             || self.pending.is_some()
             || self.export.is_some()
+            || self.view_job.is_some()
             || self.job.as_ref().is_some_and(|j| !store::lockr(&j.run).done)
     }
 
@@ -276,6 +301,9 @@ impl App {
     pub fn wait_detail(&mut self) {
         self.update();
         self.collect(Duration::from_secs(60));
+        while self.view_job.is_some() {
+            self.collect_view(Duration::from_secs(60));
+        }
     }
 
     /// The frame whose tree is being rebuilt: (frame, frames replayed, frames to replay).
@@ -361,11 +389,68 @@ impl App {
     }
 
     pub fn open_ladder(&mut self, group: u32) {
-        let st = lock(&self.shared);
-        let res = flowviews::ladder(&mut self.replayer, &st, group);
-        drop(st);
+        self.start_view(group, None);
+    }
+
+    pub fn open_follow(&mut self, group: u32) {
+        self.start_view(group, Some(false));
+    }
+
+    /// Builds a flow screen on its own thread: the ladder (`follow` None)
+    /// or the stream (`Some(messages)`). A long flow shows its progress and
+    /// Esc cancels; the UI keeps answering meanwhile.
+    fn start_view(&mut self, group: u32, follow: Option<bool>) {
+        let (cx, path) = {
+            let st = lock(&self.shared);
+            (FlowCtx::of(&st, group), st.path.clone())
+        };
+        let cx = match cx {
+            Ok(c) => c,
+            Err(e) => {
+                self.message = Some((e, true));
+                return;
+            }
+        };
+        let what = match follow {
+            None => format!("the ladder of {}", cx.title),
+            Some(_) => format!("the stream of {}", cx.title),
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let progress = Arc::new(Mutex::new((0, cx.plan.frames.len())));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (prog, stop) = (progress.clone(), cancel.clone());
+        std::thread::spawn(move || {
+            let mut rp = Replayer::new(&path);
+            let tick = |done, total| {
+                *prog.lock().unwrap_or_else(|e| e.into_inner()) = (done, total);
+                !stop.load(Ordering::Relaxed)
+            };
+            let res = match follow {
+                None => flowviews::ladder(&mut rp, &cx, tick).map(FlowScreen::Ladder),
+                Some(m) => flowviews::follow(&mut rp, &cx, m, tick).map(FlowScreen::Follow),
+            };
+            let _ = tx.send(res);
+        });
+        self.view_job = Some(ViewJob {
+            rx,
+            progress,
+            cancel,
+            what,
+        });
+        self.collect_view(Duration::from_millis(40));
+    }
+
+    /// Shows a flow screen that is ready.
+    fn collect_view(&mut self, wait: Duration) {
+        let Some(j) = &self.view_job else { return };
+        let res = match j.rx.recv_timeout(wait) {
+            Ok(r) => r,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err("the flow screen could not be built".into()),
+        };
+        self.view_job = None;
         match res {
-            Ok(mut l) => {
+            Ok(FlowScreen::Ladder(mut l)) => {
                 // Start on the arrow of the selected frame when it is in this flow.
                 if let Some(f) = self.selected_frame() {
                     if let Some(i) = l.rows.iter().position(|r| r.frame == f) {
@@ -375,21 +460,19 @@ impl App {
                 self.ladder = Some(l);
                 self.go(Screen::Ladder);
             }
-            Err(e) => self.message = Some((e, true)),
-        }
-    }
-
-    pub fn open_follow(&mut self, group: u32) {
-        let st = lock(&self.shared);
-        let res = flowviews::follow(&mut self.replayer, &st, group, false);
-        drop(st);
-        match res {
-            Ok(v) => {
+            Ok(FlowScreen::Follow(v)) => {
                 self.follow = Some(v);
                 self.go(Screen::Follow);
             }
             Err(e) => self.message = Some((e, true)),
         }
+    }
+
+    /// The flow screen being built: what, frames replayed, frames to replay.
+    pub fn building_view(&self) -> Option<(String, usize, usize)> {
+        let j = self.view_job.as_ref()?;
+        let (d, t) = *j.progress.lock().unwrap_or_else(|e| e.into_inner());
+        Some((j.what.clone(), d, t))
     }
 
     fn no_flow(&mut self) {
@@ -523,6 +606,11 @@ impl App {
             return self.prompt_key(p, k);
         }
         self.message = None;
+        if k.code == KeyCode::Esc && self.view_job.is_some() {
+            self.view_job = None;
+            self.message = Some(("cancelled".into(), false));
+            return;
+        }
         match (self.screen, k.code) {
             (Screen::Help, KeyCode::Down | KeyCode::Char('j') | KeyCode::PageDown | KeyCode::Char(' ')) => {
                 self.help_scroll += if matches!(k.code, KeyCode::PageDown | KeyCode::Char(' ')) {
@@ -863,13 +951,7 @@ impl App {
         if k.code == KeyCode::Char('m') {
             if let Some(fv) = &self.follow {
                 let (g, m) = (fv.group, !fv.messages);
-                let st = lock(&self.shared);
-                let res = flowviews::follow(&mut self.replayer, &st, g, m);
-                drop(st);
-                match res {
-                    Ok(v) => self.follow = Some(v),
-                    Err(e) => self.message = Some((e, true)),
-                }
+                self.start_view(g, Some(m));
             }
             return;
         }

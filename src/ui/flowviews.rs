@@ -6,7 +6,7 @@ use std::cell::Cell;
 use wirelens_dissectors::frame::columns;
 
 use crate::flow::Endpoint;
-use crate::store::{Built, GroupKind, Replayer, Store};
+use crate::store::{Built, FlowRow, GroupKind, Plan, Replayer, Store};
 use crate::tcp::reasm::Piece;
 use crate::tcp::state::{Side, State};
 
@@ -71,19 +71,59 @@ fn endpoints(b: &Built) -> Option<(String, String)> {
     ))
 }
 
-/// Builds the ladder of a flow group.
-pub fn ladder(rp: &mut Replayer, st: &Store, group: u32) -> Result<Ladder, String> {
-    let g = st.groups.get(group as usize).ok_or("no such flow")?;
-    let (title, kind) = match g.kind {
-        GroupKind::Tcp(n) => (format!("TCP stream {n}"), g.kind.clone()),
-        GroupKind::Udp(n) => (format!("UDP stream {n}"), g.kind.clone()),
-        _ => return Err("ARP and ICMP frames have no connection to draw".into()),
-    };
-    let sum = st.flow(&kind);
+/// What building a flow's screen needs from the store, copied out so the
+/// replay runs on its own thread without holding the store.
+#[derive(Clone, Debug)]
+pub struct FlowCtx {
+    pub group: u32,
+    pub title: String,
+    pub is_tcp: bool,
+    pub plan: Plan,
+    pub sum: Option<FlowRow>,
+    /// The anomaly class of each frame of the plan, in order.
+    pub classes: Vec<u8>,
+    pub first_ts: i64,
+}
+
+impl FlowCtx {
+    /// The context of a flow group; ARP and ICMP groups have no flow screens.
+    pub fn of(st: &Store, group: u32) -> Result<FlowCtx, String> {
+        let g = st.groups.get(group as usize).ok_or("no such flow")?;
+        let (title, is_tcp) = match g.kind {
+            GroupKind::Tcp(n) => (format!("TCP stream {n}"), true),
+            GroupKind::Udp(n) => (format!("UDP stream {n}"), false),
+            _ => return Err("ARP and ICMP frames have no connection to draw or stream to follow".into()),
+        };
+        let plan = st.plan_group(group)?;
+        let classes = plan
+            .frames
+            .iter()
+            .map(|(f, _, _)| st.rows.get(*f as usize).map_or(0, |r| r.class))
+            .collect();
+        Ok(FlowCtx {
+            group,
+            title,
+            is_tcp,
+            sum: st.flow(&g.kind).cloned(),
+            plan,
+            classes,
+            first_ts: st.first_ts.unwrap_or(0),
+        })
+    }
+}
+
+/// Builds the ladder of a flow. `progress(done, total)` is called every
+/// 1024 frames; returning false stops (an error says it was cancelled).
+pub fn ladder(rp: &mut Replayer, cx: &FlowCtx, progress: impl FnMut(usize, usize) -> bool) -> Result<Ladder, String> {
+    let sum = cx.sum.as_ref();
+    let (group, title) = (cx.group, cx.title.clone());
     let mut client = sum.map(|s| s.client.to_string());
     let mut server = sum.map(|s| s.server.to_string());
     let mut rows = Vec::new();
-    rp.group(st, group, |b| {
+    let mut i = 0;
+    rp.each(&cx.plan, progress, |b| {
+        let class = cx.classes.get(i).copied().unwrap_or(0);
+        i += 1;
         let Some((src, dst)) = endpoints(b) else { return };
         if client.is_none() {
             client = Some(src.clone());
@@ -114,7 +154,7 @@ pub fn ladder(rp: &mut Replayer, st: &Store, group: u32) -> Result<Ladder, Strin
             label,
             app,
             states: b.p.states,
-            class: st.rows.get(frame as usize).map_or(0, |r| r.class),
+            class,
         });
     })?;
     Ok(Ladder {
@@ -125,7 +165,7 @@ pub fn ladder(rp: &mut Replayer, st: &Store, group: u32) -> Result<Ladder, Strin
         rows,
         time_wait: sum.and_then(|s| {
             s.time_wait.map(|(side, since, until)| {
-                let base = st.first_ts.unwrap_or(0) as f64 / 1e9;
+                let base = cx.first_ts as f64 / 1e9;
                 (side.to_string(), since - base, until - base)
             })
         }),
@@ -165,17 +205,16 @@ fn text_lines(out: &mut Vec<(Option<bool>, String)>, from_client: bool, bytes: &
 }
 
 /// Builds the follow view of a flow group.
-pub fn follow(rp: &mut Replayer, st: &Store, group: u32, messages: bool) -> Result<FollowView, String> {
-    let g = st.groups.get(group as usize).ok_or("no such flow")?;
-    let (title, kind) = match g.kind {
-        GroupKind::Tcp(n) => (format!("TCP stream {n}"), g.kind.clone()),
-        GroupKind::Udp(n) => (format!("UDP stream {n}"), g.kind.clone()),
-        _ => return Err("ARP and ICMP frames have no stream to follow".into()),
-    };
-    let mut client = st.flow(&kind).map(|s| s.client.to_string());
+pub fn follow(
+    rp: &mut Replayer,
+    cx: &FlowCtx,
+    messages: bool,
+    progress: impl FnMut(usize, usize) -> bool,
+) -> Result<FollowView, String> {
+    let (group, title, is_tcp) = (cx.group, cx.title.clone(), cx.is_tcp);
+    let mut client = cx.sum.as_ref().map(|s| s.client.to_string());
     let mut lines = Vec::new();
-    let is_tcp = matches!(kind, GroupKind::Tcp(_));
-    rp.group(st, group, |b| {
+    rp.each(&cx.plan, progress, |b| {
         let Some((src, _)) = endpoints(b) else { return };
         let from_client = client.get_or_insert_with(|| src.clone()).as_str() == src;
         if messages {

@@ -812,6 +812,17 @@ fn bar_line(f: &mut Frame, app: &App, area: Rect) {
             ),
             Style::default().fg(Color::Black).bg(Color::LightYellow),
         ),
+        None if app.building_view().is_some() => {
+            let (what, done, total) = app.building_view().unwrap_or_default();
+            Line::styled(
+                fit(
+                    &format!("building {what}: {done} of {total} frames replayed… (Esc cancels)"),
+                    w,
+                    true,
+                ),
+                Style::default().fg(Color::Black).bg(Color::Yellow),
+            )
+        }
         None => match &app.message {
             Some((m, err)) => Line::styled(
                 fit(m, w, true),

@@ -68,3 +68,36 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
 }
 pub mod netns;
 pub mod tmux;
+
+/// An Ethernet/IPv4/TCP frame built with etherparse; `flags` holds S, F, R
+/// (ACK is set when `ack` is given).
+#[allow(clippy::too_many_arguments)]
+pub fn tcp_frame(
+    src: [u8; 4],
+    sport: u16,
+    dst: [u8; 4],
+    dport: u16,
+    seq: u32,
+    ack: Option<u32>,
+    flags: &str,
+    payload: &[u8],
+) -> Vec<u8> {
+    let mut b = etherparse::PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+        .ipv4(src, dst, 64)
+        .tcp(sport, dport, seq, 65535);
+    if flags.contains('S') {
+        b = b.syn();
+    }
+    if flags.contains('F') {
+        b = b.fin();
+    }
+    if flags.contains('R') {
+        b = b.rst();
+    }
+    if let Some(a) = ack {
+        b = b.ack(a);
+    }
+    let mut data = Vec::new();
+    b.write(&mut data, payload).expect("etherparse writes the frame");
+    data
+}
