@@ -397,8 +397,7 @@ pub fn export_flows(
         ..cfg.clone()
     });
     let mut w = FlowWriter::new(format_for(out));
-    let mut picked: std::collections::HashSet<(&'static str, u64)> = std::collections::HashSet::new();
-    let mut tree = Tree::new();
+    let mut pick = FlowPick::new(filter);
     let mut n = 0;
     let mut body = String::new();
     loop {
@@ -408,16 +407,9 @@ pub fn export_flows(
             Err(e) => return Err(e.to_string()),
         };
         let p = engine.ingest(&rec);
-        if let (Some(f), Some(flow)) = (filter, p.flow) {
-            if !picked.contains(&flow) {
-                build_tree(&p.decoded, &p.meta, rec.data, &p.ann, &mut tree);
-                if filter::matches(f, &tree, rec.data) {
-                    picked.insert(flow);
-                }
-            }
-        }
+        pick.see(&p, rec.data);
         for s in engine.take_finished() {
-            if filter.is_none() || picked.contains(&(s.proto, s.id)) {
+            if pick.keeps(&s) {
                 w.add(s);
                 n += 1;
             }
@@ -432,7 +424,7 @@ pub fn export_flows(
         }
     }
     for s in engine.finish() {
-        if filter.is_none() || picked.contains(&(s.proto, s.id)) {
+        if pick.keeps(&s) {
             w.add(s);
             n += 1;
         }
@@ -442,6 +434,40 @@ pub fn export_flows(
     export.write(&w.buf)?;
     export.commit()?;
     Ok(n)
+}
+
+/// `flows -Y`: remembers the flows that had a frame passing the filter (all
+/// flows pass without one).
+struct FlowPick<'a> {
+    filter: Option<&'a filter::Expr>,
+    picked: std::collections::HashSet<(&'static str, u64)>,
+    tree: Tree,
+}
+
+impl<'a> FlowPick<'a> {
+    fn new(filter: Option<&'a filter::Expr>) -> Self {
+        FlowPick {
+            filter,
+            picked: std::collections::HashSet::new(),
+            tree: Tree::new(),
+        }
+    }
+
+    /// Looks at one frame (its tree is built only while its flow is not picked yet).
+    fn see(&mut self, p: &Processed, data: &[u8]) {
+        if let (Some(f), Some(flow)) = (self.filter, p.flow) {
+            if !self.picked.contains(&flow) {
+                build_tree(&p.decoded, &p.meta, data, &p.ann, &mut self.tree);
+                if filter::matches(f, &self.tree, data) {
+                    self.picked.insert(flow);
+                }
+            }
+        }
+    }
+
+    fn keeps(&self, s: &FlowSummary) -> bool {
+        self.filter.is_none() || self.picked.contains(&(s.proto, s.id))
+    }
 }
 
 pub(crate) struct FlowWriter {
@@ -540,9 +566,7 @@ pub fn flows(o: &FlowsOpts) -> Status {
         ..o.cfg.clone()
     });
     let mut w = FlowWriter::new(o.format);
-    // With -Y: the flows that had a frame passing the filter.
-    let mut picked: std::collections::HashSet<(&'static str, u64)> = std::collections::HashSet::new();
-    let mut tree = Tree::new();
+    let mut pick = FlowPick::new(o.filter.as_ref());
     let mut out = Out::new();
     let mut body = String::new();
     let emit = |w: &mut FlowWriter,
@@ -569,20 +593,10 @@ pub fn flows(o: &FlowsOpts) -> Status {
         w.buf.clear();
         Ok(())
     };
-    let keep = |picked: &std::collections::HashSet<(&'static str, u64)>, s: &FlowSummary| {
-        o.filter.is_none() || picked.contains(&(s.proto, s.id))
-    };
     let res = walk(&mut r, &mut engine, o.count, |engine, p, data| {
-        if let (Some(f), Some(flow)) = (&o.filter, p.flow) {
-            if !picked.contains(&flow) {
-                build_tree(&p.decoded, &p.meta, data, &p.ann, &mut tree);
-                if filter::matches(f, &tree, data) {
-                    picked.insert(flow);
-                }
-            }
-        }
+        pick.see(&p, data);
         for s in engine.take_finished() {
-            if keep(&picked, &s) {
+            if pick.keeps(&s) {
                 w.add(s);
             }
         }
@@ -596,7 +610,7 @@ pub fn flows(o: &FlowsOpts) -> Status {
         Err(Closed) => return if export.is_some() { Status::Error } else { Status::Ok },
     };
     for s in engine.finish() {
-        if keep(&picked, &s) {
+        if pick.keeps(&s) {
             w.add(s);
         }
     }
