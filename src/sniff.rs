@@ -208,17 +208,8 @@ pub fn sniff(o: &SniffOpts) -> Status {
     }
     let thread_err = run.join();
     let mut status = Status::Ok;
-    if let Some(w) = writer {
-        match w.finish() {
-            Ok(n) => eprintln!("wirelens: {n} packets saved"),
-            Err(e) => {
-                eprintln!("wirelens: {e}");
-                status = Status::Error;
-            }
-        }
-    }
-    if let Some(m) = write_err {
-        eprintln!("wirelens: writing the capture failed: {m}; the packets before were saved");
+    let saved = writer.map(|w| w.finish().map_err(|e| e.to_string()));
+    if !report_saved(saved, write_err) {
         status = Status::Error;
     }
     let notes = engine_notes(&engine);
@@ -262,6 +253,25 @@ fn dequeued<'a>(stats: &live::LiveStats, pkt: &'a live::LivePacket, linktype: u3
         comments: Vec::new(),
         flags: None,
     }
+}
+
+/// How saving went, on stderr: the `-w` file completed (`saved`) and any
+/// write error on the way. False when something failed.
+fn report_saved(saved: Option<Result<u64, String>>, write_err: Option<String>) -> bool {
+    let mut ok = true;
+    match saved {
+        Some(Ok(n)) => eprintln!("wirelens: {n} packets saved"),
+        Some(Err(e)) => {
+            eprintln!("wirelens: {e}");
+            ok = false;
+        }
+        None => {}
+    }
+    if let Some(m) = write_err {
+        eprintln!("wirelens: writing the capture failed: {m}; the packets before were saved");
+        ok = false;
+    }
+    ok
 }
 
 /// The capture's counters at the end, on stderr.
@@ -479,16 +489,7 @@ fn live_tui(
         eprintln!("wirelens: {e}");
         code = Status::Error;
     }
-    match end.saved {
-        Some(Ok(n)) => eprintln!("wirelens: {n} packets saved"),
-        Some(Err(e)) => {
-            eprintln!("wirelens: {e}");
-            code = Status::Error;
-        }
-        None => {}
-    }
-    if let Some(m) = end.write_err {
-        eprintln!("wirelens: writing the capture failed: {m}; the packets before were saved");
+    if !report_saved(end.saved, end.write_err) {
         code = Status::Error;
     }
     let st = &end.stats;
