@@ -289,10 +289,11 @@ impl Store {
 /// A store shared by the indexer thread and the UI.
 pub type Shared = Arc<Mutex<Store>>;
 
-/// Locks the store; a panicked holder leaves data that is still consistent
-/// enough to show (rows are appended whole), so poisoning is ignored.
-pub fn lock(s: &Shared) -> MutexGuard<'_, Store> {
-    s.lock().unwrap_or_else(|e| e.into_inner())
+/// Locks the store or a job's state. A panicked holder leaves data that is
+/// still consistent enough to show (rows are appended whole, progress and
+/// results are single assignments), so poisoning is ignored.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Turns engine output into rows; owns the interning tables.
@@ -833,7 +834,7 @@ impl TreeWorker {
                     },
                 };
                 let res = rp.run(&plan, |done, total| {
-                    *prog.lock().unwrap_or_else(|e| e.into_inner()) = (frame, done, total);
+                    *lock(&prog) = (frame, done, total);
                     // A newer request: this one is dropped.
                     match req_rx.try_recv() {
                         Ok(r) => {
@@ -858,7 +859,7 @@ impl TreeWorker {
 
     /// Asks for frame `frame` rebuilt by `plan`.
     pub fn request(&self, frame: u32, plan: Plan) {
-        *self.progress.lock().unwrap_or_else(|e| e.into_inner()) = (frame, 0, plan.frames.len());
+        *lock(&self.progress) = (frame, 0, plan.frames.len());
         let _ = self.tx.send((frame, plan));
     }
 
@@ -914,7 +915,7 @@ pub fn spawn_filter(path: &Path, src: Source, cfg: Config, text: &str, expr: Exp
         let mut reader = match open_source(&path, &src) {
             Ok(r) => r,
             Err(e) => {
-                let mut g = lockr(&run);
+                let mut g = lock(&run);
                 g.error = Some(e);
                 g.done = true;
                 return;
@@ -944,7 +945,7 @@ pub fn spawn_filter(path: &Path, src: Source, cfg: Config, text: &str, expr: Exp
                 Err(e) => Some(Some(e.to_string())),
             };
             if end.is_some() || growing || scanned & 1023 == 0 && last.elapsed() > Duration::from_millis(50) {
-                let mut g = lockr(&run);
+                let mut g = lock(&run);
                 g.matches.append(&mut found);
                 g.scanned = scanned;
                 if let Some(err) = end {
@@ -959,10 +960,6 @@ pub fn spawn_filter(path: &Path, src: Source, cfg: Config, text: &str, expr: Exp
     job
 }
 
-pub fn lockr(r: &Arc<Mutex<FilterRun>>) -> MutexGuard<'_, FilterRun> {
-    r.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// How an export is going.
 #[derive(Debug)]
 pub struct ExportRun {
@@ -975,10 +972,6 @@ pub struct ExportRun {
 pub struct ExportJob {
     pub path: PathBuf,
     pub run: Arc<Mutex<ExportRun>>,
-}
-
-pub fn lockr_export(r: &Arc<Mutex<ExportRun>>) -> MutexGuard<'_, ExportRun> {
-    r.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Writes the flow summaries of `file` to `out` on a new thread: the engine
@@ -998,7 +991,7 @@ pub fn spawn_export(file: &Path, cfg: Config, out: &Path, title: &str, filter: O
         let res = FileReader::open(&file)
             .map_err(|e| e.to_string())
             .and_then(|mut r| crate::commands::export_flows(&mut r, &out, &title, &cfg, filter.as_ref()));
-        let mut g = lockr_export(&run);
+        let mut g = lock(&run);
         g.result = res;
         g.done = true;
     });

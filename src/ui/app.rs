@@ -173,7 +173,7 @@ impl App {
     /// [`shown_len`](Self::shown_len) with the store already locked.
     pub fn shown_len_in(&self, st: &Store) -> usize {
         match (&self.job, self.show_all) {
-            (Some(j), false) => store::lockr(&j.run).matches.len(),
+            (Some(j), false) => lock(&j.run).matches.len(),
             _ => st.rows.len(),
         }
     }
@@ -185,7 +185,7 @@ impl App {
 
     pub fn shown_frame_in(&self, st: &Store, i: usize) -> Option<u32> {
         match (&self.job, self.show_all) {
-            (Some(j), false) => store::lockr(&j.run).matches.get(i).copied(),
+            (Some(j), false) => lock(&j.run).matches.get(i).copied(),
             _ => (i < st.rows.len()).then_some(i as u32),
         }
     }
@@ -193,13 +193,7 @@ impl App {
     /// Frames `from..from+n` of the shown list.
     pub fn shown_range_in(&self, st: &Store, from: usize, n: usize) -> Vec<u32> {
         match (&self.job, self.show_all) {
-            (Some(j), false) => store::lockr(&j.run)
-                .matches
-                .iter()
-                .skip(from)
-                .take(n)
-                .copied()
-                .collect(),
+            (Some(j), false) => lock(&j.run).matches.iter().skip(from).take(n).copied().collect(),
             _ => {
                 let len = st.rows.len();
                 (from..(from + n).min(len)).map(|i| i as u32).collect()
@@ -211,7 +205,7 @@ impl App {
     pub fn is_match(&self, f: u32) -> Option<bool> {
         self.job
             .as_ref()
-            .map(|j| store::lockr(&j.run).matches.binary_search(&f).is_ok())
+            .map(|j| lock(&j.run).matches.binary_search(&f).is_ok())
     }
 
     pub fn selected_frame(&self) -> Option<u32> {
@@ -238,7 +232,7 @@ impl App {
     pub fn select_frame(&mut self, f: u32) {
         if let Some(j) = &self.job {
             if !self.show_all {
-                let pos = store::lockr(&j.run).matches.binary_search(&f);
+                let pos = lock(&j.run).matches.binary_search(&f);
                 match pos {
                     Ok(p) => return self.select(p),
                     Err(_) => self.show_all = true,
@@ -294,7 +288,7 @@ impl App {
             || self.pending.is_some()
             || self.export.is_some()
             || self.view_job.is_some()
-            || self.job.as_ref().is_some_and(|j| !store::lockr(&j.run).done)
+            || self.job.as_ref().is_some_and(|j| !lock(&j.run).done)
     }
 
     /// Waits until the selected frame's tree is built (tests).
@@ -309,7 +303,7 @@ impl App {
     /// The frame whose tree is being rebuilt: (frame, frames replayed, frames to replay).
     pub fn building(&self) -> Option<(u32, usize, usize)> {
         self.pending?;
-        Some(*self.worker.progress.lock().unwrap_or_else(|e| e.into_inner()))
+        Some(*lock(&self.worker.progress))
     }
 
     fn install(&mut self, f: u32, res: Result<store::Built, String>) {
@@ -422,7 +416,7 @@ impl App {
         std::thread::spawn(move || {
             let mut rp = Replayer::new(&path);
             let tick = |done, total| {
-                *prog.lock().unwrap_or_else(|e| e.into_inner()) = (done, total);
+                *lock(&prog) = (done, total);
                 !stop.load(Ordering::Relaxed)
             };
             let res = match follow {
@@ -471,7 +465,7 @@ impl App {
     /// The flow screen being built: what, frames replayed, frames to replay.
     pub fn building_view(&self) -> Option<(String, usize, usize)> {
         let j = self.view_job.as_ref()?;
-        let (d, t) = *j.progress.lock().unwrap_or_else(|e| e.into_inner());
+        let (d, t) = *lock(&j.progress);
         Some((j.what.clone(), d, t))
     }
 
@@ -513,7 +507,7 @@ impl App {
     /// Waits until the filter job is done (tests and benchmarks).
     pub fn wait_filter(&self) {
         if let Some(j) = &self.job {
-            while !store::lockr(&j.run).done {
+            while !lock(&j.run).done {
                 std::thread::sleep(std::time::Duration::from_millis(5));
             }
         }
@@ -531,7 +525,7 @@ impl App {
             return self.move_sel(if forward { 1 } else { -1 });
         }
         let cur = self.selected_frame().unwrap_or(0);
-        let m = store::lockr(&j.run);
+        let m = lock(&j.run);
         let p = m.matches.partition_point(|&x| x <= cur);
         let to = if forward {
             m.matches.get(p).copied()
@@ -563,7 +557,7 @@ impl App {
     /// Reports a finished export.
     fn check_export(&mut self) {
         let Some(e) = &self.export else { return };
-        let r = store::lockr_export(&e.run);
+        let r = lock(&e.run);
         if !r.done {
             return;
         }
@@ -578,7 +572,7 @@ impl App {
     /// Waits for an export to finish (tests).
     pub fn wait_export(&mut self) {
         while let Some(e) = &self.export {
-            if store::lockr_export(&e.run).done {
+            if lock(&e.run).done {
                 break;
             }
             std::thread::sleep(Duration::from_millis(5));
@@ -1072,7 +1066,7 @@ pub fn path_of(t: &Tree, id: NodeId) -> Vec<NodeId> {
 /// with a display filter, only the flows that hold a frame passing it.
 /// The order is kept between draws until the flows or the matches change.
 pub fn flow_rows<'a>(app: &App, st: &'a store::Store) -> Vec<&'a store::FlowRow> {
-    let matches = app.job.as_ref().map(|j| store::lockr(&j.run).matches.len());
+    let matches = app.job.as_ref().map(|j| lock(&j.run).matches.len());
     let key = (st.flows.len(), st.open_flows.len(), matches, st.rows.len());
     let all = |i: &u32| {
         let i = *i as usize;
@@ -1084,7 +1078,7 @@ pub fn flow_rows<'a>(app: &App, st: &'a store::Store) -> Vec<&'a store::FlowRow>
         }
     }
     let groups: Option<HashSet<u32>> = app.job.as_ref().map(|j| {
-        let m = store::lockr(&j.run);
+        let m = lock(&j.run);
         m.matches
             .iter()
             .filter_map(|&f| st.rows.get(f as usize).map(|r| r.group))

@@ -300,7 +300,7 @@ fn packet_list(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::styled(fit(&text, w, true), style));
     }
     if n == 0 {
-        let filtering = app.job.as_ref().map(|j| crate::store::lockr(&j.run).done);
+        let filtering = app.job.as_ref().map(|j| lock(&j.run).done);
         let msg = if filtering == Some(false) {
             "applying the filter…"
         } else if filtering.is_some() {
@@ -394,9 +394,7 @@ fn hex_pane(f: &mut Frame, app: &App, area: Rect) {
     let node = app.selected_node().and_then(|id| d.tree.node(id));
     let src = node.map_or(0, |n| n.src);
     let bytes = d.tree.source_data(src, &d.data);
-    let span = node
-        .map(|n| n.span())
-        .filter(|s| !s.is_empty() && src == 0 || !s.is_empty());
+    let span = node.map(|n| n.span()).filter(|s| !s.is_empty());
     let title = if src == 0 {
         format!(" Frame {} bytes ({}) ", d.frame + 1, bytes.len())
     } else {
@@ -875,7 +873,7 @@ fn status_line(f: &mut Frame, app: &App, area: Rect) {
         format!("{total} packets")
     });
     if let Some(j) = &app.job {
-        let r = crate::store::lockr(&j.run);
+        let r = lock(&j.run);
         if !r.done {
             parts.push(format!("filtering… {} scanned", r.scanned));
         }
