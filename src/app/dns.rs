@@ -197,6 +197,43 @@ fn frame_node(name: &'static str, label: &'static str, f: u64) -> AnnotNode {
     AnnotNode::value(name, label, Value::UInt(f))
 }
 
+/// Which message a retransmission repeats.
+#[derive(Clone, Copy)]
+enum Retransmitted {
+    Request,
+    Response,
+}
+
+/// Wireshark's retransmission notes: the expert warning, the frame of the
+/// original, and `dns.retransmission`.
+fn retransmission_nodes(nodes: &mut Vec<AnnotNode>, what: Retransmitted, orig: u64) {
+    let (code, msg, in_name, in_label) = match what {
+        Retransmitted::Request => (
+            "dns.retransmit_request",
+            format!("DNS query retransmission. Original request in frame {orig}"),
+            "dns.retransmit_request_in",
+            "Retransmitted request. Original request in",
+        ),
+        Retransmitted::Response => (
+            "dns.retransmit_response",
+            format!("DNS response retransmission. Original response in frame {orig}"),
+            "dns.retransmit_response_in",
+            "Retransmitted response. Original response in",
+        ),
+    };
+    nodes.push(AnnotNode::text(code, msg.clone()).with_expert(Expert {
+        severity: Severity::Warning,
+        code,
+        msg,
+    }));
+    nodes.push(frame_node(in_name, in_label, orig));
+    nodes.push(AnnotNode::value(
+        "dns.retransmission",
+        "Retransmission",
+        Value::Bool(true),
+    ));
+}
+
 fn rcode_text(rc: u16) -> String {
     match tables::rcode_mnemonic(rc) {
         Some(m) => m.to_string(),
@@ -358,27 +395,7 @@ impl DnsBook {
             }
             Some(t) => {
                 let orig = t.rep_frame.unwrap_or(0);
-                nodes.push(
-                    AnnotNode::text(
-                        "dns.retransmit_response",
-                        format!("DNS response retransmission. Original response in frame {orig}"),
-                    )
-                    .with_expert(Expert {
-                        severity: Severity::Warning,
-                        code: "dns.retransmit_response",
-                        msg: format!("DNS response retransmission. Original response in frame {orig}"),
-                    }),
-                );
-                nodes.push(frame_node(
-                    "dns.retransmit_response_in",
-                    "Retransmitted response. Original response in",
-                    orig,
-                ));
-                nodes.push(AnnotNode::value(
-                    "dns.retransmission",
-                    "Retransmission",
-                    Value::Bool(true),
-                ));
+                retransmission_nodes(&mut nodes, Retransmitted::Response, orig);
                 lessons = false;
             }
             None => {
@@ -463,27 +480,7 @@ impl DnsBook {
         if let Some(t) = latest {
             if t.rep_frame.is_none() && ts.saturating_sub(t.req_ns) < RETRANSMIT_NS {
                 let orig = t.req_frame;
-                nodes.push(
-                    AnnotNode::text(
-                        "dns.retransmit_request",
-                        format!("DNS query retransmission. Original request in frame {orig}"),
-                    )
-                    .with_expert(Expert {
-                        severity: Severity::Warning,
-                        code: "dns.retransmit_request",
-                        msg: format!("DNS query retransmission. Original request in frame {orig}"),
-                    }),
-                );
-                nodes.push(frame_node(
-                    "dns.retransmit_request_in",
-                    "Retransmitted request. Original request in",
-                    orig,
-                ));
-                nodes.push(AnnotNode::value(
-                    "dns.retransmission",
-                    "Retransmission",
-                    Value::Bool(true),
-                ));
+                retransmission_nodes(nodes, Retransmitted::Request, orig);
                 let waited = ts.saturating_sub(t.req_ns);
                 nodes.push(text(
                     "wirelens.dns.retransmission",
